@@ -72,7 +72,11 @@ def test_truth_is_consistent_and_round_trips_through_json(history):
     truth = history.truth
     assert PhysiologyTruth.from_json(truth.to_json()) == truth
     assert len(truth.nights) >= 3
-    events = sorted([(n.onset, n.offset) for n in truth.nights] + [(w.start, w.end) for w in truth.workouts]
-                    + [(g.start, g.end) for g in truth.off_wrist] + [(x.start, x.end) for x in truth.naps])
+    events = sorted(
+        [(n.onset, n.offset) for n in truth.nights]
+        + [(w.start, w.end) for w in truth.workouts]
+        + [(g.start, g.end) for g in truth.off_wrist]
+        + [(x.start, x.end) for x in truth.naps]
+    )
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(events, events[1:], strict=False))
     assert all(START <= s and e <= truth.end_unix for s, e in events)

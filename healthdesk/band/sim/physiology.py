@@ -103,8 +103,9 @@ def _overlaps(a: Interval, others: list[Interval], margin: float) -> bool:
     return any(a.start < o.end + margin and o.start < a.end + margin for o in others)
 
 
-def _schedule(rng: np.random.Generator, days: int, start: float, end: float, tz: int, rhr0: float,
-              rmssd0: float) -> tuple[list[NightTruth], list[Interval], list[WorkoutTruth], list[Interval]]:
+def _schedule(
+    rng: np.random.Generator, days: int, start: float, end: float, tz: int, rhr0: float, rmssd0: float
+) -> tuple[list[NightTruth], list[Interval], list[WorkoutTruth], list[Interval]]:
     midnight0 = math.floor((start + tz) / 86400) * 86400 - tz
     nights: list[NightTruth] = []
     for k in range(days + 1):
@@ -124,7 +125,9 @@ def _schedule(rng: np.random.Generator, days: int, start: float, end: float, tz:
             bout = Interval(s, s + float(rng.uniform(3, 12)) * _MIN)
             if not _overlaps(bout, bouts, 20 * _MIN) and bout.end < offset - 15 * _MIN:
                 bouts.append(bout)
-        nights.append(NightTruth(onset, offset, round(rhr, 2), round(rmssd, 2), sorted(bouts, key=lambda b: b.start)))
+        nights.append(
+            NightTruth(onset, offset, round(rhr, 2), round(rmssd, 2), sorted(bouts, key=lambda b: b.start))
+        )
 
     sleeps = [Interval(n.onset, n.offset) for n in nights]
     busy: list[Interval] = list(sleeps)
@@ -138,14 +141,22 @@ def _schedule(rng: np.random.Generator, days: int, start: float, end: float, tz:
                 return None
             s = float(rng.uniform(lo, hi - length))
             cand = Interval(s, s + length)
-            if cand.start >= start + 10 * _MIN and cand.end <= end - 10 * _MIN and not _overlaps(cand, busy, margin):
+            if (
+                cand.start >= start + 10 * _MIN
+                and cand.end <= end - 10 * _MIN
+                and not _overlaps(cand, busy, margin)
+            ):
                 return cand
         return None
 
     for k in range(days + 1):
         base = midnight0 + k * 86400
         if rng.random() < 0.75:  # main workout, long enough to count (>= 22 min)
-            slot = (base + 7.5 * _HOUR, base + 10 * _HOUR) if rng.random() < 0.4 else (base + 17 * _HOUR, base + 20 * _HOUR)
+            slot = (
+                (base + 7.5 * _HOUR, base + 10 * _HOUR)
+                if rng.random() < 0.4
+                else (base + 17 * _HOUR, base + 20 * _HOUR)
+            )
             w = place(*slot, float(rng.uniform(22, 75)) * _MIN, 45 * _MIN)
             if w:
                 busy.append(w)
@@ -191,7 +202,9 @@ def _mask(t: np.ndarray, intervals: list[Interval] | list[WorkoutTruth]) -> list
     return out
 
 
-def _smooth_noise(rng: np.random.Generator, t: np.ndarray, step_s: float, sd: float, width: int) -> np.ndarray:
+def _smooth_noise(
+    rng: np.random.Generator, t: np.ndarray, step_s: float, sd: float, width: int
+) -> np.ndarray:
     """Gaussian noise defined every `step_s` seconds, smoothed over `width` knots, interpolated onto t."""
     knots = np.arange(t[0] - step_s * width, t[-1] + step_s * (width + 1), step_s)
     v = _moving_mean(rng.normal(0, 1, len(knots)), width)
@@ -199,9 +212,18 @@ def _smooth_noise(rng: np.random.Generator, t: np.ndarray, step_s: float, sd: fl
     return np.interp(t, knots, v)
 
 
-def generate_history(days: int, seed: int, start_unix: int, tz_offset_s: int = 0, *, resting_hr: float = 56.0,
-                     hr_max: float = 188.0, rmssd_ms: float = 55.0, counter_start: int = 1_000_000,
-                     gravity_bias: float = 1.02) -> SimulatedHistory:
+def generate_history(
+    days: int,
+    seed: int,
+    start_unix: int,
+    tz_offset_s: int = 0,
+    *,
+    resting_hr: float = 56.0,
+    hr_max: float = 188.0,
+    rmssd_ms: float = 55.0,
+    counter_start: int = 1_000_000,
+    gravity_bias: float = 1.02,
+) -> SimulatedHistory:
     """`days` x 24 h of band records from `start_unix` (whole seconds), with the truth they were built from."""
     if days <= 0:
         raise ValueError("days must be positive")
@@ -219,8 +241,12 @@ def generate_history(days: int, seed: int, start_unix: int, tz_offset_s: int = 0
     napping = np.zeros(n, bool)
     off = np.zeros(n, bool)
     effort = np.zeros(n)  # fraction of HRR during workouts
-    rhr_t = np.interp(t, [nt.offset for nt in nights] or [start], [nt.resting_hr for nt in nights] or [resting_hr])
-    rmssd_t = np.interp(t, [nt.offset for nt in nights] or [start], [nt.rmssd_ms for nt in nights] or [rmssd_ms])
+    rhr_t = np.interp(
+        t, [nt.offset for nt in nights] or [start], [nt.resting_hr for nt in nights] or [resting_hr]
+    )
+    rmssd_t = np.interp(
+        t, [nt.offset for nt in nights] or [start], [nt.rmssd_ms for nt in nights] or [rmssd_ms]
+    )
     sleep_extra = np.zeros(n)
     for night, sl in zip(nights, _mask(t, [Interval(x.onset, x.offset) for x in nights]), strict=True):
         asleep[sl] = True
@@ -228,7 +254,9 @@ def generate_history(days: int, seed: int, start_unix: int, tz_offset_s: int = 0
         since = t[sl] - night.onset
         # HR falls from the evening level to its floor over the first hours; REM-like bumps later on.
         cycle = np.sin(2 * np.pi * since / (90 * _MIN))
-        sleep_extra[sl] = 9.0 * np.exp(-since / (50 * _MIN)) + 3.0 * np.clip(cycle - 0.6, 0, None) / 0.4 * (since > 4 * _HOUR)
+        sleep_extra[sl] = 9.0 * np.exp(-since / (50 * _MIN)) + 3.0 * np.clip(cycle - 0.6, 0, None) / 0.4 * (
+            since > 4 * _HOUR
+        )
         rmssd_t[sl] = night.rmssd_ms * (1 + 0.12 * cycle)
         for bs in _mask(t, night.wake_bouts):
             restless[bs] = True
@@ -317,7 +345,8 @@ def generate_history(days: int, seed: int, start_unix: int, tz_offset_s: int = 0
     quiet = np.flatnonzero(still | off)
     grav[quiet] += f32(0.003) * rng.standard_normal((len(quiet), 3), dtype=f32)
     grav[off] = np.array([0.02, -0.01, 1.0], f32) * f32(gravity_bias) + f32(0.0015) * rng.standard_normal(
-        (int(off.sum()), 3), dtype=f32)
+        (int(off.sum()), 3), dtype=f32
+    )
 
     rec = np.zeros(n, RECORD_DTYPE)
     rec["version"] = RECORD_VERSION
@@ -330,7 +359,14 @@ def generate_history(days: int, seed: int, start_unix: int, tz_offset_s: int = 0
     rec["gravity"] = grav
 
     truth = PhysiologyTruth(
-        seed=seed, start_unix=int(start_unix), end_unix=int(end), tz_offset_s=int(tz_offset_s), hr_max=hr_max,
-        nights=nights, naps=naps, workouts=workouts, off_wrist=gaps,
+        seed=seed,
+        start_unix=int(start_unix),
+        end_unix=int(end),
+        tz_offset_s=int(tz_offset_s),
+        hr_max=hr_max,
+        nights=nights,
+        naps=naps,
+        workouts=workouts,
+        off_wrist=gaps,
     )
     return SimulatedHistory(records=rec, truth=truth)
