@@ -1,0 +1,216 @@
+"""`import-frames` (hex capture files -> store) and `export-records` (stored 1 Hz records -> CSV/JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from healthdesk.cli import CliError
+from healthdesk.config import Paths
+from healthdesk.services.ingest import IngestReport, ingest_frames
+from healthdesk.store.band_reads import UnknownDevice, records_between
+from healthdesk.store.database import Database, StoreError, open_database
+
+DEFAULT_DEVICE = "whoop4"
+EXPORT_COLUMNS = ("time_utc", "unix", "subsec", "version", "counter", "hr", "rr_ms", "gx", "gy", "gz")
+
+
+def _warn(message: str) -> None:
+    print(f"healthdesk-cli: {message}", file=sys.stderr)
+
+
+def _open(paths: Paths) -> Database:
+    try:
+        return open_database(paths.database)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+@dataclass
+class HexFile:
+    frames: list[bytes]
+    bad_lines: list[int]  # 1-based numbers of lines that are not hex
+
+
+def read_hex_frames(path: Path) -> HexFile:
+    """One frame per line as hex (the capture format); blank lines are skipped. Raises ValueError with a
+    one-line reason when the file holds nothing usable as text."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError("no such file") from None
+    except IsADirectoryError:
+        raise ValueError("is a directory, not a file of hex frames") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read: {exc.strerror or exc}") from None
+    if b"\0" in data or not data.isascii():
+        raise ValueError("binary file, not hex frames (expected one hex-encoded frame per line)")
+    lines = [line.strip() for line in data.splitlines()]
+    numbered = [(i, line) for i, line in enumerate(lines, 1) if line]
+    if not numbered:
+        raise ValueError("empty file, no frames")
+    try:  # fast path: every line is hex
+        return HexFile([bytes.fromhex(line.decode()) for _, line in numbered], [])
+    except ValueError:
+        pass
+    frames, bad = [], []
+    for number, line in numbered:
+        try:
+            frames.append(bytes.fromhex(line.decode()))
+        except ValueError:
+            bad.append(number)
+    return HexFile(frames, bad)
+
+
+def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
+    total = IngestReport()
+    files_read = 0
+    failed_store = False
+    progress = sys.stderr.isatty()
+    db = _open(paths)
+    try:
+        for index, name in enumerate(args.files, 1):
+            if progress:
+                print(f"\rimporting {index}/{len(args.files)}: {name}", end="", file=sys.stderr, flush=True)
+            path = Path(name)
+            try:
+                hex_file = read_hex_frames(path)
+            except ValueError as exc:
+                _warn(f"{name}: {exc}")
+                continue
+            if hex_file.bad_lines:
+                count = len(hex_file.bad_lines)
+                _warn(f"{name}: {count} line{'s are' if count > 1 else ' is'} not hex frames "
+                      f"(first: line {hex_file.bad_lines[0]}), skipped")
+            if not hex_file.frames:
+                continue
+            try:
+                report = ingest_frames(db, args.device, hex_file.frames, received_at=time.time())
+            except Exception as exc:  # the transaction rolled back: nothing of this file is stored
+                failed_store = True
+                _warn(f"{name}: not stored, nothing of it was written ({exc.__class__.__name__}: "
+                      f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})")
+                continue
+            files_read += 1
+            total.add(report)
+    finally:
+        db.close()
+        if progress:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+    print(json.dumps(total.as_json()))
+    if files_read == 0:
+        return 1
+    return 1 if failed_store else 0
+
+
+def parse_iso_utc(option: str, text: str) -> float:
+    """ISO 8601 -> unix seconds; a time without offset is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"{option}: {text!r} is not an ISO 8601 time (e.g. 2024-04-10T22:00:00Z)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _export_columns(records: np.ndarray) -> dict[str, list]:
+    millis = records["unix"].astype(np.int64) * 1000 + records["subsec"].astype(np.int64) * 1000 // 32768
+    times = np.datetime_as_string(millis.astype("datetime64[ms]"), unit="ms")
+    rr_lists = [rr[:n] for rr, n in zip(records["rr"].tolist(), records["rr_count"].tolist(), strict=True)]
+    gravity = records["gravity"].astype(str)  # shortest text that round-trips the stored float32
+    return {
+        "time_utc": [f"{t}Z" for t in times.tolist()],
+        "unix": records["unix"].tolist(),
+        "subsec": records["subsec"].tolist(),
+        "version": records["version"].tolist(),
+        "counter": records["counter"].tolist(),
+        "hr": records["hr"].tolist(),
+        "rr_ms": rr_lists,
+        "gx": gravity[:, 0].tolist(),
+        "gy": gravity[:, 1].tolist(),
+        "gz": gravity[:, 2].tolist(),
+    }
+
+
+def _write_csv(out, columns: dict[str, list]) -> None:
+    out.write(",".join(EXPORT_COLUMNS) + "\n")
+    columns = dict(columns, rr_ms=[" ".join(map(str, rr)) for rr in columns["rr_ms"]])
+    for row in zip(*(columns[c] for c in EXPORT_COLUMNS), strict=True):
+        out.write(",".join(map(str, row)) + "\n")
+
+
+def _write_json(out, columns: dict[str, list]) -> None:
+    columns = dict(columns, **{axis: [float(v) for v in columns[axis]] for axis in ("gx", "gy", "gz")})
+    out.write("[")
+    for i, row in enumerate(zip(*(columns[c] for c in EXPORT_COLUMNS), strict=True)):
+        out.write(("\n" if i == 0 else ",\n") + json.dumps(dict(zip(EXPORT_COLUMNS, row, strict=True))))
+    out.write("\n]\n")
+
+
+def _export_records(args: argparse.Namespace, paths: Paths) -> int:
+    t0 = parse_iso_utc("--from", args.t_from)
+    t1 = parse_iso_utc("--to", args.t_to)
+    if t1 <= t0:
+        raise CliError(f"--to ({args.t_to}) must be later than --from ({args.t_from})")
+    if not paths.database.exists():
+        raise CliError(f"no database at {paths.database}: import frames first")
+    db = _open(paths)
+    try:
+        records = records_between(db, args.device, t0, t1)
+    except UnknownDevice as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        db.close()
+    writer = _write_json if args.format == "json" else _write_csv
+    columns = _export_columns(records)
+    if args.out is None:
+        writer(sys.stdout, columns)
+    else:
+        target = Path(args.out)
+        if not target.parent.is_dir():
+            raise CliError(f"--out: folder {target.parent} does not exist")
+        # Write beside the target and rename: a failed export never leaves half a file behind.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", newline="") as out:
+                writer(out, columns)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    print(f"healthdesk-cli: exported {len(records)} records", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    imp = subparsers.add_parser(
+        "import-frames", help="import capture files of hex frames (one frame per line)",
+        description="Decode and store files of hex-encoded WHOOP 4.0 frames, one frame per line. Each file is "
+        "stored in one transaction. Prints one JSON object with the counts.",
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--device", default=DEFAULT_DEVICE, metavar="NAME",
+                     help=f"device the frames came from (default: {DEFAULT_DEVICE})")
+    imp.set_defaults(handler=_import_frames)
+
+    exp = subparsers.add_parser(
+        "export-records", help="export stored 1 Hz records as CSV or JSON",
+        description="Columns: " + ", ".join(EXPORT_COLUMNS) + ". rr_ms is a space-separated list in CSV and "
+        "an array in JSON. Times are UTC; --from is inclusive, --to exclusive.",
+    )
+    exp.add_argument("--from", dest="t_from", required=True, metavar="ISO", help="e.g. 2024-04-10T22:00:00Z")
+    exp.add_argument("--to", dest="t_to", required=True, metavar="ISO")
+    exp.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    exp.add_argument("--device", metavar="NAME", help="only this device (default: all)")
+    exp.set_defaults(handler=_export_records)
