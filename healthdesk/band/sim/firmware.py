@@ -1,0 +1,417 @@
+"""The simulated WHOOP 4.0 firmware: the band-protocol §6.4 state machine behind the `SimulatedFirmware` seam.
+
+A first-class device, not a test mock: it answers the handshake commands with the §5.3 layouts, serves its flash
+in batches (HISTORY_START / ~50 frames / HISTORY_END(count, token)), frees flash only on an ACK carrying the
+offered token, re-sends a batch after a failure result, re-offers an un-ACKed HISTORY_END every `reoffer_s`, keeps
+its cursor across disconnects and restarts (band folder, see storage.py), streams 0x28 live HR on demand and
+implements FORCE_TRIM's sentinels so the client's guard can be tested. Test knobs live in `faults`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+
+from healthdesk.band.base import NotifyFn
+from healthdesk.band.whoop4.constants import (
+    CMD_FROM_STRAP_UUID,
+    DATA_FROM_STRAP_UUID,
+    EVENTS_FROM_STRAP_UUID,
+    RECORD_PERIOD_TICKS,
+    SUBSEC_PER_SECOND,
+    TRIM_ERASE_ALL,
+    TRIM_PROBE,
+    TRIM_RESET_POINTERS,
+    UNSET_CLOCK_EPOCH,
+    EventId,
+    Opcode,
+    PacketType,
+    ResultCode,
+)
+from healthdesk.band.whoop4.framing import FrameError, parse_frame
+
+from . import frames as fb
+from .flash import is_record, steady_records
+from .storage import BandState, BandStorage
+
+log = logging.getLogger(__name__)
+BATCH_FRAMES = 50
+RECORDS_PER_PAGE = 10
+REALTIME_PERIOD_S = RECORD_PERIOD_TICKS / SUBSEC_PER_SECOND
+
+
+@dataclass
+class Faults:
+    """Fault injection. Frame numbers count history frames (records/events/logs) emitted since the band was made."""
+
+    drop_link_at_frame: int | None = None  # drop the link just before sending this frame (one shot)
+    corrupt_frames: set[int] = field(default_factory=set)  # flip one payload byte of these frames
+    truncate_frames: set[int] = field(default_factory=set)  # send only the first half of these frames
+    swallow_acks: int = 0  # ignore this many success ACKs completely (as if lost on air)
+
+
+class SimulatedBand:
+    """Implements healthdesk.band.base.SimulatedFirmware."""
+
+    def __init__(
+        self,
+        state: BandState,
+        flash: list[bytes],
+        *,
+        storage: BandStorage | None = None,
+        strict: bool = False,
+        frame_interval_s: float = 0.0,
+        reoffer_s: float = 5.0,
+        realtime_period_s: float = REALTIME_PERIOD_S,
+        batch_frames: int = BATCH_FRAMES,
+        live_recording: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.state = state
+        self._flash = flash
+        self._storage = storage
+        self.strict = strict
+        self.frame_interval_s = frame_interval_s  # pacing: 0.01 is the real band's ~100 frames/s, 0 is off
+        self.reoffer_s = reoffer_s
+        self.realtime_period_s = realtime_period_s
+        self.batch_frames = batch_frames
+        self.live_recording = live_recording  # write a record every tick while worn, stamped from the RTC
+        self.worn = True
+        self.clock = clock
+        self.faults = Faults()
+        self.link_dropper: Callable[[], None] | None = None  # set by whoever hosts the band (peripheral)
+        self.commands_written: list[bytes] = []  # every ATT write on CMD_TO_STRAP, verbatim
+        self.frames_emitted = 0
+        self.hr_profile = False
+        self._notify: NotifyFn | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._realtime: asyncio.Task[None] | None = None
+        self._reoffer: asyncio.TimerHandle | None = None
+        self._offer: tuple[int, bytes, int] | None = None  # (batch end index, token, frame count) awaiting an ACK
+        self._last_tick_time = clock()
+
+    # --- identity (SimulatedFirmware attributes) ------------------------------------------------------------
+    @property
+    def serial(self) -> str:
+        return self.state.serial
+
+    @property
+    def advertised_name(self) -> str:
+        return "WHOOP " + self.state.serial
+
+    @property
+    def firmware_version(self) -> str:
+        return fb.firmware_string()
+
+    @property
+    def battery_percent(self) -> int:
+        return round(self.state.battery_percent)
+
+    # --- construction --------------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, frames: list[bytes], *, serial: str = "4C0000001", seed: int = 0,
+               folder: str | None = None, **options: object) -> SimulatedBand:
+        """A new band holding `frames`; with a folder, its flash and cursor persist there."""
+        rng = np.random.default_rng(seed)
+        clock = cast(Callable[[], float], options.get("clock", time.time))
+        state = BandState(serial=serial, second_word=int(rng.integers(1, 17)),
+                          cursor_page=int(rng.integers(1_000, 40_000)), tx_seq=int(rng.integers(0, 256)),
+                          rtc_unset_base=clock() - float(rng.integers(20_000, 90_000)),
+                          next_counter=_next_counter(frames))
+        storage = BandStorage(folder) if folder else None
+        if storage:
+            storage.create(state, frames)
+        return cls(state, list(frames), storage=storage, **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, folder: str, **options: object) -> SimulatedBand:
+        storage = BandStorage(folder)
+        state, frames = storage.load()
+        return cls(state, frames, storage=storage, **options)  # type: ignore[arg-type]
+
+    # --- observable state ----------------------------------------------------------------------------------
+    @property
+    def pending_frames(self) -> list[bytes]:
+        """Stored frames not yet freed by an ACK."""
+        return self._flash[self.state.freed_frames :]
+
+    @property
+    def pending_records(self) -> int:
+        return sum(1 for f in self.pending_frames if is_record(f))
+
+    def now(self) -> tuple[int, int]:
+        """The band's RTC as (unix, subsec)."""
+        host = self.clock()
+        t = host + self.state.rtc_offset if self.state.rtc_offset is not None else (
+            UNSET_CLOCK_EPOCH + host - self.state.rtc_unset_base)
+        return int(t), int((t % 1) * SUBSEC_PER_SECOND)
+
+    # --- SimulatedFirmware -----------------------------------------------------------------------------------
+    def connected(self, notify: NotifyFn) -> None:
+        self._notify = notify
+
+    def disconnected(self) -> None:
+        """Stop sending; the cursor stays where the last ACK put it, so an un-ACKed batch is served again."""
+        self._notify = None
+        self._stop_history()
+        if self._realtime:
+            self._realtime.cancel()
+            self._realtime = None
+
+    def command_written(self, data: bytes, with_response: bool) -> None:
+        self.commands_written.append(bytes(data))
+        try:
+            inner = parse_frame(bytes(data))
+        except FrameError as exc:
+            log.info("ignoring a malformed command write (%s)", exc.reason)
+            return
+        if len(inner) < 3 or inner[0] != PacketType.COMMAND:
+            return
+        seq, opcode, payload = inner[1], inner[2], inner[3:]
+        if self.strict and len(inner) % 4:
+            self._respond(opcode, seq, ResultCode.FAILURE)  # strict firmware: unaligned commands are refused
+            return
+        self._record_elapsed()
+        handler = self._handlers().get(opcode)
+        if handler is None:
+            self._respond(opcode, seq, ResultCode.UNSUPPORTED)
+        else:
+            handler(seq, payload)
+
+    # --- command handlers ------------------------------------------------------------------------------------
+    def _handlers(self) -> dict[int, Callable[[int, bytes], None]]:
+        return {
+            Opcode.GET_HELLO_HARVARD: self._hello,
+            Opcode.REPORT_VERSION_INFO: lambda s, p: self._respond(Opcode.REPORT_VERSION_INFO, s, 1,
+                                                                  fb.version_body()),
+            Opcode.GET_BATTERY_LEVEL: lambda s, p: self._respond(Opcode.GET_BATTERY_LEVEL, s, 1,
+                                                                fb.battery_body(self.state.battery_percent)),
+            Opcode.GET_CLOCK: lambda s, p: self._respond(Opcode.GET_CLOCK, s, 1, fb.clock_body(*self.now())),
+            Opcode.SET_CLOCK: self._set_clock,
+            Opcode.GET_DATA_RANGE: self._data_range,
+            Opcode.SEND_HISTORICAL_DATA: self._send_history,
+            Opcode.HISTORICAL_DATA_RESULT: self._history_result,
+            Opcode.ABORT_HISTORICAL_TRANSMITS: self._abort,
+            Opcode.TOGGLE_REALTIME_HR: self._toggle_realtime,
+            Opcode.TOGGLE_GENERIC_HR_PROFILE: self._toggle_hr_profile,
+            Opcode.FORCE_TRIM: self._force_trim,
+        }
+
+    def _hello(self, seq: int, payload: bytes) -> None:
+        body = fb.hello_body(self.state.battery_percent, False, *self.now(), self.serial, self.worn)
+        self._respond(Opcode.GET_HELLO_HARVARD, seq, 1, body)
+
+    def _set_clock(self, seq: int, payload: bytes) -> None:
+        if len(payload) < 6:
+            self._respond(Opcode.SET_CLOCK, seq, ResultCode.FAILURE)
+            return
+        unix, subsec = struct.unpack_from("<IH", payload)
+        self.state.rtc_offset = unix + subsec / SUBSEC_PER_SECOND - self.clock()
+        self._save()
+        self._respond(Opcode.SET_CLOCK, seq, 1)
+        self._live_event(EventId.SET_RTC)
+
+    def _data_range(self, seq: int, payload: bytes) -> None:
+        pending = self.pending_frames
+        records = [f for f in pending if is_record(f)]
+        oldest = struct.unpack_from("<I", records[0], 11)[0] if records else 0
+        newest = struct.unpack_from("<I", records[-1], 11)[0] if records else 0
+        write_page = self.state.cursor_page + math.ceil(len(records) / RECORDS_PER_PAGE)
+        body = fb.data_range_body(write_page, self.state.cursor_page, self.state.second_word, 1 << 20,
+                                  len(records), (1 << 23) - len(records), oldest, newest)
+        self._respond(Opcode.GET_DATA_RANGE, seq, 1, body)
+
+    def _send_history(self, seq: int, payload: bytes) -> None:
+        self._respond(Opcode.SEND_HISTORICAL_DATA, seq, ResultCode.PENDING, fb.SEND_HISTORY_PENDING_BODY)
+        self._stop_history()
+        self._start_batch()
+
+    def _history_result(self, seq: int, payload: bytes) -> None:
+        success = payload[:1] == b"\x01"
+        if success and self.faults.swallow_acks > 0:
+            self.faults.swallow_acks -= 1
+            return  # lost on air: no response, the END will be re-offered
+        # Real bands echo seq 0 here and answer `00 01 00 00 00` (band-protocol §5.1, BW-RE captures).
+        self._respond(Opcode.HISTORICAL_DATA_RESULT, 0, 1, b"\x00\x00\x00")
+        if self._offer is None:
+            return  # nothing offered (a late ACK of an earlier batch): ignore
+        end, token, _count = self._offer
+        self._cancel_reoffer()
+        if success and bytes(payload[1:9]) == token:
+            self._offer = None
+            self.state.freed_frames = end
+            self.state.cursor_page = int.from_bytes(token[:4], "little")
+            self._save()  # durable before the next frame goes out
+        else:
+            self._offer = None  # failure result or a mangled token: the same batch again
+        self._start_batch()
+
+    def _abort(self, seq: int, payload: bytes) -> None:
+        self._stop_history()
+        self._respond(Opcode.ABORT_HISTORICAL_TRANSMITS, seq, 1)
+
+    def _toggle_realtime(self, seq: int, payload: bytes) -> None:
+        on = payload[:1] == b"\x01"
+        self._respond(Opcode.TOGGLE_REALTIME_HR, seq, 1)
+        if on and self._realtime is None:
+            self._realtime = asyncio.get_running_loop().create_task(self._stream_realtime())
+        elif not on and self._realtime is not None:
+            self._realtime.cancel()
+            self._realtime = None
+        self._live_event(EventId.BLE_REALTIME_HR_ON if on else EventId.BLE_REALTIME_HR_OFF)
+
+    def _toggle_hr_profile(self, seq: int, payload: bytes) -> None:
+        self.hr_profile = payload[:1] == b"\x01"
+        self._respond(Opcode.TOGGLE_GENERIC_HR_PROFILE, seq, 1)
+
+    def _force_trim(self, seq: int, payload: bytes) -> None:
+        """Destructive flash trim with the §5.6 sentinels; any other value is refused."""
+        if len(payload) < 8:
+            self._respond(Opcode.FORCE_TRIM, seq, ResultCode.FAILURE)
+            return
+        first, second = struct.unpack_from("<II", payload)
+        self._stop_history()
+        if first == TRIM_PROBE:
+            self._respond(Opcode.FORCE_TRIM, seq, 1)
+            return
+        if first == second == TRIM_ERASE_ALL:
+            self._live_event(EventId.TRIM_ALL_DATA)
+            records = sum(1 for f in self.pending_frames if is_record(f))
+            self.state.cursor_page += math.ceil(records / RECORDS_PER_PAGE)
+            self.state.freed_frames = len(self._flash)
+        elif first == second == TRIM_RESET_POINTERS:
+            self.state.freed_frames = 0  # everything still physically in flash is served again
+        else:
+            self._respond(Opcode.FORCE_TRIM, seq, ResultCode.FAILURE)
+            return
+        self._save()
+        self._respond(Opcode.FORCE_TRIM, seq, 1)
+        if first == TRIM_ERASE_ALL:
+            self._live_event(EventId.TRIM_ALL_DATA_ENDED)
+
+    # --- history batches ---------------------------------------------------------------------------------
+    def _start_batch(self) -> None:
+        if self._notify is None:
+            return
+        self._task = asyncio.get_running_loop().create_task(self._emit_batch())
+
+    def _next_batch(self) -> tuple[int, int]:
+        """(end index, records) of the batch starting at the cursor."""
+        start = self.state.freed_frames
+        end = min(start + self.batch_frames, len(self._flash))
+        return end, sum(1 for f in self._flash[start:end] if is_record(f))
+
+    async def _emit_batch(self) -> None:
+        start = self.state.freed_frames
+        end, records = self._next_batch()
+        if end == start:
+            self._send_meta(fb.history_complete(self._tx(), *self.now()))
+            return
+        token = ((self.state.cursor_page + math.ceil(records / RECORDS_PER_PAGE)).to_bytes(4, "little")
+                 + self.state.second_word.to_bytes(4, "little"))
+        self._send_meta(fb.history_start(self._tx(), *self.now()))
+        for i in range(start, end):
+            if not await self._emit_history_frame(self._flash[i]):
+                return
+        self._offer = (end, token, end - start)
+        self._send_end()
+
+    async def _emit_history_frame(self, frame: bytes) -> bool:
+        n = self.frames_emitted = self.frames_emitted + 1
+        if self.faults.drop_link_at_frame == n:
+            self.faults.drop_link_at_frame = None
+            if self.link_dropper is not None:
+                self.link_dropper()
+            self.disconnected()
+            return False
+        if n in self.faults.corrupt_frames:
+            frame = frame[:20] + bytes((frame[20] ^ 0x5A,)) + frame[21:]
+        if n in self.faults.truncate_frames:
+            frame = frame[: len(frame) // 2]
+        if self._notify is None:
+            return False
+        self._notify(DATA_FROM_STRAP_UUID, frame)
+        await asyncio.sleep(self.frame_interval_s)  # also yields to the link when pacing is off
+        return self._notify is not None
+
+    def _send_end(self) -> None:
+        if self._offer is None or self._notify is None:
+            return
+        _, token, count = self._offer
+        self._send_meta(fb.history_end(self._tx(), *self.now(), count, token))
+        self._reoffer = asyncio.get_running_loop().call_later(self.reoffer_s, self._send_end)
+
+    def _cancel_reoffer(self) -> None:
+        if self._reoffer is not None:
+            self._reoffer.cancel()
+            self._reoffer = None
+
+    def _stop_history(self) -> None:
+        self._cancel_reoffer()
+        self._offer = None
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+
+    # --- live data -----------------------------------------------------------------------------------------
+    async def _stream_realtime(self) -> None:
+        rng = np.random.default_rng(self.state.tx_seq)
+        while self._notify is not None:
+            hr = int(np.clip(round(64 + rng.normal(0, 2)), 40, 200))
+            rr = [int(60000 / hr + rng.normal(0, 20)) for _ in range(int(rng.integers(0, 3)))]
+            self._notify(DATA_FROM_STRAP_UUID, fb.realtime_frame(*self.now(), hr, rr))
+            await asyncio.sleep(self.realtime_period_s)
+
+    def _live_event(self, event_id: int) -> None:
+        if self._notify is not None:
+            self._notify(EVENTS_FROM_STRAP_UUID, fb.event_frame(self._tx(), event_id, *self.now()))
+
+    def _record_elapsed(self) -> None:
+        """Write the records of the ticks that passed since the last look, stamped from the RTC (§5.4)."""
+        now = self.clock()
+        if not (self.live_recording and self.worn):
+            self._last_tick_time = now
+            return
+        ticks = int((now - self._last_tick_time) / REALTIME_PERIOD_S)
+        if ticks <= 0:
+            return
+        self._last_tick_time += ticks * REALTIME_PERIOD_S
+        unix, _ = self.now()
+        records = steady_records(ticks, self.state.next_counter, unix - int(ticks * REALTIME_PERIOD_S),
+                                 start_counter=self.state.next_counter)
+        new = fb.record_frames(records)
+        self._flash.extend(new)
+        self.state.next_counter += ticks
+        if self._storage:
+            self._storage.append_frames(new)
+        self._save()
+
+    # --- plumbing ------------------------------------------------------------------------------------------
+    def _tx(self) -> int:
+        self.state.tx_seq = (self.state.tx_seq + 1) & 0xFF
+        return self.state.tx_seq
+
+    def _respond(self, opcode: int, request_seq: int, result: int, body: bytes = b"") -> None:
+        if self._notify is not None:
+            self._notify(CMD_FROM_STRAP_UUID, fb.response(self._tx(), opcode, request_seq, result, body))
+
+    def _send_meta(self, frame: bytes) -> None:
+        if self._notify is not None:
+            self._notify(DATA_FROM_STRAP_UUID, frame)
+
+    def _save(self) -> None:
+        if self._storage is not None:
+            self._storage.save_state(self.state)
+
+
+def _next_counter(frames: list[bytes]) -> int:
+    counters = [int.from_bytes(f[7:11], "little") for f in frames if is_record(f)]
+    return max(counters) + 1 if counters else 1_000_000
