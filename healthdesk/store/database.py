@@ -169,6 +169,8 @@ def open_database(path: str | Path) -> Database:
         raise StoreError(f"cannot open database {path}: {exc}") from exc
     except Exception as exc:  # SQLAlchemy wraps sqlite errors (not a database, disk I/O, locked)
         if type(exc).__module__.startswith(("sqlalchemy", "alembic")):
-            raise StoreError(f"cannot open database {path}: {exc.__class__.__name__}: {exc}") from exc
+            cause = getattr(exc, "orig", None) or exc  # the sqlite3 error, without SQLAlchemy's SQL dump
+            reason = (str(cause).splitlines() or [cause.__class__.__name__])[0]
+            raise StoreError(f"cannot open database {path}: {reason}") from exc
         raise
     return db
