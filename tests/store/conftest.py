@@ -38,9 +38,9 @@ def synthetic_samples(
     return out
 
 
-def v24_frame(sample: np.void) -> bytes:
-    """A wire frame with a v24 record inner (band-protocol §7.2) holding the sample's fields."""
-    inner = bytearray(96)
+def record_frame(sample: np.void) -> bytes:
+    """A wire frame with a v24 (96-byte) or v12 (88-byte) record inner (band-protocol §7.2)."""
+    inner = bytearray(88 if sample["version"] == 12 else 96)
     inner[0:3] = bytes([0x2F, int(sample["version"]), 5])
     struct.pack_into("<IIH", inner, 3, int(sample["counter"]), int(sample["unix"]), int(sample["subsec"]))
     inner[17], inner[18] = int(sample["hr"]), int(sample["rr_count"])
@@ -58,4 +58,18 @@ def make_samples() -> Callable[..., np.ndarray]:
 
 @pytest.fixture
 def make_frames() -> Callable[[np.ndarray], list[bytes]]:
-    return lambda samples: [v24_frame(s) for s in samples]
+    return lambda samples: [record_frame(s) for s in samples]
+
+
+def dump_tables(path) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: equal dumps mean equal database content."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' order by name")]
+        return {n: sorted(conn.execute(f'select * from "{n}"').fetchall(), key=repr) for n in names}
+
+
+@pytest.fixture
+def dump_database() -> Callable[..., dict[str, list[tuple]]]:
+    return dump_tables
