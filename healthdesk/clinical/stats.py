@@ -54,7 +54,9 @@ def trend_text(summary: Summary | None, decimals: int) -> str:
     if summary is None or summary.trend_per_week is None:
         return "too few days"
     slope = summary.trend_per_week
-    shown = f"{slope:+.{max(decimals, 1)}f}/wk"
+    places = max(decimals, 1)
+    shown_slope = round(slope, places) or 0.0  # never print "-0.0"
+    shown = f"{shown_slope:+.{places}f}/wk"
     # Less than 1 % of the median per week reads as flat: the word stops over-reading noise.
     scale = abs(summary.median) or 1.0
     word = "stable" if abs(slope) < 0.01 * scale else ("rising" if slope > 0 else "falling")

@@ -1,0 +1,92 @@
+"""The clinician PDF report: a pure function of `ReportData` returning bytes (reportlab Platypus).
+
+Byte-identical for the same data and generated-at: reportlab's invariant mode fixes the document ID, and
+the Info dates are written as the report's generated-at time. Header and "page X of Y" footer are drawn
+on every page by a canvas that defers page output until the total is known.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
+
+from healthdesk.clinical import pdf_sections as sections
+from healthdesk.clinical.catalogue import DISCLAIMER
+from healthdesk.clinical.report_data import ReportData
+
+PAGE_W, PAGE_H = A4
+MARGIN = 16 * mm
+FRAME_W = PAGE_W - 2 * MARGIN
+
+
+def _canvas_class(header_left: str, header_right: str, footer_left: str, pdf_date: str):
+    class ReportCanvas(Canvas):
+        """Collects page states; on save draws header/footer with the final page count."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+            self.setDateFormatter(lambda *_: pdf_date)
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab API name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._decorate(number, total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, number: int, total: int) -> None:
+            self.saveState()
+            self.setFont("Helvetica", 7.5)
+            self.setStrokeGray(0.6)
+            top = PAGE_H - MARGIN + 5 * mm
+            self.drawString(MARGIN, top, header_left)
+            self.drawRightString(PAGE_W - MARGIN, top, header_right)
+            self.line(MARGIN, top - 2, PAGE_W - MARGIN, top - 2)
+            bottom = MARGIN - 8 * mm
+            self.line(MARGIN, bottom + 9, PAGE_W - MARGIN, bottom + 9)
+            self.drawString(MARGIN, bottom, footer_left)
+            self.drawRightString(PAGE_W - MARGIN, bottom, f"Page {number} of {total}")
+            self.restoreState()
+
+    return ReportCanvas
+
+
+def build_pdf(data: ReportData) -> bytes:
+    p, pt = data.period, data.patient
+    who = pt.name or "Patient name not recorded"
+    if pt.birth_date:
+        who += f", born {pt.birth_date.isoformat()}"
+    header_left = f"healthdesk clinician report - {who}"
+    header_right = f"Period {p.start.isoformat()} to {p.end.isoformat()} ({p.timezone})"
+    utc = data.generated_at.astimezone(UTC)
+    pdf_date = f"D:{utc:%Y%m%d%H%M%S}+00'00'"
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 2 * mm,
+        bottomMargin=MARGIN, invariant=1, title=f"Wearable data summary {p.start} to {p.end}",
+        author="healthdesk", subject="Patient-generated wearable data for a clinician",
+        creator=f"healthdesk {data.app_version}", producer=f"healthdesk {data.app_version} (reportlab)",
+    )
+    story = [
+        *sections.header_block(data),
+        *sections.summary_table(data),
+        *sections.charts(data, FRAME_W),
+        *sections.wellness_box(data, FRAME_W),
+        *sections.sleep_table(data),
+        *sections.workouts_table(data),
+        *sections.notes(data),
+    ]
+    doc.build(story, canvasmaker=_canvas_class(header_left, header_right, DISCLAIMER, pdf_date))
+    return buf.getvalue()

@@ -1,0 +1,249 @@
+"""The flowables of the clinician PDF, one function per section (clinical.md §5.1)."""
+
+from __future__ import annotations
+
+from datetime import date
+from statistics import median
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from healthdesk.clinical.catalogue import (
+    CHART_KEYS,
+    DISCLAIMER,
+    METRICS,
+    VITAL_KEYS,
+    WELLNESS_KEYS,
+    WELLNESS_NOTE,
+    format_value,
+)
+from healthdesk.clinical.charts import trend_chart
+from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, WHOOP_CLOUD, ReportData
+from healthdesk.clinical.stats import summarize, trend_text
+
+SLEEP_ROWS = 12
+WORKOUT_ROWS = 8
+_base = getSampleStyleSheet()
+BODY = ParagraphStyle("body", parent=_base["BodyText"], fontName="Helvetica", fontSize=8.5, leading=11)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9.5)
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10)
+H1 = ParagraphStyle("h1", parent=_base["Heading1"], fontName="Helvetica-Bold", fontSize=15, leading=18,
+                    spaceAfter=4)
+H2 = ParagraphStyle("h2", parent=_base["Heading2"], fontName="Helvetica-Bold", fontSize=10.5, leading=13,
+                    spaceBefore=7, spaceAfter=3)
+GRID = colors.Color(0.75, 0.75, 0.75)
+HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
+
+
+def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _table(rows: list[list], widths: list[float], align_right_from: int = 1) -> Table:
+    t = Table(rows, colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), "Helvetica", 7.5),
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.5),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
+        ("ALIGN", (align_right_from, 1), (-1, -1), "RIGHT"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]))
+    return t
+
+
+def header_block(data: ReportData) -> list[Flowable]:
+    p, pt = data.period, data.patient
+    dob = pt.birth_date.isoformat() if pt.birth_date else "not recorded"
+    if pt.birth_date:
+        dob += f" (age {_age(pt.birth_date, p.end)} at period end)"
+    rows = [
+        ["Patient", pt.name or "not recorded", "Period", f"{p.start.isoformat()} to {p.end.isoformat()}"],
+        ["Date of birth", dob, "", f"{p.days} days, time zone {p.timezone}"],
+        ["Sex", pt.gender or "not recorded", "Generated",
+         data.generated_at.isoformat(timespec="minutes")],
+        ["Sources", _p(_sources_text(data), CELL), "App", f"healthdesk {data.app_version}"],
+    ]
+    t = Table(rows, colWidths=[24 * mm, 66 * mm, 20 * mm, 64 * mm])
+    t.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), "Helvetica", 8.5),
+        ("FONT", (0, 0), (0, -1), "Helvetica-Bold", 8.5),
+        ("FONT", (2, 0), (2, -1), "Helvetica-Bold", 8.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ("BOX", (0, 0), (-1, -1), 0.5, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return [_p("Wearable data summary for a clinician", H1), t, Spacer(1, 3), coverage_line(data)]
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _sources_text(data: ReportData) -> str:
+    names = []
+    for src in SOURCES:
+        dev = data.device_for(src)
+        if dev or data.coverage.days_with_data.get(src):
+            label = "WHOOP 4.0 band, computed by healthdesk" if src == BAND else "WHOOP cloud API"
+            if dev and dev.firmware:
+                label += f" (firmware {dev.firmware})"
+            names.append(label)
+    return "; ".join(names) or "none"
+
+
+def coverage_line(data: ReportData) -> Paragraph:
+    cov, days = data.coverage, data.period.days
+    parts = []
+    for src in SOURCES:
+        n_days = cov.days_with_data.get(src, 0)
+        nights = cov.nights_with_sleep.get(src, 0)
+        if not n_days and not nights:
+            parts.append(f"{SOURCE_SHORT[src]}: no data recorded")
+            continue
+        text = f"{SOURCE_SHORT[src]}: {n_days} of {days} days with data, {nights} nights with sleep"
+        if src == BAND:
+            text += f", {cov.band_wear_minutes / 60:.1f} h worn"
+        parts.append(text)
+    lead = "Data coverage: " if data.has_any_data else "Data coverage: no data recorded in this period. "
+    return Paragraph(f"<b>{escape(lead)}</b>{escape('; '.join(parts))}.", BODY)
+
+
+def summary_table(data: ReportData) -> list[Flowable]:
+    rows = [["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (Theil-Sen)"]]
+    for key in VITAL_KEYS:
+        spec = METRICS[key]
+        for src in SOURCES:
+            series = data.series_for(key, src)
+            s = summarize(series.values) if series else None
+            if s is None:
+                continue
+            dec = spec.decimals
+            rows.append([spec.label, spec.display_unit, SOURCE_SHORT[src], str(s.n), format_value(s.minimum, dec),
+                         format_value(s.median, dec), format_value(s.maximum, dec), trend_text(s, dec)])
+    for m in sorted(data.body, key=lambda m: m.measured_at)[-1:]:
+        when = m.measured_at.date().isoformat()
+        if m.weight_kg is not None:
+            rows.append(["Body weight", "kg", SOURCE_SHORT[m.source], "1", "", f"{m.weight_kg:.1f}", "",
+                         f"as of {when}"])
+        if m.height_m is not None:
+            rows.append(["Body height", "cm", SOURCE_SHORT[m.source], "1", "", f"{m.height_m * 100:.0f}", "",
+                         f"as of {when}"])
+        if m.weight_kg is not None and m.height_m:
+            rows.append(["Body mass index", "kg/m2", SOURCE_SHORT[m.source], "1", "",
+                         f"{m.weight_kg / m.height_m ** 2:.1f}", "", "computed"])
+    out: list[Flowable] = [_p("Vital signs and sleep summary", H2)]
+    if len(rows) == 1:
+        out.append(_p("No vital-sign data recorded in this period (no value is shown rather than a guess)."))
+        return out
+    out.append(_table(rows, [40 * mm, 18 * mm, 20 * mm, 10 * mm, 14 * mm, 15 * mm, 14 * mm, 43 * mm], 3))
+    out.append(_p("Sleep-time measures (resting HR, HRV as RMSSD - not SDNN -, SpO2, respiratory rate) are "
+                  "measured during sleep; skin temperature is peripheral wrist skin, not core body "
+                  "temperature. Band and WHOOP cloud rows are separate sources, never averaged together.",
+                  SMALL))
+    return out
+
+
+def charts(data: ReportData, width: float) -> list[Flowable]:
+    out: list[Flowable] = [_p("Trends with personal baseline band", H2)]
+    for key in CHART_KEYS:
+        if not METRICS[key].wellness:
+            out.append(trend_chart(data, METRICS[key], width))
+    return out
+
+
+def sleep_table(data: ReportData) -> list[Flowable]:
+    out: list[Flowable] = [_p("Sleep", H2)]
+    main = [s for s in data.sleeps if not s.nap]
+    if not main:
+        return out + [_p("No sleep sessions recorded in this period.")]
+    medians = []
+    for src in SOURCES:
+        mine = [s.asleep_min / 60 for s in main if s.source == src]
+        if mine:
+            medians.append(f"{SOURCE_SHORT[src]} median {median(mine):.1f} h asleep over {len(mine)} nights")
+    shown = sorted(main, key=lambda s: (s.end, s.source), reverse=True)[:SLEEP_ROWS]
+    rows = [["Night ending", "Source", "In bed", "Asleep (h)", "Light (min)", "Deep (min)", "REM (min)",
+             "Awake (min)"]]
+    tz = data.period.tz
+    for s in shown:
+        start, end = s.start.astimezone(tz), s.end.astimezone(tz)
+        rows.append([end.date().isoformat(), SOURCE_SHORT[s.source], f"{start:%H:%M}-{end:%H:%M}",
+                     f"{s.asleep_min / 60:.1f}", format_value(s.light_min, 0), format_value(s.deep_min, 0),
+                     format_value(s.rem_min, 0), format_value(s.awake_min, 0)])
+    note = "; ".join(medians) + "."
+    if len(main) > len(shown):
+        note += f" Table shows the most recent {len(shown)} of {len(main)} nights."
+    return out + [_p(note), Spacer(1, 2),
+                  _table(rows, [24 * mm, 22 * mm, 22 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm], 3)]
+
+
+def workouts_table(data: ReportData) -> list[Flowable]:
+    out: list[Flowable] = [_p("Workouts", H2)]
+    if not data.workouts:
+        return out + [_p("No workouts recorded in this period.")]
+    counts = []
+    for src in SOURCES:
+        mine = [w for w in data.workouts if w.source == src]
+        if mine:
+            hours = sum((w.end - w.start).total_seconds() for w in mine) / 3600
+            counts.append(f"{SOURCE_SHORT[src]}: {len(mine)} workouts, {hours:.1f} h in total")
+    shown = sorted(data.workouts, key=lambda w: (w.start, w.source), reverse=True)[:WORKOUT_ROWS]
+    rows = [["Date", "Source", "Activity", "Duration (min)", "Avg HR (bpm)", "Max HR (bpm)", "Energy (kJ)"]]
+    for w in shown:
+        rows.append([w.start.astimezone(data.period.tz).date().isoformat(), SOURCE_SHORT[w.source], w.sport,
+                     f"{(w.end - w.start).total_seconds() / 60:.0f}", format_value(w.avg_hr, 0),
+                     format_value(w.max_hr, 0), format_value(w.energy_kj, 0)])
+    note = "; ".join(counts) + "."
+    if len(data.workouts) > len(shown):
+        note += f" Table shows the most recent {len(shown)}."
+    return out + [_p(note), Spacer(1, 2),
+                  _table(rows, [24 * mm, 22 * mm, 36 * mm, 24 * mm, 22 * mm, 22 * mm, 24 * mm], 3)]
+
+
+def wellness_box(data: ReportData, width: float) -> list[Flowable]:
+    """Fenced off in a dashed box with the disclaimer ABOVE the numbers."""
+    inner: list[Flowable] = [
+        _p("Wellness scores - not a diagnosis", H2),
+        Paragraph(f"<b>{escape(WELLNESS_NOTE)}</b> Shown for context only; they are kept out of the vital signs "
+                  "above and are exported to FHIR as survey observations.", BODY),
+        Spacer(1, 3),
+    ]
+    rows = [["Score", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend"]]
+    for key in WELLNESS_KEYS:
+        spec = METRICS[key]
+        for src in (BAND, WHOOP_CLOUD):
+            series = data.series_for(key, src)
+            s = summarize(series.values) if series else None
+            if s:
+                d = spec.decimals
+                rows.append([spec.label, spec.display_unit, SOURCE_SHORT[src], str(s.n), format_value(s.minimum, d),
+                             format_value(s.median, d), format_value(s.maximum, d), trend_text(s, d)])
+    if len(rows) == 1:
+        inner.append(_p("No wellness scores recorded in this period."))
+    else:
+        inner.append(_table(rows, [34 * mm, 18 * mm, 20 * mm, 10 * mm, 14 * mm, 15 * mm, 14 * mm, 39 * mm], 3))
+        if any(data.series_for("recovery", src) for src in SOURCES):
+            inner += [Spacer(1, 5), trend_chart(data, METRICS["recovery"], width - 8)]
+    box = Table([[inner]], colWidths=[width])
+    box.setStyle(TableStyle([
+        ("BOX", (0, 0), (-1, -1), 0.8, colors.Color(0.4, 0.4, 0.4), None, (3, 2)),
+        ("BACKGROUND", (0, 0), (-1, -1), colors.Color(0.97, 0.97, 0.97)),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    return [Spacer(1, 6), KeepTogether([box])]
+
+
+def notes(data: ReportData) -> list[Flowable]:
+    return [
+        _p("Notes", H2),
+        _p("RMSSD: root mean square of successive R-R interval differences (a different measure from SDNN). "
+           "Resting HR: lowest sustained heart rate during sleep. Personal baseline band: median of the "
+           "previous 30 days \u00b1 3 x 1.4826 x MAD, shown once 7 prior days exist. Trend: Theil-Sen slope "
+           "per week, shown from 7 days of data. Units follow UCUM (/min = per minute).", SMALL),
+        _p(DISCLAIMER, SMALL),
+    ]
