@@ -7,6 +7,9 @@ store and UI must not import the band package.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 
 # Band ticks: consecutive 1 Hz records are 31504/32768 s apart (band-protocol §7.1), about 62.4 per minute.
@@ -47,3 +50,28 @@ ROLLUP_DTYPE = np.dtype(
 def sample_time(samples: np.ndarray) -> np.ndarray:
     """Float unix seconds (UTC) of each sample, sub-second ticks included."""
     return samples["unix"].astype(np.float64) + samples["subsec"].astype(np.float64) / SUBSEC_PER_SECOND
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One derived value: `None` with confidence 0 whenever its inputs are missing (architecture §4.4).
+
+    `note` is machine readable (e.g. `need_baseline:have=3,need=7`); `detail` holds JSON-able extras.
+    """
+
+    value: float | None
+    unit: str
+    confidence: float
+    source: str = "band"
+    note: str = ""
+    detail: dict[str, Any] | None = field(default=None, compare=True)
+
+    def __post_init__(self) -> None:
+        if self.value is None and self.confidence != 0:
+            object.__setattr__(self, "confidence", 0.0)
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence {self.confidence} outside 0..1")
+
+    @classmethod
+    def missing(cls, unit: str, note: str, source: str = "band") -> Metric:
+        return cls(None, unit, 0.0, source, note)
