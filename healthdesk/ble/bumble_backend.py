@@ -24,7 +24,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError, BleakGATTProtocolError
-from bumble import core
+from bumble import core, hci
 from bumble.att import ATT_Error
 from bumble.controller import Controller
 from bumble.core import UUID, AdvertisingData
@@ -68,6 +68,33 @@ def bleak_uuid(uuid: UUID) -> str:
     return str(pyuuid.UUID(bytes=bytes(reversed(uuid.to_bytes(force_128=True)))))
 
 
+class _AdapterController(Controller):
+    """bumble's virtual controller with LE Create Connection Cancel completed as the spec says (Core Vol 4,
+    Part E, 7.8.13): the pending attempt ends with an LE Connection Complete "Unknown Connection Identifier".
+    bumble 0.0.236 acknowledges the cancel but keeps the attempt pending forever, so a connect to a band out
+    of range would never time out and would block every later connect."""
+
+    def on_hci_le_create_connection_cancel_command(self, command: Any) -> hci.HCI_StatusReturnParameters:
+        pending = self.pending_le_connection
+        if pending is None:
+            return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.COMMAND_DISALLOWED_ERROR)
+        self.pending_le_connection = None
+        failure = hci.HCI_LE_Connection_Complete_Event(
+            status=hci.HCI_ErrorCode.UNKNOWN_CONNECTION_IDENTIFIER_ERROR,
+            connection_handle=0,
+            role=hci.Role.CENTRAL,
+            peer_address_type=pending.peer_address_type,
+            peer_address=pending.peer_address,
+            connection_interval=0,
+            peripheral_latency=0,
+            supervision_timeout=0,
+            central_clock_accuracy=0,
+        )
+        # after the Command Complete that the caller sends for our return value
+        asyncio.get_running_loop().call_soon(self.send_hci_packet, failure)
+        return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.SUCCESS)
+
+
 class SimulatedAir:
     """One in-process radio space: a bumble LocalLink, the simulated bands in it, the host adapter."""
 
@@ -75,6 +102,7 @@ class SimulatedAir:
         self.link = LocalLink()
         self.bands: dict[str, BandPeripheral] = {}  # by address
         self._adapter: Device | None = None
+        self._adapter_controller: _AdapterController | None = None
         self._adapter_lock = asyncio.Lock()
         self._scanners = 0
 
@@ -89,14 +117,19 @@ class SimulatedAir:
         """The host's Bluetooth adapter in this air, powered on at first use."""
         async with self._adapter_lock:
             if self._adapter is None:
-                controller = Controller("host-adapter", link=self.link)
+                controller = _AdapterController("host-adapter", link=self.link)
                 controller.le_acl_data_packet_length = LINK_LAYER_OCTETS
                 device = Device(
                     name="healthdesk", address=Address(ADAPTER_ADDRESS), host=Host(controller, AsyncPipeSink(controller))
                 )
                 await device.power_on()
-                self._adapter = device
+                self._adapter, self._adapter_controller = device, controller
             return self._adapter
+
+    @property
+    def connection_pending(self) -> bool:
+        """The adapter is still trying to reach some band (an LE Create Connection is outstanding)."""
+        return self._adapter_controller is not None and self._adapter_controller.pending_le_connection is not None
 
     async def start_scanning(self, *, active: bool) -> Device:
         adapter = await self.adapter()
@@ -116,7 +149,7 @@ class SimulatedAir:
             await band.power_off()
         self.bands.clear()
         if self._adapter is not None:
-            adapter, self._adapter = self._adapter, None
+            adapter, self._adapter, self._adapter_controller = self._adapter, None, None
             for connection in list(adapter.connections.values()):
                 await _quietly(connection.disconnect())
             await adapter.power_off()
@@ -238,8 +271,12 @@ class BumbleBleakClient(BaseBleakClient):
     async def connect(self, pair: bool, **kwargs: Any) -> None:
         adapter = await simulated_air().adapter()
         try:
-            connection = await adapter.connect(self._peer_address, timeout=self._timeout)
-        except core.TimeoutError as error:
+            # bumble first looks for the bonded band's resolvable address with no time limit: bound it all
+            async with asyncio.timeout(self._timeout):
+                connection = await adapter.connect(self._peer_address, timeout=self._timeout)
+        except (TimeoutError, core.TimeoutError) as error:
+            if simulated_air().connection_pending:
+                await _quietly(adapter.send_sync_command(hci.HCI_LE_Create_Connection_Cancel_Command()))
             raise TimeoutError(f"{self.address} did not answer within {self._timeout:g} s") from error
         except core.ConnectionError as error:
             raise BleakError(f"connection to {self.address} failed: {error}") from error

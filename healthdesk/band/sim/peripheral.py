@@ -139,6 +139,7 @@ class BandPeripheral:
         self._connection: Connection | None = None
         self._subscribed: set[str] = set()
         self._firmware_connected = False
+        self._dropping = False
         self._outbox: asyncio.Queue[tuple[Characteristic, bytes] | None] = asyncio.Queue()
         self._sender: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -179,6 +180,8 @@ class BandPeripheral:
         device.on(device.EVENT_CONNECTION, self._on_connection)
         device.on("characteristic_subscription", self._on_subscription)
         self._controller, self._device = controller, device
+        if hasattr(self.firmware, "link_dropper"):  # the firmware's own fault injection hangs up through us
+            self.firmware.link_dropper = self.drop_link_now
         await device.power_on()
         self._sender = asyncio.create_task(self._send_notifications(), name=f"{self.name} notifications")
         await self._start_advertising()
@@ -212,6 +215,12 @@ class BandPeripheral:
         connection.once(connection.EVENT_DISCONNECTION, lambda *_: closed.done() or closed.set_result(None))
         await connection.disconnect(reason)
         await asyncio.wait_for(closed, 2.0)
+
+    def drop_link_now(self) -> None:
+        """Synchronous hang-up (for firmware code): nothing queued after this call reaches the central."""
+        self._clear_outbox()
+        self._dropping = True
+        self._spawn(self.drop_link())
 
     async def go_out_of_range(self) -> None:
         """The link dies with a supervision timeout and nothing from this band reaches the air any more."""
@@ -303,8 +312,8 @@ class BandPeripheral:
         log.debug("%s: link closed (reason 0x%02X)", self.name, reason)
         self._connection = None
         self._subscribed = set()
-        while not self._outbox.empty():  # frames queued for a dead link are lost, as on a real radio
-            self._outbox.get_nowait()
+        self._clear_outbox()  # frames queued for a dead link are lost, as on a real radio
+        self._dropping = False
         if self._firmware_connected:
             self._firmware_connected = False
             self.firmware.disconnected()
@@ -338,17 +347,21 @@ class BandPeripheral:
 
     def _notify(self, characteristic_uuid: str, frame: bytes) -> None:
         """NotifyFn for the firmware: queue one whole frame, split to fit the negotiated MTU."""
-        if self._connection is None:
+        if self._connection is None or self._dropping:
             return
         characteristic = self._characteristics[characteristic_uuid.lower()]
         size = self._connection.att_mtu - 3
         for start in range(0, len(frame), size):
             self._outbox.put_nowait((characteristic, bytes(frame[start : start + size])))
 
+    def _clear_outbox(self) -> None:
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+
     async def _send_notifications(self) -> None:
         while True:
             item = await self._outbox.get()
-            if item is None or self._connection is None or self._device is None:
+            if item is None or self._connection is None or self._device is None or self._dropping:
                 continue
             characteristic, chunk = item
             await self._device.notify_subscriber(self._connection, characteristic, chunk)
