@@ -16,9 +16,9 @@ import numpy as np
 
 from healthdesk.cli import CliError
 from healthdesk.config import Paths
-from healthdesk.services.ingest import IngestReport, ingest_frames
-from healthdesk.store.band_reads import UnknownDevice, records_between
-from healthdesk.store.database import Database, StoreError, open_database
+
+# The store and services are imported inside the handlers: building the parser (every CLI start, --help)
+# should not pay for SQLAlchemy and Alembic.
 
 DEFAULT_DEVICE = "whoop4"
 EXPORT_COLUMNS = ("time_utc", "unix", "subsec", "version", "counter", "hr", "rr_ms", "gx", "gy", "gz")
@@ -28,7 +28,9 @@ def _warn(message: str) -> None:
     print(f"healthdesk-cli: {message}", file=sys.stderr)
 
 
-def _open(paths: Paths) -> Database:
+def _open(paths: Paths):
+    from healthdesk.store.database import StoreError, open_database
+
     try:
         return open_database(paths.database)
     except StoreError as exc:
@@ -72,6 +74,8 @@ def read_hex_frames(path: Path) -> HexFile:
 
 
 def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.services.ingest import IngestReport, ingest_frames
+
     total = IngestReport()
     files_read = 0
     failed_store = False
@@ -158,6 +162,8 @@ def _write_json(out, columns: dict[str, list]) -> None:
 
 
 def _export_records(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.store.band_reads import UnknownDevice, records_between
+
     t0 = parse_iso_utc("--from", args.t_from)
     t1 = parse_iso_utc("--to", args.t_to)
     if t1 <= t0:
