@@ -1,0 +1,182 @@
+"""A daily-metric history chart: date axis, one line per source, personal baseline band, hover read-out.
+
+The whole history is plotted once; range presets only move the view, so switching 30 d -> 1 y -> all costs a
+re-layout, not a query.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from healthdesk.services.dashboard_types import SOURCE_LABELS, MetricHistory
+from healthdesk.ui import theme
+
+DAY_S = 86400.0
+
+
+def make_plot(parent: QWidget | None = None, *, dates: bool = True) -> pg.PlotWidget:
+    axis = {"bottom": pg.DateAxisItem(orientation="bottom")} if dates else {}
+    plot = pg.PlotWidget(parent=parent, axisItems=axis)
+    plot.setBackground(theme.colors().card)
+    plot.showGrid(x=False, y=True, alpha=0.25)
+    plot.setMenuEnabled(False)
+    plot.getPlotItem().hideButtons()
+    plot.setMouseEnabled(x=True, y=False)
+    for name in ("left", "bottom"):
+        axis_item = plot.getAxis(name)
+        axis_item.setTextPen(pg.mkPen(theme.colors().muted))
+        axis_item.setPen(pg.mkPen(theme.colors().border))
+    plot.getAxis("left").setWidth(48)
+    return plot
+
+
+class HistoryChart(QWidget):
+    """`set_history` once per load; `set_range_days` for the presets (0 = everything)."""
+
+    def __init__(
+        self,
+        value_format: Callable[[float], str] = lambda v: f"{v:.0f}",
+        y_range: tuple[float, float] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._format = value_format
+        self._fixed_y = y_range
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("tileDetail")
+        self.plot = make_plot()
+        self.plot.setMinimumHeight(240)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.plot, 1)
+        self._history: MetricHistory | None = None
+        self._days = 30
+        self._items: list[pg.GraphicsObject] = []
+        self._hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.colors().border))
+        self._hover_line.setVisible(False)
+        self.plot.addItem(self._hover_line, ignoreBounds=True)
+        self._mouse = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+        self.legend = self.plot.addLegend(offset=(10, 5), labelTextColor=theme.colors().muted)
+
+    @property
+    def history(self) -> MetricHistory | None:
+        return self._history
+
+    @property
+    def range_days(self) -> int:
+        return self._days
+
+    def set_history(self, history: MetricHistory) -> None:
+        for item in self._items:
+            self.plot.removeItem(item)
+        self._items.clear()
+        self.legend.clear()
+        self._history = history
+        colors = theme.colors()
+        if history.baseline_t.size:
+            low = pg.PlotCurveItem(history.baseline_t, history.baseline_low, pen=pg.mkPen(None), connect="finite")
+            high = pg.PlotCurveItem(history.baseline_t, history.baseline_high, pen=pg.mkPen(None), connect="finite")
+            band = pg.FillBetweenItem(low, high, brush=pg.mkBrush(colors.baseline_fill))
+            for item in (low, high, band):
+                self.plot.addItem(item)
+                self._items.append(item)
+            self.legend.addItem(band, "your baseline")
+        for series in history.series:
+            color = theme.source_color(series.source)
+            curve = self.plot.plot(
+                series.t, series.value, pen=pg.mkPen(color, width=2), connect="finite",
+                symbol="o", symbolSize=5, symbolBrush=color, symbolPen=None,
+                name=SOURCE_LABELS.get(series.source, series.source),
+            )
+            self._items.append(curve)
+        self.set_range_days(self._days)
+
+    def set_range_days(self, days: int) -> None:
+        self._days = days
+        history = self._history
+        end = time.time() + DAY_S * 0.6
+        start = end - days * DAY_S
+        if history is not None:
+            ts = [s.t[np.isfinite(s.value)] for s in history.series]
+            ts = [t for t in ts if t.size]
+            if ts:
+                end = max(float(t.max()) for t in ts) + DAY_S * 0.6
+                first = min(float(t.min()) for t in ts) - DAY_S * 0.6
+                start = first if days == 0 else end - days * DAY_S - DAY_S * 0.2
+        elif days == 0:
+            start = end - 30 * DAY_S
+        self.plot.setXRange(start, end, padding=0)
+        self._fit_y(start, end)
+
+    def _fit_y(self, start: float, end: float) -> None:
+        if self._fixed_y is not None:
+            self.plot.setYRange(*self._fixed_y, padding=0.02)
+            return
+        values: list[np.ndarray] = []
+        history = self._history
+        if history is not None:
+            for s in history.series:
+                mask = (s.t >= start) & (s.t <= end) & np.isfinite(s.value)
+                values.append(s.value[mask])
+            if history.baseline_t.size:
+                mask = (history.baseline_t >= start) & (history.baseline_t <= end)
+                values.extend([history.baseline_low[mask], history.baseline_high[mask]])
+        finite = np.concatenate(values) if values else np.empty(0)
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            low, high = float(finite.min()), float(finite.max())
+            pad = max((high - low) * 0.1, 1.0)
+            self.plot.setYRange(low - pad, high + pad, padding=0)
+
+    def _mouse_moved(self, event: tuple) -> None:
+        pos = event[0]
+        history = self._history
+        if history is None or not self.plot.sceneBoundingRect().contains(pos):
+            return
+        x = self.plot.getPlotItem().vb.mapSceneToView(pos).x()
+        self.readout.setText(self.readout_at(x))
+
+    def readout_at(self, x: float) -> str:
+        """The hover text for the day nearest to POSIX time x: date, each source's value, baseline."""
+        history = self._history
+        if history is None:
+            return " "
+        best_t = None
+        for s in history.series:
+            finite = np.isfinite(s.value)
+            if finite.any():
+                t = s.t[finite]
+                candidate = float(t[np.argmin(np.abs(t - x))])
+                if best_t is None or abs(candidate - x) < abs(best_t - x):
+                    best_t = candidate
+        if best_t is None or abs(best_t - x) > DAY_S:
+            self._hover_line.setVisible(False)
+            return " "
+        self._hover_line.setPos(best_t)
+        self._hover_line.setVisible(True)
+        parts = [datetime.fromtimestamp(best_t).strftime("%a %d %b %Y")]
+        for s in history.series:
+            hit = np.nonzero(np.isclose(s.t, best_t, atol=DAY_S / 4) & np.isfinite(s.value))[0]
+            if hit.size:
+                i = int(hit[0])
+                parts.append(
+                    f"{SOURCE_LABELS.get(s.source, s.source)} {self._format(float(s.value[i]))} {history.unit}"
+                    f" (confidence {float(s.confidence[i]):.0%})"
+                )
+        if history.baseline_t.size:
+            hit = np.nonzero(np.isclose(history.baseline_t, best_t, atol=DAY_S / 4))[0]
+            if hit.size and np.isfinite(history.baseline_low[hit[0]]):
+                i = int(hit[0])
+                parts.append(
+                    f"baseline {self._format(float(history.baseline_low[i]))}"
+                    f"\u2013{self._format(float(history.baseline_high[i]))}"
+                )
+        return "   ·   ".join(parts)

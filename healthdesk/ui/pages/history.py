@@ -1,0 +1,89 @@
+"""History pages (Recovery, Strain, Sleep share this): one chart card per metric under one range selector."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from healthdesk.services.dashboard_types import METRIC_TITLES, MetricHistory
+from healthdesk.ui.charts.history import HistoryChart
+from healthdesk.ui.context import AppContext
+from healthdesk.ui.widgets.common import Card, EmptyState, Page, RangeSelector
+
+
+class ChartCard(Card):
+    def __init__(self, metric: str, chart: HistoryChart, parent: QWidget | None = None) -> None:
+        super().__init__(METRIC_TITLES.get(metric, metric), parent)
+        self.metric_name = metric
+        self.chart = chart
+        self.empty = EmptyState(
+            "No values yet. Sync your band (Band page) or connect WHOOP cloud to fill this chart."
+        )
+        self.body.addWidget(self.empty)
+        self.body.addWidget(chart)
+        chart.hide()
+
+    def set_history(self, history: MetricHistory) -> None:
+        self.chart.set_history(history)
+        self.empty.setVisible(history.is_empty)
+        self.chart.setVisible(not history.is_empty)
+
+
+class HistoryPage(Page):
+    """`metrics` maps each charted metric to (value formatter, fixed y range or None)."""
+
+    def __init__(
+        self,
+        title: str,
+        context: AppContext,
+        metrics: dict[str, tuple[Callable[[float], str], tuple[float, float] | None]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(title, parent)
+        self.context = context
+        self.ranges = RangeSelector(default_days=30)
+        self.header.addWidget(self.ranges)
+        self.cards: dict[str, ChartCard] = {}
+        for metric, (fmt, y_range) in metrics.items():
+            card = ChartCard(metric, HistoryChart(fmt, y_range))
+            self.cards[metric] = card
+            self.content.addWidget(card)
+        self.ranges.range_chosen.connect(self.set_range_days)
+        self.note = QLabel("")
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+
+    def set_range_days(self, days: int) -> None:
+        for card in self.cards.values():
+            card.chart.set_range_days(days)
+
+    def refresh(self) -> None:
+        ctx = self.context
+        metrics = list(self.cards)
+        ctx.runner.spawn(
+            ctx.runner.run_blocking(lambda: [ctx.dashboard.history(m) for m in metrics]),
+            name=f"Loading {self.title.lower()}",
+            on_result=self.show_histories,
+        )
+
+    def show_histories(self, histories: list[MetricHistory]) -> None:
+        for history in histories:
+            self.cards[history.metric].set_history(history)
+        self.after_histories()
+        self.loaded.emit()
+
+    def after_histories(self) -> None:
+        """Hook for pages that load more after the charts (workouts, nights)."""
+
+
+def recovery_page(context: AppContext) -> HistoryPage:
+    return HistoryPage(
+        "Recovery",
+        context,
+        {
+            "recovery": (lambda v: f"{v:.0f}", (0.0, 100.0)),
+            "hrv_rmssd": (lambda v: f"{v:.0f}", None),
+            "resting_hr": (lambda v: f"{v:.0f}", None),
+        },
+    )

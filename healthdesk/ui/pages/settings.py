@@ -1,0 +1,128 @@
+"""Settings: profile (for calories and zones), units, cloud sync interval, data folder, demo mode, theme."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QProcess, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from healthdesk.ui.context import AppContext
+from healthdesk.ui.widgets.common import Card, Page
+
+PROFILE_KEYS = ("profile/weight_kg", "profile/height_cm", "profile/birth_year", "profile/sex")
+
+
+class SettingsPage(Page):
+    theme_changed = Signal(str)  # 'system' | 'light' | 'dark'
+    sync_interval_changed = Signal(int)  # hours
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("Settings", parent)
+        self.context = context
+        s = context.settings
+
+        profile = Card("Profile")
+        hint = QLabel("Used for calories and heart-rate zones. Left empty, those values stay blank.")
+        hint.setObjectName("muted")
+        hint.setWordWrap(True)
+        profile.body.addWidget(hint)
+        form = QFormLayout()
+        self.weight = _spin(QDoubleSpinBox(), 0, 300, " kg", float(s.value("profile/weight_kg", 0.0)))
+        self.height = _spin(QSpinBox(), 0, 250, " cm", int(s.value("profile/height_cm", 0)))
+        self.birth_year = _spin(QSpinBox(), 0, 2030, "", int(s.value("profile/birth_year", 0)))
+        for box in (self.weight, self.height, self.birth_year):
+            box.setSpecialValueText("not set")
+        self.sex = QComboBox()
+        self.sex.addItems(["not set", "female", "male"])
+        self.sex.setCurrentText(str(s.value("profile/sex", "not set")))
+        form.addRow("Weight", self.weight)
+        form.addRow("Height", self.height)
+        form.addRow("Birth year", self.birth_year)
+        form.addRow("Sex", self.sex)
+        profile.body.addLayout(form)
+        self.content.addWidget(profile)
+
+        prefs = Card("Display and sync")
+        form = QFormLayout()
+        self.units = QComboBox()
+        self.units.addItems(["metric", "imperial"])
+        self.units.setCurrentText(str(s.value("units", "metric")))
+        self.theme = QComboBox()
+        self.theme.addItems(["system", "light", "dark"])
+        self.theme.setCurrentText(str(s.value("theme", "system")))
+        self.sync_hours = _spin(QSpinBox(), 1, 24, " h", int(s.value("cloud/sync_interval_h", 2)))
+        form.addRow("Units", self.units)
+        form.addRow("Appearance", self.theme)
+        form.addRow("WHOOP cloud sync every", self.sync_hours)
+        prefs.body.addLayout(form)
+        self.content.addWidget(prefs)
+
+        data = Card("Data")
+        folder_row = QHBoxLayout()
+        self.folder = QLabel(str(context.data_dir))
+        self.folder.setWordWrap(True)
+        open_folder = QPushButton("Open folder")
+        open_folder.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(context.data_dir)))
+        )
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(open_folder)
+        data.body.addLayout(folder_row)
+        demo_row = QHBoxLayout()
+        if context.demo:
+            demo_text = "Demo mode: this window shows simulated data kept in its own folder."
+        else:
+            demo_text = "Try healthdesk with a simulated band; the demo keeps its data in a separate folder."
+        demo_label = QLabel(demo_text)
+        demo_label.setObjectName("muted")
+        demo_label.setWordWrap(True)
+        self.demo_button = QPushButton("Open the demo band")
+        self.demo_button.setVisible(not context.demo)
+        self.demo_button.clicked.connect(self.start_demo)
+        demo_row.addWidget(demo_label, 1)
+        demo_row.addWidget(self.demo_button)
+        data.body.addLayout(demo_row)
+        self.content.addWidget(data)
+        self.content.addStretch(1)
+
+        for box in (self.weight, self.height, self.birth_year, self.sync_hours):
+            box.valueChanged.connect(self.save)
+        for combo in (self.sex, self.units, self.theme):
+            combo.currentTextChanged.connect(self.save)
+        self.theme.currentTextChanged.connect(self.theme_changed.emit)
+        self.sync_hours.valueChanged.connect(self.sync_interval_changed.emit)
+
+    def save(self) -> None:
+        s = self.context.settings
+        s.setValue("profile/weight_kg", self.weight.value())
+        s.setValue("profile/height_cm", self.height.value())
+        s.setValue("profile/birth_year", self.birth_year.value())
+        s.setValue("profile/sex", self.sex.currentText())
+        s.setValue("units", self.units.currentText())
+        s.setValue("theme", self.theme.currentText())
+        s.setValue("cloud/sync_interval_h", self.sync_hours.value())
+
+    def start_demo(self) -> None:
+        """The demo runs as its own process with its own data folder, so it can never mix with real data."""
+        QProcess.startDetached(sys.executable, ["-m", "healthdesk.app", "--demo"])
+
+    def refresh(self) -> None:
+        self.loaded.emit()
+
+
+def _spin(box: QSpinBox | QDoubleSpinBox, low: float, high: float, suffix: str, value: float):
+    box.setRange(low, high)
+    box.setSuffix(suffix)
+    box.setValue(value)
+    return box

@@ -1,0 +1,131 @@
+"""Light and dark palettes, the stylesheet and the chart colours; follows the system colour scheme."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
+
+@dataclass(frozen=True)
+class Colors:
+    window: str
+    sidebar: str
+    card: str
+    border: str
+    hover: str
+    text: str
+    muted: str
+    accent: str
+    accent_soft: str
+    accent_text: str
+    on_accent: str
+    cloud: str
+    cloud_soft: str
+    cloud_text: str
+    error: str
+    error_soft: str
+    # Recovery colour bands (WHOOP thresholds: green >= 67, yellow 34..66, red <= 33).
+    green: str
+    yellow: str
+    red: str
+    baseline_fill: str
+    grid: str
+
+
+LIGHT = Colors(
+    window="#f6f7f9", sidebar="#eceef2", card="#ffffff", border="#d9dde3", hover="#e3e6eb", text="#1d2329",
+    muted="#5d6673", accent="#1f7a63", accent_soft="#d4ece4", accent_text="#155745", on_accent="#ffffff",
+    cloud="#8a4fd1", cloud_soft="#eadff8", cloud_text="#5a2d96", error="#c43c3c", error_soft="#fbe3e3",
+    green="#2e9e5b", yellow="#d8a31a", red="#d0473f", baseline_fill="#1f7a6326", grid="#d9dde3",
+)
+DARK = Colors(
+    window="#16191d", sidebar="#1d2126", card="#22272d", border="#343b44", hover="#2c323a", text="#e6e9ed",
+    muted="#9aa3ae", accent="#3fb58f", accent_soft="#1f3d34", accent_text="#8fe0c2", on_accent="#0d1f19",
+    cloud="#b58cf0", cloud_soft="#33284a", cloud_text="#d7c2f7", error="#e06666", error_soft="#3d2323",
+    green="#47c079", yellow="#e8bb3a", red="#e8655c", baseline_fill="#3fb58f2e", grid="#343b44",
+)
+
+_current: Colors = LIGHT
+
+
+def colors() -> Colors:
+    """The palette in effect; charts read their pens from here."""
+    return _current
+
+
+def source_color(source: str | None) -> str:
+    return _current.cloud if source == "whoop_cloud" else _current.accent
+
+
+def recovery_color(score: float | None) -> str:
+    if score is None:
+        return _current.muted
+    if score >= 67:
+        return _current.green
+    if score >= 34:
+        return _current.yellow
+    return _current.red
+
+
+def system_prefers_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def resolve_scheme(setting: str) -> str:
+    """'light', 'dark' or 'system' -> 'light' | 'dark'."""
+    if setting in ("light", "dark"):
+        return setting
+    return "dark" if system_prefers_dark() else "light"
+
+
+def apply(app: QApplication, scheme: str) -> None:
+    """Install the palette, stylesheet and pyqtgraph defaults for 'light' or 'dark'."""
+    global _current
+    _current = DARK if scheme == "dark" else LIGHT
+    app.setStyle("Fusion")
+    app.setPalette(_qt_palette(_current))
+    app.setStyleSheet(stylesheet(_current))
+    pg.setConfigOptions(antialias=True, background=_current.card, foreground=_current.muted)
+
+
+def stylesheet(palette: Colors) -> str:
+    path = RESOURCES / "style.qss"
+    template = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return string.Template(template).safe_substitute(asdict(palette))
+
+
+def app_icon() -> QIcon:
+    path = RESOURCES / "icons" / "healthdesk.svg"
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def _qt_palette(c: Colors) -> QPalette:
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: c.window,
+        QPalette.ColorRole.WindowText: c.text,
+        QPalette.ColorRole.Base: c.card,
+        QPalette.ColorRole.AlternateBase: c.sidebar,
+        QPalette.ColorRole.Text: c.text,
+        QPalette.ColorRole.Button: c.card,
+        QPalette.ColorRole.ButtonText: c.text,
+        QPalette.ColorRole.Highlight: c.accent,
+        QPalette.ColorRole.HighlightedText: c.on_accent,
+        QPalette.ColorRole.ToolTipBase: c.card,
+        QPalette.ColorRole.ToolTipText: c.text,
+        QPalette.ColorRole.PlaceholderText: c.muted,
+    }
+    for role, value in roles.items():
+        pal.setColor(role, QColor(value))
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(c.muted))
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(c.muted))
+    return pal

@@ -1,0 +1,76 @@
+"""The recovery gauge: a 270° arc from 0 to 100 % over the red / yellow / green bands."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from healthdesk.ui import theme
+
+START_DEG = 225.0  # Qt angles: 0° at 3 o'clock, counter-clockwise positive
+SPAN_DEG = -270.0
+BANDS = ((0.0, 33.5, "red"), (33.5, 66.5, "yellow"), (66.5, 100.0, "green"))
+
+
+class RecoveryGauge(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._value: float | None = None
+        self.setMinimumSize(170, 170)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Recovery gauge")
+
+    def sizeHint(self) -> QSize:
+        return QSize(180, 180)
+
+    @property
+    def value(self) -> float | None:
+        return self._value
+
+    def set_value(self, value: float | None) -> None:
+        self._value = None if value is None else max(0.0, min(100.0, float(value)))
+        self.setAccessibleDescription("no value" if value is None else f"{value:.0f} percent")
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        colors = theme.colors()
+        side = min(self.width(), self.height()) - 20
+        rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # The three bands as a thin track, so the scale is readable even without a value.
+        for low, high, name in BANDS:
+            pen = QPen(QColor(getattr(colors, name)))
+            pen.setWidthF(5)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            painter.setPen(pen)
+            painter.setOpacity(0.35)
+            painter.drawArc(rect, _angle(low), _span(low, high))
+        painter.setOpacity(1.0)
+        if self._value is not None:
+            pen = QPen(QColor(theme.recovery_color(self._value)))
+            pen.setWidthF(13)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(pen)
+            painter.drawArc(rect.adjusted(4, 4, -4, -4), _angle(0), _span(0, max(self._value, 0.5)))
+        painter.setPen(QColor(colors.text))
+        font = QFont(self.font())
+        font.setPointSizeF(max(self.font().pointSizeF(), 9) * 2.4)
+        font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(font)
+        text = "\u2013" if self._value is None else f"{self._value:.0f}%"
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        small = QFont(self.font())
+        painter.setFont(small)
+        painter.setPen(QColor(colors.muted))
+        painter.drawText(rect.adjusted(0, side * 0.62, 0, 0), Qt.AlignmentFlag.AlignHCenter, "recovery")
+        painter.end()
+
+
+def _angle(value: float) -> int:
+    return int((START_DEG + SPAN_DEG * value / 100.0) * 16)
+
+
+def _span(low: float, high: float) -> int:
+    return int(SPAN_DEG * (high - low) / 100.0 * 16)
