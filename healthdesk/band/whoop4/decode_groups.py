@@ -48,44 +48,46 @@ def _rr_slots(count: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return capped, np.where(used, raw, 0).astype(np.uint16)
 
 
-# v12 (88 B) and v24 (96 B) share this map; v24 only appends 8 bytes (§7.2).
-_RECORD_FIELDS = [
-    ("version", "u1", 1),
-    ("counter", "<u4", 3),
-    ("unix", "<u4", 7),
-    ("subsec", "<u2", 11),
-    ("hr", "u1", 17),
-    ("rr_count", "u1", 18),
-    ("rr", "(4,)<u2", 19),
-    ("gravity", "(3,)<f4", 36),
-]
+# v12 (88 B) and v24 (96 B) share this map; v24 only appends 8 bytes (§7.2). (field, inner offset)
+_RECORD_OFFSETS = {"version": 1, "counter": 3, "unix": 7, "subsec": 11, "hr": 17, "rr_count": 18, "rr": 19,
+                   "gravity": 36}
+# RECORD_DTYPE is packed, so an output row is a fixed selection of wire-row bytes: one np.take builds all rows.
+_RECORD_COLUMNS = np.concatenate(
+    [np.arange(HEADER + at, HEADER + at + RECORD_DTYPE.fields[name][0].itemsize) for name, at in
+     sorted(_RECORD_OFFSETS.items(), key=lambda item: RECORD_DTYPE.fields[item[0]][1])]
+)
+_COUNT_AT = RECORD_DTYPE.fields["rr_count"][1]
+_RR_AT = RECORD_DTYPE.fields["rr"][1]
+_G_AT = RECORD_DTYPE.fields["gravity"][1]
+_RR_KEEP = np.array([(1 << (16 * n)) - 1 for n in range(RR_SLOTS + 1)], np.uint64)
 
 
 def decode_records(rows: np.ndarray, *, known_version: bool) -> tuple[np.ndarray, np.ndarray]:
-    """v12/v24 1 Hz records (§7.2). For unknown versions (known_version=False) a row is kept only when the
-    v24 map gives a plausible HR and |g|; returns (records, kept mask over rows)."""
-    v = _view(rows, _RECORD_FIELDS)
-    gravity = v["gravity"].astype(np.float32)
-    finite = np.isfinite(gravity).all(axis=1)
-    if known_version:
-        keep = np.ones(len(rows), bool)
-    else:
-        with np.errstate(invalid="ignore", over="ignore"):
-            norm = np.sqrt((gravity.astype(np.float64) ** 2).sum(axis=1))
-        keep = (
-            (v["hr"] >= PLAUSIBLE_HR[0]) & (v["hr"] <= PLAUSIBLE_HR[1])
-            & finite & (norm >= PLAUSIBLE_G[0]) & (norm <= PLAUSIBLE_G[1])
-        )
-    v = v[keep]
-    out = np.empty(len(v), RECORD_DTYPE)
-    for name in ("version", "counter", "unix", "subsec", "hr"):
-        out[name] = v[name]
-    out["rr_count"], out["rr"] = _rr_slots(v["rr_count"], v["rr"])
+    """v12/v24 1 Hz records (§7.2), gathered straight into RECORD_DTYPE rows. For unknown versions
+    (known_version=False) a row is kept only when the v24 map gives a plausible HR and |g|; returns
+    (records, kept mask over rows)."""
+    raw = np.take(rows, _RECORD_COLUMNS, axis=1)
+    out = raw.view(RECORD_DTYPE)[:, 0]
+    counts = np.minimum(raw[:, _COUNT_AT], RR_SLOTS)
+    raw[:, _COUNT_AT] = counts
+    # The 4 RR slots read as one u64 (slot 0 in the low bits): keep the first `count` slots, zero the rest.
+    raw[:, _RR_AT : _RR_AT + 8].view("<u8")[:, 0] &= _RR_KEEP[counts]
     # The band sometimes writes NaN/Inf floats (§7.2): keep HR/RR, mark the whole vector unknown.
-    gravity = gravity[keep]
-    gravity[~finite[keep]] = np.nan
-    out["gravity"] = gravity
-    return out, keep
+    # f32 NaN/Inf = all 8 exponent bits set: low 7 bits of the top byte and the top bit of the byte below.
+    top, below = raw[:, _G_AT + 3 : _G_AT + 12 : 4], raw[:, _G_AT + 2 : _G_AT + 12 : 4]
+    finite = ~(((top & 0x7F) == 0x7F) & (below >= 0x80)).any(axis=1)
+    if not finite.all():
+        out["gravity"][~finite] = np.nan
+    if known_version:
+        return out, np.ones(len(rows), bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        norm = np.sqrt((out["gravity"].astype(np.float64) ** 2).sum(axis=1))
+    hr = out["hr"]
+    keep = (
+        (hr >= PLAUSIBLE_HR[0]) & (hr <= PLAUSIBLE_HR[1]) & finite
+        & (norm >= PLAUSIBLE_G[0]) & (norm <= PLAUSIBLE_G[1])
+    )
+    return out[keep], keep
 
 
 def decode_imu(rows: np.ndarray) -> np.ndarray:
@@ -165,14 +167,16 @@ def decode_logs(rows: np.ndarray) -> list[ConsoleLog]:
     """CONSOLE_LOGS 0x32 (§7.7): u16 chunk length @10 counts the `01` marker @12 plus the text from @13."""
     inner_len = rows.shape[1] - 2 * HEADER
     v = _view(rows, [("seq", "u1", 1), ("unix", "<u4", 4), ("subsec", "<u2", 8), ("chunk", "<u2", 10)])
-    logs = []
-    for row, seq, unix, subsec, chunk in zip(
-        rows, v["seq"].tolist(), v["unix"].tolist(), v["subsec"].tolist(), v["chunk"].tolist(), strict=True
-    ):
-        end = HEADER + min(12 + chunk, inner_len)
-        text = row[HEADER + 13 : end].tobytes().replace(b"\x00", b"").decode("ascii", "replace")
-        logs.append(ConsoleLog(seq, unix, subsec, text))
-    return logs
+    width = max(inner_len - 13, 0)
+    text = rows[:, HEADER + 13 : HEADER + 13 + width].copy()
+    text[np.arange(width) >= v["chunk"][:, None].astype(np.int64) - 1] = 0  # beyond the declared chunk
+    blob = text.tobytes()
+    return [
+        ConsoleLog(seq, unix, subsec, blob[i * width : (i + 1) * width].replace(b"\x00", b"").decode("ascii", "replace"))
+        for i, (seq, unix, subsec) in enumerate(
+            zip(v["seq"].tolist(), v["unix"].tolist(), v["subsec"].tolist(), strict=True)
+        )
+    ]
 
 
 def response_from_inner(inner: bytes) -> CommandResponse:
