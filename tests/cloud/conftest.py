@@ -102,7 +102,16 @@ async def connect_through_browser(stack: CloudStack, fake: FakeWhoop, port: int 
 
 
 @pytest.fixture
-def make_stack(db, server, clock):
+def aio():
+    """One event loop for the whole test (httpx connection pools belong to the loop that opened them)."""
+    loop = asyncio.new_event_loop()
+    yield loop.run_until_complete
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+
+
+@pytest.fixture
+def make_stack(db, server, clock, aio):
     """Build CloudStacks against the fake server (closed at teardown)."""
     stacks: list[CloudStack] = []
 
@@ -114,8 +123,5 @@ def make_stack(db, server, clock):
 
     yield build
     for stack in stacks:
-        asyncio.run(stack.aclose())
+        aio(stack.aclose())
 
-
-def run(coro):
-    return asyncio.run(coro)

@@ -53,8 +53,12 @@ class FakeData:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def _stamp(self, record: dict[str, Any], at: datetime) -> None:
+        """Set updated_at to `at`, never earlier than created_at or than the previous updated_at."""
         record.setdefault("created_at", iso(at))
-        record["updated_at"] = iso(max(at, parse(record["created_at"])))
+        floor = parse(record["created_at"])
+        if "updated_at" in record:
+            floor = max(floor, parse(record["updated_at"]) + timedelta(milliseconds=1))
+        record["updated_at"] = iso(max(at, floor))
 
     def _sleep_score(self, start: datetime, end: datetime) -> dict[str, Any]:
         r = self.rng
@@ -246,7 +250,7 @@ def simulate_history(days: int = 365, seed: int = 1, pre4_strap: bool = False,
                 nap |= {"score_state": "SCORED", "score": data._sleep_score(nap_start, parse(nap["end"]))}
             data._stamp(nap, nap_start + timedelta(hours=2))
             data.sleeps[nap_id] = nap
-        if r.random() < 0.4 and day_end - wake > timedelta(hours=4):
+        if (last or r.random() < 0.4) and day_end - wake > timedelta(hours=4):  # today: a pending one
             w_start = wake + timedelta(hours=r.uniform(1, 3))
             wid = data._uuid()
             workout = {"id": wid, "user_id": data.user_id, "start": iso(w_start),
@@ -259,4 +263,7 @@ def simulate_history(days: int = 365, seed: int = 1, pre4_strap: bool = False,
             data._stamp(workout, w_start + timedelta(hours=3))
             data.workouts[wid] = workout
         cycle_id += 1
+    # The account's "now" lies after every change made so far.
+    latest = max(parse(r["updated_at"]) for t in data.snapshot().values() for r in t.values())
+    data.now = max(data.now, latest + timedelta(minutes=1))
     return data

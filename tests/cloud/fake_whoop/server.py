@@ -93,10 +93,12 @@ class FakeWhoop:
         self.windows: dict[str, tuple[deque[float], deque[float]]] = {}
         self.forced_429 = 0
         self.forced_429_reset = 3
+        self.forced_429_style = "reset"  # "reset": X-RateLimit-Reset; "retry-after": only Retry-After; "bare"
         self.limit_429s = 0  # 429s caused by the real per-minute/day limit
         self.fail_next: list[int] = []  # statuses to answer with before serving normally
         self.malformed_next = 0
         self.null_next_token = False
+        self.repeat_token = False  # a broken server that hands out the same next_token forever
         self.reject_default_user_agent = True
 
     # ---- set-up helpers for tests -----------------------------------------------------------------------
@@ -233,6 +235,10 @@ class FakeWhoop:
             self.forced_429 -= 1
             _, rate = self._rate_headers(client_id, count=False)
             rate |= {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(self.forced_429_reset)}
+            if self.forced_429_style != "reset":
+                rate = {}
+            if self.forced_429_style == "retry-after":
+                rate["Retry-After"] = str(self.forced_429_reset)
             return 429, {"error": "too_many_requests"}, rate
         over, rate = self._rate_headers(client_id, count=True)
         if over:
@@ -251,6 +257,9 @@ class FakeWhoop:
         if error:
             return 400, {"error": "invalid_request", "error_description": error}, rate
         status, body = self._dispatch(op, grant, path_params, query)
+        if self.repeat_token and "nextToken" in query and status == 200:
+            query = {k: v for k, v in query.items() if k != "nextToken"}
+            status, body = self._dispatch(op, grant, path_params, query)
         if self.malformed_next > 0 and status == 200:
             self.malformed_next -= 1
             return 200, "{\"records\": [ {\"id\": 1,", rate
@@ -329,7 +338,9 @@ class FakeWhoop:
             rows = [row for row in rows if row[0] < after]
         page = rows[:limit]
         body: dict[str, Any] = {"records": [record for _, record in page]}
-        if len(rows) > limit:
+        if self.repeat_token and len(rows) > limit:
+            body["next_token"] = "c2FtZS10b2tlbg"
+        elif len(rows) > limit:
             token = json.dumps({"after": list(page[-1][0]), "f": binding}).encode()
             body["next_token"] = base64.urlsafe_b64encode(token).decode()
         elif self.null_next_token:
