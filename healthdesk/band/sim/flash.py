@@ -2,13 +2,13 @@
 
 `compose_flash(records)` lays 1 Hz records out the way a real band's flash replays them (band-protocol §6.2):
 runs of 10 records, a console log now and then, a battery / strap-condition event every few minutes, and
-WRIST_OFF / WRIST_ON events around off-wrist gaps. `steady_records` is a tiny seeded generator for tests that
-only need plausible records; the physiology generator (band/sim/physiology.py) is the real one.
+WRIST_OFF / WRIST_ON events around off-wrist gaps. `steady_records` is a tiny seeded generator for tests and for
+records the band writes itself while connected; the physiology generator (band/sim/physiology.py, `generate`)
+makes simulated histories with ground truth.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +22,7 @@ RUN_LENGTH = 10  # records are replayed in runs of 10 (one flash page, band-prot
 LOG_EVERY_RUNS = 36  # a console log about every 6 minutes of records
 CONDITION_EVERY_RUNS = 90  # battery + strap condition about every 15 minutes
 OFF_WRIST_GAP_S = 30  # a gap longer than this between records means the band was off the wrist
+OFF_WRIST_RUN = 60  # this many records in a row without a heart rate: off the wrist
 
 
 def tick_times(start_unix: int, start_subsec: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -58,17 +59,30 @@ class History:
     truth_json: str | None = None
 
 
-def generate(days: float, seed: int, start_unix: int) -> History:
-    """A simulated history: the physiology generator's when it is installed, else steady records."""
-    try:
-        from healthdesk.band.sim.physiology import generate_history
-    except ImportError:
-        n = int(days * 86400 * SUBSEC_PER_SECOND / RECORD_PERIOD_TICKS)
-        records = steady_records(n, seed, start_unix)
-        return History(records, json.dumps({"generator": "steady_records", "seed": seed, "records": n}))
-    hist = generate_history(days=int(days) if float(days).is_integer() else days, seed=seed, start_unix=start_unix)
-    truth = hist.truth.to_json() if hasattr(hist.truth, "to_json") else json.dumps(hist.truth)
-    return History(np.asarray(hist.records, RECORD_DTYPE), truth if isinstance(truth, str) else json.dumps(truth))
+def generate(days: int, seed: int, start_unix: int) -> History:
+    """A simulated history from the physiology generator, with its ground truth as JSON."""
+    from healthdesk.band.sim.physiology import generate_history
+
+    hist = generate_history(days=days, seed=seed, start_unix=start_unix)
+    return History(np.asarray(hist.records, RECORD_DTYPE), hist.truth.to_json())
+
+
+def _wrist_changes(records: np.ndarray) -> dict[int, list[tuple[int, int]]]:
+    """Before which record to store WRIST_OFF / WRIST_ON events: at gaps between records, and around runs of
+    at least OFF_WRIST_RUN records without a heart rate (the generator stores off-wrist ticks with hr 0)."""
+    unix = records["unix"].astype(np.int64)
+    changes: dict[int, list[tuple[int, int]]] = {}
+    for i in np.flatnonzero(np.diff(unix) > OFF_WRIST_GAP_S) + 1:
+        changes.setdefault(int(i), []).extend([(EventId.WRIST_OFF, int(unix[i - 1]) + 1),
+                                               (EventId.WRIST_ON, int(unix[i]) - 1)])
+    off = np.concatenate(([0], (records["hr"] == 0).astype(np.int8), [0]))
+    starts, stops = np.flatnonzero(np.diff(off) == 1), np.flatnonzero(np.diff(off) == -1)
+    for a, b in zip(starts, stops, strict=True):
+        if b - a >= OFF_WRIST_RUN:
+            changes.setdefault(int(a), []).append((EventId.WRIST_OFF, int(unix[a])))
+            if b < len(records):
+                changes.setdefault(int(b), []).append((EventId.WRIST_ON, int(unix[b])))
+    return changes
 
 
 def compose_flash(records: np.ndarray, *, battery_percent: float = 87.0, seed: int = 0) -> list[bytes]:
@@ -78,13 +92,13 @@ def compose_flash(records: np.ndarray, *, battery_percent: float = 87.0, seed: i
     seq = seed & 0xFF
     unix = records["unix"].astype(np.int64)
     soc = battery_percent
+    changes = _wrist_changes(records)
     for run, start in enumerate(range(0, len(rec_frames), RUN_LENGTH)):
         stop = min(start + RUN_LENGTH, len(rec_frames))
         for i in range(start, stop):
-            if i and unix[i] - unix[i - 1] > OFF_WRIST_GAP_S:
-                out.append(fb.event_frame(seq, EventId.WRIST_OFF, int(unix[i - 1]) + 1))
-                out.append(fb.event_frame(seq + 1, EventId.WRIST_ON, int(unix[i]) - 1))
-                seq += 2
+            for event_id, t in changes.get(i, ()):
+                out.append(fb.event_frame(seq, event_id, t))
+                seq += 1
             out.append(rec_frames[i])
         t, sub = int(unix[stop - 1]), int(records["subsec"][stop - 1])
         if run % LOG_EVERY_RUNS == LOG_EVERY_RUNS - 1:

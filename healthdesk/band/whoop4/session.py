@@ -141,6 +141,7 @@ class Whoop4Session:
         self._realtime: asyncio.Queue[bytes] = asyncio.Queue()
         self.live_events: asyncio.Queue[bytes] = asyncio.Queue()  # 0x30 frames from EVENTS_FROM_STRAP
         self._reader: asyncio.Task[None] | None = None
+        self._last_heard = 0.0  # loop time of the last notification (idle watchdog)
         self._allow_destructive = False
 
     async def __aenter__(self) -> Whoop4Session:
@@ -169,6 +170,7 @@ class Whoop4Session:
             if not isinstance(note, Notification):
                 continue  # a transport's wake-up sentinel; disconnects are seen through link.is_connected
             reassembler = self._reassemblers.get(note.characteristic)
+            self._last_heard = asyncio.get_running_loop().time()
             if reassembler is None:
                 continue  # memfault and others: not ours
             for frame in reassembler.feed(note.data):
@@ -203,7 +205,12 @@ class Whoop4Session:
             raise CommandRefused("refusing to send a destructive command without explicit confirmation")
         if not self.link.is_connected:
             raise BandDisconnected("the band disconnected")
-        await self.link.write_command(frame)
+        try:
+            await self.link.write_command(frame)
+        except Exception as exc:
+            if not self.link.is_connected:  # the link went down under the write
+                raise BandDisconnected("the band disconnected") from exc
+            raise
 
     async def request(self, build: Callable[[int], bytes], opcode: int) -> Response:
         """Send a command built with `build(seq)` and wait for its COMMAND_RESPONSE."""
@@ -270,14 +277,17 @@ class Whoop4Session:
 
     # --- history drain -----------------------------------------------------------------------------------
     async def drain(self, commit: CommitFn, progress: Callable[[DrainProgress], None] | None = None,
-                    records_reported: int | None = None) -> DrainResult:
-        """Drain the band's flash until HISTORY_COMPLETE. Raises BandDisconnected / DrainStalled on failure."""
-        result = DrainResult(records_reported=records_reported)
+                    records_reported: int | None = None, result: DrainResult | None = None) -> DrainResult:
+        """Drain the band's flash until HISTORY_COMPLETE. Raises BandDisconnected / DrainStalled on failure;
+        pass `result` to keep the counts of the batches that were committed before such a failure."""
+        result = result if result is not None else DrainResult()
+        result.records_reported = records_reported
         started = time.monotonic()
         damage_mark = self.damage_count()
         batch: list[bytes] = []
         last_acked: bytes | None = None
         await self._write(commands.send_historical_data(self._next_seq()))
+        watchdog = asyncio.get_running_loop().create_task(self._watchdog())
         try:
             while True:
                 frame = await self._next_data_frame()
@@ -317,6 +327,7 @@ class Whoop4Session:
             await self._abort_quietly()
             raise
         finally:
+            watchdog.cancel()
             dropped = self._reassemblers[DATA_FROM_STRAP_UUID].dropped
             result.damage = {r: dropped[r] for r in _DAMAGE if dropped[r]}
             result.frames_invalid = sum(result.damage.values())
@@ -336,19 +347,23 @@ class Whoop4Session:
         progress(DrainProgress(result.frames, result.records, result.batches, remaining, rate, eta))
 
     async def _next_data_frame(self) -> bytes:
-        """The next frame on DATA_FROM_STRAP; the idle watchdog fires after `idle_timeout` s of silence."""
-        with contextlib.suppress(asyncio.QueueEmpty):
-            return self._data.get_nowait()
+        """The next frame on DATA_FROM_STRAP; the watchdog wakes us with an empty frame on silence or link loss."""
+        frame = await self._data.get()
+        if frame:
+            return frame
+        if not self.link.is_connected:
+            raise BandDisconnected("the band disconnected during the drain")
+        raise DrainStalled(f"the band sent nothing for {self.idle_timeout:g} s; drain aborted")
+
+    async def _watchdog(self) -> None:
+        """Idle watchdog: no notification for `idle_timeout` s, or the link gone -> wake the drain."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.idle_timeout
+        self._last_heard = loop.time()
         while True:
-            if not self.link.is_connected:
-                raise BandDisconnected("the band disconnected during the drain")
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise DrainStalled(f"the band sent nothing for {self.idle_timeout:g} s; drain aborted")
-            with contextlib.suppress(TimeoutError):
-                return await asyncio.wait_for(self._data.get(), min(remaining, _POLL_S))
+            await asyncio.sleep(min(_POLL_S, self.idle_timeout))
+            if not self.link.is_connected or loop.time() - self._last_heard > self.idle_timeout:
+                self._data.put_nowait(b"")
+                return
 
     async def _abort_quietly(self) -> None:
         with contextlib.suppress(Exception):

@@ -1,0 +1,283 @@
+"""`healthdesk-cli band …`: scan, pair, drain, live HR, info, and writing a simulated band's flash to a file.
+
+`--sim` talks to the simulated band over the real bleak API and bumble's in-process BLE link. The simulated band
+keeps its flash and cursor in `<data dir>/simulated-band/`, so successive commands see the same band (and a
+drain that was killed resumes where the band's cursor stands). Without `--sim` the computer's Bluetooth adapter
+is used; every Bluetooth or band failure is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from healthdesk.band.sim.firmware import SimulatedBand
+from healthdesk.band.sim.flash import compose_flash, generate
+from healthdesk.band.sim.peripheral import address_for_serial
+from healthdesk.band.sim.replay import load_capture
+from healthdesk.band.sim.storage import BandStorage
+from healthdesk.band.whoop4.session import BandError, Whoop4Session
+from healthdesk.ble.bumble_backend import SIMULATED, simulated_air
+from healthdesk.ble.errors import BandConnectionError
+from healthdesk.cli import CliError
+from healthdesk.config import Paths
+from healthdesk.services.drain import DrainEvent, DrainJob
+from healthdesk.services.pairing import BandConnector, load_paired_band, pair_band
+from healthdesk.store.database import StoreError, open_database
+
+T = TypeVar("T")
+SIM_FOLDER = "simulated-band"
+SIM_SERIAL = "4C0000042"
+SIM_SCAN_S = 0.5
+
+
+def _day_start(days: int) -> int:
+    """A simulated history ends today (UTC midnight), so a fresh simulated band is caught up with now."""
+    return int(time.time() // 86400) * 86400 - days * 86400
+
+
+# --- the simulated band of this data dir ------------------------------------------------------------------------
+def sim_band_folder(paths: Paths) -> Path:
+    return paths.data_dir / SIM_FOLDER
+
+
+def open_sim_band(paths: Paths, args: argparse.Namespace) -> SimulatedBand:
+    """The data dir's simulated band; made on first use from --sim-days/--sim-seed or --sim-replay."""
+    folder = sim_band_folder(paths)
+    wanted = {"days": args.sim_days, "seed": args.sim_seed, "replay": args.sim_replay}
+    storage = BandStorage(folder)
+    if storage.exists() and not getattr(args, "sim_reset", False):
+        try:
+            band = SimulatedBand.load(str(folder))
+        except ValueError as exc:
+            raise CliError(f"{exc}; start afresh with --sim-reset") from exc
+        made_from = band.state.extra.get("made_from", {})
+        asked = {k: v for k, v in wanted.items() if v is not None}
+        if isinstance(made_from, dict) and any(made_from.get(k) != v for k, v in asked.items()):
+            raise CliError(f"the simulated band in {folder} was made from {made_from}; "
+                           "add --sim-reset to replace it")
+        return band
+    days = args.sim_days if args.sim_days is not None else 1
+    seed = args.sim_seed if args.sim_seed is not None else 1
+    if args.sim_replay:
+        try:
+            flash = load_capture(args.sim_replay).flash
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        made_from: dict[str, object] = {"replay": args.sim_replay}
+    else:
+        if days < 1:
+            raise CliError("--sim-days must be at least 1")
+        flash = compose_flash(generate(days, seed, _day_start(days)).records, seed=seed)
+        made_from = {"days": days, "seed": seed}
+    band = SimulatedBand.create(flash, serial=SIM_SERIAL, seed=seed, folder=str(folder))
+    band.state.extra["made_from"] = made_from
+    BandStorage(folder).save_state(band.state)
+    return band
+
+
+@asynccontextmanager
+async def sim_air(band: SimulatedBand) -> AsyncIterator[None]:
+    air = simulated_air()
+    await air.power_on(band)
+    try:
+        yield
+    finally:
+        await air.close()
+
+
+def connector_for(paths: Paths, args: argparse.Namespace, band: SimulatedBand | None) -> BandConnector:
+    if band is not None:
+        return BandConnector(SIMULATED, scan_timeout=SIM_SCAN_S, address=address_for_serial(band.serial))
+    try:
+        paired = load_paired_band(paths)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    address = paired.address if paired is not None and not paired.simulated else None
+    return BandConnector(None, scan_timeout=args.timeout, address=address)
+
+
+def run_band(paths: Paths, args: argparse.Namespace,
+             work: Callable[[BandConnector, SimulatedBand | None], Awaitable[T]]) -> T:
+    """Run `work` with the simulated band switched on (--sim) or against the real adapter."""
+
+    async def main() -> T:
+        band = open_sim_band(paths, args) if args.sim else None
+        connector = connector_for(paths, args, band)
+        if band is None:
+            return await work(connector, None)
+        async with sim_air(band):
+            return await work(connector, band)
+
+    try:
+        return asyncio.run(main())
+    except (BandConnectionError, BandError) as exc:
+        raise CliError(str(exc), code=3) from exc
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, sort_keys=True), flush=True)
+
+
+# --- commands ---------------------------------------------------------------------------------------------
+def _scan(args: argparse.Namespace, paths: Paths) -> int:
+    async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
+        found = await connector.scan()
+        for b in found:
+            _print_json({"address": b.address, "name": b.name, "rssi": b.rssi})
+        if not found:
+            print("healthdesk-cli: no WHOOP 4.0 found", file=sys.stderr)
+        return 0 if found else 1
+
+    return run_band(paths, args, work)
+
+
+def _pair(args: argparse.Namespace, paths: Paths) -> int:
+    async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
+        paired, info = await pair_band(paths, connector, simulated=band is not None)
+        _print_json({"address": paired.address, "serial": paired.serial, "name": paired.name,
+                     "firmware": paired.firmware, "battery_percent": info.battery_percent})
+        return 0
+
+    return run_band(paths, args, work)
+
+
+def _info(args: argparse.Namespace, paths: Paths) -> int:
+    async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
+        link = await connector()
+        try:
+            async with Whoop4Session(link) as session:
+                info = await session.handshake(set_clock=False)
+                waiting = await session.records_waiting()
+        finally:
+            await link.disconnect()
+        _print_json({"serial": info.serial, "firmware": info.firmware, "battery_percent": info.battery_percent,
+                     "charging": info.charging, "on_wrist": info.on_wrist,
+                     "clock_drift_s": round(info.clock_drift_s, 3), "records_waiting": waiting})
+        return 0
+
+    return run_band(paths, args, work)
+
+
+def _live(args: argparse.Namespace, paths: Paths) -> int:
+    async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
+        link = await connector()
+        try:
+            async with Whoop4Session(link) as session:
+                async for sample in session.live_hr(args.seconds):
+                    when = datetime.fromtimestamp(sample.unix + sample.subsec / 32768, UTC)
+                    rr = " ".join(str(v) for v in sample.rr_ms) or "-"
+                    print(f"{when.isoformat(timespec='seconds')}  HR {sample.hr:3d} bpm  RR {rr} ms", flush=True)
+        finally:
+            await link.disconnect()
+        return 0
+
+    return run_band(paths, args, work)
+
+
+def _drain(args: argparse.Namespace, paths: Paths) -> int:
+    try:
+        db = open_database(paths.database)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    show = sys.stderr.isatty()
+
+    def progress(event: DrainEvent) -> None:
+        if show and event.kind == "progress":
+            left = f", ~{event.records_remaining} left" if event.records_remaining is not None else ""
+            print(f"\r{event.summary.records_received} records{left}   ", end="", file=sys.stderr, flush=True)
+
+    async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
+        job = DrainJob(db, connector, progress=progress, derive=not args.no_derive,
+                       idle_timeout=args.idle_timeout)
+        summary = await job.run()
+        if show:
+            print(file=sys.stderr)
+        out = summary.as_json()
+        _print_json({k: out[k] for k in ("batches", "records_new", "records_duplicate", "frames_invalid",
+                                         "seconds", "complete", "reconnects", "device")})
+        return 0 if summary.complete else 1
+
+    try:
+        return run_band(paths, args, work)
+    finally:
+        db.close()
+
+
+def _simulate(args: argparse.Namespace, paths: Paths) -> int:
+    if args.days < 1:
+        raise CliError("--days must be at least 1")
+    start = args.start_unix if args.start_unix is not None else _day_start(args.days)
+    history = generate(args.days, args.seed, start)
+    frames = compose_flash(history.records, seed=args.seed)
+    try:
+        _write_atomically(Path(args.out), "".join(f.hex() + "\n" for f in frames))
+        if args.truth:
+            _write_atomically(Path(args.truth), (history.truth_json or "{}") + "\n")
+    except OSError as exc:
+        raise CliError(f"cannot write: {exc.strerror or exc} ({exc.filename})") from exc
+    _print_json({"frames": len(frames), "records": int(len(history.records)), "out": args.out,
+                 "truth": args.truth})
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+# --- argument parsing ---------------------------------------------------------------------------------------
+def _sim_args(p: argparse.ArgumentParser, with_content: bool = False) -> None:
+    p.add_argument("--sim", action="store_true", help="use the simulated band over the in-process BLE link")
+    p.add_argument("--timeout", type=float, default=5.0, help="scan time in seconds (default 5)")
+    p.set_defaults(sim_days=None, sim_seed=None, sim_replay=None)
+    if with_content:
+        p.add_argument("--sim-days", type=int, help="days of history on a new simulated band (default 1)")
+        p.add_argument("--sim-seed", type=int, help="seed of a new simulated band's history (default 1)")
+        p.add_argument("--sim-replay", metavar="FILE", help="serve a capture file (hex frames) as the flash")
+        p.add_argument("--sim-reset", action="store_true", help="replace this data dir's simulated band")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    band = subparsers.add_parser("band", help="pair with and drain a WHOOP 4.0 (or the simulated band)")
+    sub = band.add_subparsers(dest="band_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("scan", help="list WHOOP 4.0 bands in range")
+    _sim_args(p)
+    p.set_defaults(handler=_scan)
+
+    p = sub.add_parser("pair", help="pair with the band, set its clock and remember it")
+    _sim_args(p, with_content=True)
+    p.set_defaults(handler=_pair)
+
+    p = sub.add_parser("drain", help="copy the band's stored history into the database")
+    _sim_args(p, with_content=True)
+    p.add_argument("--no-derive", action="store_true", help="do not recompute metrics afterwards")
+    p.add_argument("--idle-timeout", type=float, default=30.0, help="abort after this many silent seconds")
+    p.set_defaults(handler=_drain)
+
+    p = sub.add_parser("live", help="print heart rate and R-R intervals as they arrive")
+    _sim_args(p, with_content=True)
+    p.add_argument("--seconds", type=float, default=None, help="stop after N seconds (default: until Ctrl-C)")
+    p.set_defaults(handler=_live)
+
+    p = sub.add_parser("info", help="battery, firmware, clock drift and records waiting")
+    _sim_args(p, with_content=True)
+    p.set_defaults(handler=_info)
+
+    p = sub.add_parser("simulate", help="write a simulated band's flash as hex frames (+ its ground truth)")
+    p.add_argument("--days", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", required=True, metavar="FILE", help="hex frames, one per line (import-frames format)")
+    p.add_argument("--truth", metavar="FILE", help="ground truth JSON")
+    p.add_argument("--start-unix", type=int, help="first record time (default: N days before today 00:00 UTC)")
+    p.set_defaults(handler=_simulate)
