@@ -115,7 +115,7 @@ def _schedule(
             onset += 1.5 * _HOUR
         duration = float(np.clip(rng.normal(7.4, 0.8), 5.0, 9.5)) * _HOUR
         offset = onset + duration
-        if onset < start + 2 * _HOUR or offset > end - 10 * _MIN:
+        if onset < start + 1 * _HOUR or offset > end - 10 * _MIN:
             continue
         rhr = rhr0 + float(rng.normal(0, 2.0))
         rmssd = rmssd0 * float(np.exp(rng.normal(0, 0.15) - 0.02 * (rhr - rhr0)))
@@ -151,16 +151,16 @@ def _schedule(
 
     for k in range(days + 1):
         base = midnight0 + k * 86400
-        if rng.random() < 0.75:  # main workout, long enough to count (>= 22 min)
+        if rng.random() < 0.75:  # main workout, long and hard enough to count (>= 24 min)
             slot = (
                 (base + 7.5 * _HOUR, base + 10 * _HOUR)
                 if rng.random() < 0.4
                 else (base + 17 * _HOUR, base + 20 * _HOUR)
             )
-            w = place(*slot, float(rng.uniform(22, 75)) * _MIN, 45 * _MIN)
+            w = place(*slot, float(rng.uniform(24, 75)) * _MIN, 45 * _MIN)
             if w:
                 busy.append(w)
-                workouts.append(WorkoutTruth(w.start, w.end, round(float(rng.uniform(0.58, 0.8)), 3)))
+                workouts.append(WorkoutTruth(w.start, w.end, round(float(rng.uniform(0.62, 0.85)), 3)))
         if rng.random() < 0.3:  # a short bout (stairs, a sprint for the bus): too short to be a workout
             w = place(base + 10 * _HOUR, base + 17 * _HOUR, float(rng.uniform(6, 12)) * _MIN, 45 * _MIN)
             if w:

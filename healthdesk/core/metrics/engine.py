@@ -1,0 +1,153 @@
+"""The derivation pipeline over a span of minute features: sleeps -> cycles -> registry per cycle.
+
+`derive_span` is pure (numpy in, dataclasses out). History (earlier cycles' values, oldest first) comes in as
+a `History` and grows as cycles are evaluated, so trailing windows (baselines, EWMAs) see exactly the cycles
+before the one being evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from healthdesk.core.metrics import cycle_metrics  # noqa: F401  (registers the metric groups)
+from healthdesk.core.metrics.calories import Profile
+from healthdesk.core.metrics.features import minute_features, worn_minutes
+from healthdesk.core.metrics.registry import REGISTRY
+from healthdesk.core.metrics.rhr import baseline_rhr
+from healthdesk.core.metrics.sleep import ASLEEP, UNKNOWN, WAKE, SleepPeriod, detect_sleeps
+from healthdesk.core.metrics.workouts import Workout
+from healthdesk.core.models import Metric
+from healthdesk.core.timeutil import Cycle, assign_cycles, day_noon
+
+HISTORY_CYCLES = 365
+
+
+@dataclass
+class History:
+    """Values of earlier cycles, oldest first, one entry per cycle (None where missing)."""
+
+    values: dict[str, list[float | None]] = field(default_factory=dict)
+    days: list[date] = field(default_factory=list)
+
+    def series(self, name: str) -> list[float | None]:
+        return self.values.get(name, [None] * len(self.days))
+
+    def last(self, name: str) -> float | None:
+        s = self.series(name)
+        return s[-1] if s else None
+
+    def append(self, day: date, metrics: dict[str, Metric]) -> None:
+        n = len(self.days)
+        for name in set(self.values) | set(metrics):
+            col = self.values.setdefault(name, [None] * n)
+            m = metrics.get(name)
+            col.append(None if m is None else m.value)
+        self.days.append(day)
+        if len(self.days) > HISTORY_CYCLES:
+            self.days = self.days[-HISTORY_CYCLES:]
+            for name in self.values:
+                self.values[name] = self.values[name][-HISTORY_CYCLES:]
+
+
+@dataclass
+class CycleInputs:
+    cycle: Cycle
+    minutes: np.ndarray  # features of the cycle's recorded minutes
+    total_minutes: int  # cycle length (to data end for the open cycle)
+    sleep: SleepPeriod | None
+    sleep_minutes: np.ndarray | None
+    naps: list[SleepPeriod]
+    sri_days: list[np.ndarray]
+    history: History
+    profile: Profile | None
+    scratch: dict = field(default_factory=dict)  # per-cycle results other than metrics (workouts)
+
+
+@dataclass
+class CycleResult:
+    cycle: Cycle
+    metrics: dict[str, Metric]
+    sleep: SleepPeriod | None
+    naps: list[SleepPeriod]
+    workouts: list[Workout] | None  # None: not assessable (no RHR/HRmax)
+
+
+def _slice(minutes: np.ndarray, t0: float, t1: float) -> slice:
+    a, b = np.searchsorted(minutes["minute"], [t0, t1])
+    return slice(int(a), int(b))
+
+
+def _sri_days(minutes: np.ndarray, sleeps: list[SleepPeriod], last_day: date, tz: int) -> list[np.ndarray]:
+    """1440-minute states (1 asleep, 0 awake, -1 unknown) of the 4 noon-to-noon days ending at last_day."""
+    worn = worn_minutes(minutes)
+    state = np.where(worn, 0, -1).astype(np.int8)
+    for p in sleeps:
+        sl = _slice(minutes, p.start, p.end)
+        part = p.state[: sl.stop - sl.start]
+        state[sl] = np.where(part == ASLEEP, 1, np.where(part == UNKNOWN, -1, state[sl]))
+    days = []
+    for k in range(3, -1, -1):
+        noon = day_noon(last_day - timedelta(days=k), tz)
+        sl = _slice(minutes, noon, noon + 86400)
+        day = np.full(1440, -1, np.int8)
+        offset = int((minutes["minute"][sl.start] - noon) // 60) if sl.stop > sl.start else 0
+        day[offset : offset + sl.stop - sl.start] = state[sl][: 1440 - offset]
+        days.append(day)
+    return days
+
+
+def derive_span(
+    minutes: np.ndarray,
+    tz_offset_s: int,
+    history: History | None = None,
+    profile: Profile | None = None,
+    evaluate_from: float | None = None,
+) -> list[CycleResult]:
+    """Evaluate every cycle starting at or after `evaluate_from` (default: all) in a contiguous minute grid."""
+    history = history if history is not None else History()
+    if len(minutes) == 0:
+        return []
+    ref = baseline_rhr(history.series("resting_hr"))
+    sleeps = detect_sleeps(minutes, tz_offset_s, ref.value)
+    t_start = float(minutes["minute"][0])
+    t_end = float(minutes["minute"][-1] + 60)
+    mains = [p for p in sleeps if p.main]
+    cycles = assign_cycles([p.start for p in mains], t_start, t_end, tz_offset_s)
+    main_at = {p.start: p for p in mains}
+    results = []
+    for cycle in cycles:
+        end = cycle.end_or(t_end)
+        if evaluate_from is not None and cycle.start < evaluate_from:
+            continue
+        sl = _slice(minutes, cycle.start, end)
+        sleep = main_at.get(cycle.main_sleep_onset) if cycle.main_sleep_onset is not None else None
+        sleep_min = minutes[_slice(minutes, sleep.start, sleep.end)] if sleep else None
+        naps = [p for p in sleeps if not p.main and cycle.start <= p.start < end]
+        inputs = CycleInputs(
+            cycle,
+            minutes[sl],
+            int(round((end - cycle.start) / 60)),
+            sleep,
+            sleep_min,
+            naps,
+            _sri_days(minutes, sleeps, cycle.day, tz_offset_s) if sleep else [],
+            history,
+            profile,
+        )
+        metrics = REGISTRY.evaluate(inputs)
+        results.append(CycleResult(cycle, metrics, sleep, naps, inputs.scratch.get("workouts")))
+        history.append(cycle.day, metrics)
+    return results
+
+
+def derive_records(
+    records: np.ndarray, tz_offset_s: int, history: History | None = None, profile: Profile | None = None
+) -> list[CycleResult]:
+    """Convenience: 1 Hz records -> minute features -> derive_span."""
+    return derive_span(minute_features(records), tz_offset_s, history, profile)
+
+
+__all__ = ["CycleInputs", "CycleResult", "History", "derive_records", "derive_span", "WAKE"]
