@@ -67,6 +67,10 @@ class Metric:
     detail: dict[str, Any] | None = field(default=None, compare=True)
 
     def __post_init__(self) -> None:
+        # numpy scalars become plain floats here: SQLite would store a numpy int as a BLOB
+        if self.value is not None:
+            object.__setattr__(self, "value", float(self.value))
+        object.__setattr__(self, "confidence", float(self.confidence))
         if self.value is None and self.confidence != 0:
             object.__setattr__(self, "confidence", 0.0)
         if not 0.0 <= self.confidence <= 1.0:
