@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from bleak import BleakClient
 
 from healthdesk.band.sim.peripheral import address_for_serial, heart_rate_measurement
@@ -61,9 +62,16 @@ def test_standard_heart_rate_and_battery_notifications_reach_a_subscriber():
         async with BleakClient(band.address, backend=BumbleBleakClient, pair=True, timeout=2.0) as client:
             for uuid in (HEART_RATE_MEASUREMENT, BATTERY_LEVEL):
                 await client.start_notify(uuid, lambda char, data: received.put_nowait((char.uuid, bytes(data))))
+            for uuid in (CMD_FROM_STRAP_UUID, EVENTS_FROM_STRAP_UUID, DATA_FROM_STRAP_UUID):
+                await client.start_notify(uuid, lambda *_: None)
+            await asyncio.wait_for(firmware.connected_event.wait(), 1.0)
             band.notify_heart_rate(58, (1.03,))
             assert await asyncio.wait_for(received.get(), 1.0) == (HEART_RATE_MEASUREMENT, bytes([0x10, 58]) +
                                                                    round(1.03 * 1024).to_bytes(2, "little"))
+            firmware.notify(HEART_RATE_MEASUREMENT, heart_rate_measurement(61))  # the firmware's own path
+            assert await asyncio.wait_for(received.get(), 1.0) == (HEART_RATE_MEASUREMENT, bytes([0x00, 61]))
+            with pytest.raises(ValueError):
+                firmware.notify("0000ffff-0000-1000-8000-00805f9b34fb", b"\x00")
             firmware.battery_percent = 63
             band.notify_battery()
             assert await asyncio.wait_for(received.get(), 1.0) == (BATTERY_LEVEL, bytes([63]))

@@ -59,6 +59,7 @@ LINK_LAYER_OCTETS = 251
 ADVERTISING_INTERVAL_MS = 20.0  # fast in simulation so a scan of a fraction of a second finds the band
 # Clients subscribe to these three before the first command (§2.4); 0007 is optional.
 REQUIRED_SUBSCRIPTIONS = frozenset({CMD_FROM_STRAP_UUID, EVENTS_FROM_STRAP_UUID, DATA_FROM_STRAP_UUID})
+HEART_RATE_MEASUREMENT_UUID = "00002a37-0000-1000-8000-00805f9b34fb"
 NOTIFY_UUIDS = (CMD_FROM_STRAP_UUID, EVENTS_FROM_STRAP_UUID, DATA_FROM_STRAP_UUID, MEMFAULT_UUID)
 
 # bumble hands a characteristic write to our callback without saying which ATT opcode carried it; the
@@ -268,6 +269,8 @@ class BandPeripheral:
             GATT_HEART_RATE_MEASUREMENT_CHARACTERISTIC, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b""
         )
         self._battery = BatteryService(lambda _connection: self.firmware.battery_percent)
+        # the firmware may also send standard heart-rate measurements through its NotifyFn
+        self._characteristics[HEART_RATE_MEASUREMENT_UUID] = self._heart_rate
         return [
             DeviceInformationService(
                 manufacturer_name="WHOOP Inc.",
@@ -278,7 +281,7 @@ class BandPeripheral:
             ),
             self._battery,
             Service(GATT_HEART_RATE_SERVICE, [self._heart_rate]),
-            Service(SERVICE_UUID, [command, *self._characteristics.values()]),
+            Service(SERVICE_UUID, [command, *(self._characteristics[uuid] for uuid in NOTIFY_UUIDS)]),
         ]
 
     @staticmethod
@@ -349,7 +352,9 @@ class BandPeripheral:
         """NotifyFn for the firmware: queue one whole frame, split to fit the negotiated MTU."""
         if self._connection is None or self._dropping:
             return
-        characteristic = self._characteristics[characteristic_uuid.lower()]
+        characteristic = self._characteristics.get(characteristic_uuid.lower())
+        if characteristic is None:
+            raise ValueError(f"the simulated band has no notifiable characteristic {characteristic_uuid}")
         size = self._connection.att_mtu - 3
         for start in range(0, len(frame), size):
             self._outbox.put_nowait((characteristic, bytes(frame[start : start + size])))
