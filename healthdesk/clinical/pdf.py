@@ -24,7 +24,7 @@ MARGIN = 16 * mm
 FRAME_W = PAGE_W - 2 * MARGIN
 
 
-def _canvas_class(header_left: str, header_right: str, footer_left: str, pdf_date: str):
+def _canvas_class(header_left: str, header_right: str, footer_left: str, pdf_date: str, pages: list[int]):
     class ReportCanvas(Canvas):
         """Collects page states; on save draws header/footer with the final page count."""
 
@@ -39,6 +39,7 @@ def _canvas_class(header_left: str, header_right: str, footer_left: str, pdf_dat
 
         def save(self) -> None:
             total = len(self._pages)
+            pages.append(total)
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 self._decorate(number, total)
@@ -63,6 +64,11 @@ def _canvas_class(header_left: str, header_right: str, footer_left: str, pdf_dat
 
 
 def build_pdf(data: ReportData) -> bytes:
+    return render_pdf(data)[0]
+
+
+def render_pdf(data: ReportData) -> tuple[bytes, int]:
+    """The PDF bytes and its page count (for the app's preview and the CLI summary)."""
     p, pt = data.period, data.patient
     who = pt.name or "Patient name not recorded"
     if pt.birth_date:
@@ -88,5 +94,6 @@ def build_pdf(data: ReportData) -> bytes:
         *sections.workouts_table(data),
         *sections.notes(data),
     ]
-    doc.build(story, canvasmaker=_canvas_class(header_left, header_right, DISCLAIMER, pdf_date))
-    return buf.getvalue()
+    pages: list[int] = []
+    doc.build(story, canvasmaker=_canvas_class(header_left, header_right, DISCLAIMER, pdf_date, pages))
+    return buf.getvalue(), pages[-1]

@@ -1,0 +1,64 @@
+"""`healthdesk-cli export pdf|fhir --from DATE --to DATE --out FILE [--generated-at ISO]`.
+
+The clinician export: a 1-3 page PDF report or a FHIR R4 document bundle (JSON) for an inclusive range of
+local days. `--generated-at` pins the time printed in the report, so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from healthdesk.cli import CliError
+from healthdesk.clinical.report_data import PatientInfo
+from healthdesk.config import Paths
+from healthdesk.services.export import (
+    GENDERS,
+    ExportError,
+    ExportRequest,
+    export,
+    parse_day,
+    parse_generated_at,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export", help="clinician export: PDF report or FHIR R4 bundle for a period",
+        description="Export a period for a clinician: 'pdf' writes a 1-3 page report, 'fhir' a FHIR R4 "
+                    "document Bundle (JSON). Band and WHOOP-cloud values stay separate.",
+    )
+    parser.add_argument("kind", choices=("pdf", "fhir"), help="what to write")
+    parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="file to write (replaced atomically)")
+    parser.add_argument("--generated-at", metavar="ISO", help="report time with zone, e.g. "
+                        "2026-11-21T09:30:00+01:00 (default: now); fixes the output bytes")
+    parser.add_argument("--timezone", metavar="ZONE", help="IANA zone for day boundaries (default: this computer's)")
+    parser.add_argument("--name", help="patient name (default: the WHOOP profile name)")
+    parser.add_argument("--birth-date", metavar="DATE", help="patient date of birth, YYYY-MM-DD")
+    parser.add_argument("--sex", choices=GENDERS, help="administrative sex for the Patient resource")
+    parser.add_argument("--share-serial", action="store_true", help="include the band's serial number")
+    parser.set_defaults(handler=_export)
+
+
+def _export(args: argparse.Namespace, paths: Paths) -> int:
+    try:
+        patient = PatientInfo(
+            name=args.name or None,
+            birth_date=parse_day(args.birth_date, "--birth-date") if args.birth_date else None,
+            gender=args.sex,
+        )
+        request = ExportRequest(
+            kind=args.kind, start=parse_day(args.start, "--from"), end=parse_day(args.end, "--to"),
+            out=Path(args.out).expanduser(), timezone=args.timezone,
+            generated_at=parse_generated_at(args.generated_at) if args.generated_at else None,
+            patient=patient, share_serial=args.share_serial,
+        )
+        result = export(paths.database, request)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    detail = f"{result.pages} page(s)" if result.pages is not None else f"{result.entries} entries"
+    print(f"wrote {result.path} ({result.kind}, {detail}, {result.size_bytes} bytes); coverage: "
+          f"{result.coverage_text}")
+    return 0

@@ -1,0 +1,164 @@
+"""The clinician export job, shared by the app and the CLI: period -> PDF report or FHIR R4 bundle file.
+
+Nothing half-written: the file is built in memory, written to a temporary file next to the target, synced
+and renamed over it, so a failure leaves either the old file or none. Problems a user can fix come out as
+`ExportError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from healthdesk import __version__
+from healthdesk.clinical.fhir import build_bundle, bundle_bytes
+from healthdesk.clinical.loader import load_report_data
+from healthdesk.clinical.pdf import render_pdf
+from healthdesk.clinical.report_data import InvalidPeriod, PatientInfo, Period, ReportData
+from healthdesk.store.database import StoreError, open_database
+
+KINDS = ("pdf", "fhir")
+GENDERS = ("male", "female", "other", "unknown")
+
+
+class ExportError(Exception):
+    """A one-line, user-actionable reason the export could not be made."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    kind: str  # 'pdf' | 'fhir'
+    start: date
+    end: date
+    out: Path
+    timezone: str | None = None  # IANA name; the computer's zone when None
+    generated_at: datetime | None = None  # fixes the output bytes; now when None
+    patient: PatientInfo = field(default_factory=PatientInfo)
+    share_serial: bool = False
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    size_bytes: int
+    kind: str
+    coverage_text: str
+    pages: int | None = None  # PDF only
+    entries: int | None = None  # FHIR only
+
+
+def local_timezone_name() -> str:
+    """The computer's IANA zone name (from TZ or /etc/localtime), UTC when it cannot be named."""
+    env = os.environ.get("TZ", "").lstrip(":")
+    if env:
+        try:
+            ZoneInfo(env)
+            return env
+        except Exception:  # noqa: BLE001 - any unusable TZ value falls back
+            pass
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            name = target.split("zoneinfo/", 1)[1]
+            ZoneInfo(name)
+            return name
+    except Exception:  # noqa: BLE001
+        pass
+    return "UTC"
+
+
+def parse_day(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ExportError(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def parse_generated_at(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ExportError(f"--generated-at {text!r} is not an ISO 8601 time") from None
+    if value.tzinfo is None:
+        raise ExportError(f"--generated-at {text!r} needs a time zone (e.g. 2026-11-21T09:30:00+01:00)")
+    return value
+
+
+def check_output_path(out: Path) -> None:
+    """Refuse early, before any work: a directory, a missing folder or a folder we cannot write into."""
+    if out.is_dir():
+        raise ExportError(f"{out} is a directory; give a file name")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise ExportError(f"folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write into folder {parent} (permission denied)")
+
+
+def render(data: ReportData, kind: str) -> tuple[bytes, dict]:
+    if kind == "pdf":
+        pdf, pages = render_pdf(data)
+        return pdf, {"pages": pages}
+    if kind == "fhir":
+        return bundle_bytes(data), {"entries": len(build_bundle(data)["entry"])}
+    raise ExportError(f"unknown export kind {kind!r} (choose {' or '.join(KINDS)})")
+
+
+def write_atomically(out: Path, payload: bytes) -> None:
+    parent = out.parent if str(out.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def coverage_text(data: ReportData) -> str:
+    cov = data.coverage
+    parts = [f"{src}: {cov.days_with_data.get(src, 0)}/{data.period.days} days, "
+             f"{cov.nights_with_sleep.get(src, 0)} nights" for src in ("band", "whoop_cloud")]
+    return "; ".join(parts) if data.has_any_data else "no data recorded in this period"
+
+
+def export(database: Path, request: ExportRequest) -> ExportResult:
+    """Run the export synchronously (the CLI); the app awaits `export_async`."""
+    if request.kind not in KINDS:
+        raise ExportError(f"unknown export kind {request.kind!r} (choose {' or '.join(KINDS)})")
+    try:
+        period = Period(request.start, request.end, request.timezone or local_timezone_name())
+    except InvalidPeriod as exc:
+        raise ExportError(str(exc)) from None
+    check_output_path(request.out)
+    generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
+    if request.patient.gender and request.patient.gender not in GENDERS:
+        raise ExportError(f"sex {request.patient.gender!r} must be one of {', '.join(GENDERS)}")
+    try:
+        db = open_database(database)
+    except StoreError as exc:
+        raise ExportError(str(exc)) from None
+    try:
+        data = load_report_data(db, period, generated_at=generated_at, app_version=__version__,
+                                patient=request.patient, share_serial=request.share_serial)
+    finally:
+        db.close()
+    payload, extra = render(data, request.kind)
+    try:
+        write_atomically(request.out, payload)
+    except OSError as exc:
+        raise ExportError(f"cannot write {request.out}: {exc.strerror or exc}") from None
+    return ExportResult(request.out, len(payload), request.kind, coverage_text(data), **extra)
+
+
+async def export_async(database: Path, request: ExportRequest) -> ExportResult:
+    """Off the event loop: SQL and PDF layout take up to a second or two for a year."""
+    return await asyncio.to_thread(export, database, request)
