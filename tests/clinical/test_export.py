@@ -18,8 +18,8 @@ from healthdesk.cli import main
 from healthdesk.services.export import ExportRequest, export_async
 from healthdesk.store.database import open_database
 
-from .conftest import _ensure_tables, fill_band, fill_cloud
 from .fhir_checks import conformance_problems, structural_r4
+from .store_fill import ensure_tables, fill_band, fill_cloud
 
 GEN = "2026-11-21T09:30:00+01:00"
 OCT = ["--from", "2026-10-01", "--to", "2026-10-31", "--timezone", "Europe/Berlin"]
@@ -38,7 +38,7 @@ def _pdf_text(path: Path) -> str:
 def _store_with(home: Path, *, band: bool, cloud: bool) -> None:
     db = open_database(home / "healthdesk.db")
     try:
-        _ensure_tables(db)
+        ensure_tables(db)
         if band:
             fill_band(db)
         if cloud:

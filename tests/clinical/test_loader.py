@@ -11,7 +11,7 @@ from healthdesk.clinical.loader import load_report_data
 from healthdesk.clinical.report_data import BAND, WHOOP_CLOUD, PatientInfo, Period
 from healthdesk.store.database import open_database
 
-from .conftest import (
+from .store_fill import (
     BAND_DAYS,
     BAND_NAME,
     BAND_WEAR_S,

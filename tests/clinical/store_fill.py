@@ -1,0 +1,75 @@
+"""Fill a real SQLite store with WHOOP-cloud records and band samples through the store's own APIs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+from sqlalchemy import inspect
+
+from healthdesk.core.models import RECORD_PERIOD_S, SAMPLE_DTYPE, SUBSEC_PER_SECOND
+from healthdesk.store import band_writes
+from healthdesk.store.base import Base
+from healthdesk.store.cloud import put_profile, soft_delete, upsert_records, write_session
+from healthdesk.store.database import Database
+
+from .whoop_records import BERLIN, nap_on, records_for
+
+CLOUD_FIRST, CLOUD_LAST = date(2026, 9, 1), date(2026, 10, 31)
+PENDING_DAY = date(2026, 10, 5)  # WHOOP has not scored this night yet
+CALIBRATING_DAY = date(2026, 10, 10)  # recovery score provisional
+DELETED_RECOVERY_DAY = date(2026, 10, 12)  # recovery soft-deleted after WHOOP removed it
+NAP_DAY = date(2026, 10, 15)
+BAND_DAYS = (date(2026, 10, 2), date(2026, 10, 3))
+BAND_WEAR_S = 2 * 3600
+BAND_NAME = "WHOOP 4A1234567"
+
+
+def ensure_tables(db: Database) -> None:
+    # The whoop_* tables get their Alembic migration with the cloud work; until then create them here.
+    with db.write() as conn:
+        missing = [t for name, t in Base.metadata.tables.items() if not inspect(conn).has_table(name)]
+        Base.metadata.create_all(conn, tables=missing)
+
+
+def band_samples(day: date, seconds: int, counter0: int) -> np.ndarray:
+    t0 = datetime.combine(day, time(10, 0), BERLIN).timestamp()
+    n = int(seconds / RECORD_PERIOD_S)
+    times = t0 + np.arange(n) * RECORD_PERIOD_S
+    s = np.zeros(n, SAMPLE_DTYPE)
+    s["version"] = 24
+    s["counter"] = counter0 + np.arange(n)
+    s["unix"] = np.floor(times).astype(np.uint32)
+    s["subsec"] = np.round((times - np.floor(times)) * SUBSEC_PER_SECOND).astype(np.uint16) % SUBSEC_PER_SECOND
+    s["hr"] = 62
+    s["gravity"] = (0.0, 0.0, 1.0)
+    return s
+
+
+def fill_cloud(db: Database, first: date = CLOUD_FIRST, last: date = CLOUD_LAST) -> None:
+    by_resource: dict[str, list[dict]] = {"cycle": [], "sleep": [], "recovery": [], "workout": []}
+    day = first
+    while day <= last:
+        recs = records_for(day, score_state="PENDING_SCORE" if day == PENDING_DAY else "SCORED",
+                           calibrating=day == CALIBRATING_DAY)
+        for resource, record in recs.items():
+            if resource != "workout" or day.toordinal() % 3 == 0:
+                by_resource[resource].append(record)
+        if day == NAP_DAY:
+            by_resource["sleep"].append(nap_on(day))
+        day += timedelta(days=1)
+    with write_session(db) as session:
+        for resource, records in by_resource.items():
+            upsert_records(session, resource, records, "2026-11-01T00:00:00.000Z")
+        soft_delete(session, "recovery", DELETED_RECOVERY_DAY.toordinal(), "2026-11-01T00:00:00.000Z")
+        put_profile(session, 10129, {"first_name": "Alex", "last_name": "Example", "email": "a@example.org"},
+                    {"height_meter": 1.72, "weight_kilogram": 68.4, "max_heart_rate": 190},
+                    "2026-11-01T06:00:00.000Z")
+
+
+def fill_band(db: Database) -> None:
+    with db.write() as conn:
+        device_id = band_writes.device_id_for(conn, BAND_NAME)
+        for i, day in enumerate(BAND_DAYS):
+            merged = band_writes.merge_samples(conn, device_id, band_samples(day, BAND_WEAR_S, i * 100_000))
+            band_writes.recompute_rollups(conn, device_id, merged.new, merged.cache)
