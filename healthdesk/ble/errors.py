@@ -21,6 +21,17 @@ from bleak.exc import (
     BleakGATTProtocolErrorCode,
 )
 
+try:  # bleak's D-Bus library, present where BlueZ is the backend; its errors can escape bleak unwrapped
+    from dbus_fast.errors import AuthError as _DBusAuthError
+    from dbus_fast.errors import DBusError as _DBusReplyError
+    from dbus_fast.errors import DBusFastError as _DBusFastError
+except ImportError:  # pragma: no cover - macOS / Windows
+
+    class _DBusFastError(Exception):  # type: ignore[no-redef]
+        pass
+
+    _DBusAuthError = _DBusReplyError = _DBusFastError  # type: ignore[misc]
+
 ErrorKind = Literal[
     "unavailable", "powered_off", "permission", "out_of_range", "bonded_elsewhere", "link_lost", "not_paired", "other"
 ]
@@ -75,8 +86,7 @@ def _from_not_available(error: BleakBluetoothNotAvailableError) -> BandConnectio
     return _unavailable(str(error.args[0]) if error.args else "unknown reason.")
 
 
-def _from_dbus(error: BleakDBusError) -> BandConnectionError:
-    name, details = error.dbus_error, (error.dbus_error_details or "")
+def _from_dbus(name: str, details: str) -> BandConnectionError:
     if name == "org.bluez.Error.NotReady":
         return BandConnectionError(POWERED_OFF, "powered_off")
     if name in ("org.freedesktop.DBus.Error.AccessDenied", "org.bluez.Error.NotAuthorized"):
@@ -99,7 +109,13 @@ def explain(error: BaseException) -> BandConnectionError:
     if isinstance(error, BleakBluetoothNotAvailableError):
         return _from_not_available(error)
     if isinstance(error, BleakDBusError):
-        return _from_dbus(error)
+        return _from_dbus(error.dbus_error, error.dbus_error_details or "")
+    if isinstance(error, _DBusReplyError):
+        return _from_dbus(str(getattr(error, "type", "")), str(getattr(error, "text", "")))
+    if isinstance(error, _DBusAuthError):
+        return BandConnectionError(PERMISSION, "permission")
+    if isinstance(error, _DBusFastError):
+        return _unavailable(f"the system D-Bus failed ({error}); is the Bluetooth service (bluez) running?")
     if isinstance(error, PairingRejectedError):
         return BandConnectionError(BONDED_ELSEWHERE, "bonded_elsewhere")
     if isinstance(error, BleakDeviceNotFoundError):
@@ -142,5 +158,5 @@ def translated_errors() -> Iterator[None]:
         yield
     except BandConnectionError:
         raise
-    except (TimeoutError, BleakError, OSError) as error:
+    except (TimeoutError, BleakError, OSError, _DBusFastError) as error:
         raise explain(error) from error

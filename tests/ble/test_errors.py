@@ -13,6 +13,7 @@ from bleak.exc import (
     BleakError,
     BleakGATTProtocolError,
 )
+from dbus_fast.errors import AuthError, DBusError, InvalidAddressError
 
 from healthdesk.ble.errors import BandConnectionError, PairingRejectedError, explain, translated_errors
 
@@ -41,6 +42,9 @@ CASES = [
     (BleakError("No Bluetooth adapters found."), "unavailable", "Bluetooth is not available: no Bluetooth adapter"),
     (BleakError("Not connected"), "link_lost", "The connection to the band was lost"),
     (BleakError("something odd"), "other", "Bluetooth error: something odd"),
+    (DBusError("org.bluez.Error.NotReady", "Resource Not Ready"), "powered_off", "Bluetooth is off"),
+    (AuthError("rejected"), "permission", "Permission to use Bluetooth"),
+    (InvalidAddressError("bad address"), "unavailable", "Bluetooth is not available: the system D-Bus failed"),
 ]
 
 

@@ -6,11 +6,11 @@ import asyncio
 import math
 
 import pytest
-from bleak import BleakScanner
+from bleak import BleakClient, BleakScanner
 from bumble import data_types
 from bumble.controller import Controller
 from bumble.core import UUID, AdvertisingData
-from bumble.device import Device
+from bumble.device import Connection, Device
 from bumble.hci import Address
 from bumble.host import Host
 from bumble.transport.common import AsyncPipeSink
@@ -228,7 +228,7 @@ def test_second_connection_reuses_the_bond():
         keys = await adapter.keystore.get(band.address)
         assert keys is not None and keys.ltk is not None  # just-works pairing produced a bond
         pairings: list[object] = []
-        adapter.on("pairing", lambda *args: pairings.append(args))
+        adapter.on(Connection.EVENT_PAIRING_START, pairings.append)
         link = await transport.connect(found)
         assert link.is_connected and band._connection.is_encrypted
         assert pairings == []  # encryption restarted from the stored key, no new pairing
@@ -305,5 +305,22 @@ def test_connect_to_an_unknown_address_times_out_and_leaves_the_adapter_usable()
         assert not air.connection_pending  # the attempt was cancelled, not left hanging in the controller
         [found] = await transport.scan(0.3, backend=SIMULATED)
         assert (await transport.connect(found)).is_connected
+
+    run_in_air(body)
+
+
+def test_unpair_forgets_the_bond_so_the_next_connection_pairs_again():
+    async def body(air):
+        band = await air.power_on(EchoFirmware())
+        client = BleakClient(band.address, backend=SIMULATED.client, pair=True, timeout=2.0)
+        await client.connect()
+        adapter = await air.adapter()
+        assert await adapter.keystore.get(band.address) is not None
+        await client.unpair()
+        assert not client.is_connected and await adapter.keystore.get(band.address) is None
+        pairings: list[object] = []
+        adapter.on(Connection.EVENT_PAIRING_START, pairings.append)
+        assert (await transport.connect(band.address, SIMULATED)).is_connected
+        assert len(pairings) == 1
 
     run_in_air(body)
