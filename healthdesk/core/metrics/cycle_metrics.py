@@ -122,6 +122,8 @@ def _max_hr(x: CycleInputs, got: Got) -> Got:
 
 @REGISTRY.register({"wear": "fraction"})
 def _wear(x: CycleInputs, got: Got) -> Got:
+    if not np.any(x.minutes["records"]):
+        return {"wear": Metric.missing("fraction", "no_records")}  # no data is not "0 % worn"
     worn = int(np.count_nonzero(worn_minutes(x.minutes)))
     return {"wear": Metric(min(1.0, worn / max(1, x.total_minutes)), "fraction", 1.0)}
 

@@ -104,10 +104,12 @@ def minute_features(records: np.ndarray, m0: int | None = None, m1: int | None =
     """MINUTE_DTYPE rows for every minute in [m0, m1) (default: the minutes the records span)."""
     if len(records) == 0:
         return empty_minutes(m0 or 0, m1 or (m0 or 0))
+    # one record per band tick: the same record delivered twice must not count twice (metrics.md §24.9)
+    ticks = records["unix"].astype(np.int64) * 32768 + records["subsec"]
+    _, first = np.unique(ticks, return_index=True)  # sorted by time, duplicates dropped
+    if len(first) != len(records) or np.any(np.diff(first) < 0):
+        records = records[first]
     t = record_time(records)
-    order = np.argsort(t, kind="stable")
-    if np.any(order != np.arange(len(t))):
-        records, t = records[order], t[order]
     m0 = int(t[0] // 60 * 60) if m0 is None else int(m0)
     m1 = int(t[-1] // 60 * 60 + 60) if m1 is None else int(m1)
     out = empty_minutes(m0, m1)

@@ -81,6 +81,20 @@ def efficiency(tib_min: float, tst_min: float) -> float | None:
     return 100.0 * tst_min / tib_min if tib_min > 0 else None
 
 
+COLE_KRIPKE_WEIGHTS = (106, 54, 58, 76, 230, 74, 67)  # A-4 .. A+2, canonical Cole et al. 1992
+
+
+def cole_kripke(activity: np.ndarray) -> np.ndarray:
+    """Sleep index per 1-min epoch from scaled counts (counts/100, clipped at 300); SI >= 1 is wake.
+
+    Kept as a reference scorer only: counts are device specific, so it is not used on WHOOP gravity (§4).
+    """
+    a = np.minimum(np.asarray(activity, dtype=np.float64), 300.0)
+    padded = np.concatenate((np.zeros(4), a, np.zeros(2)))
+    w = np.asarray(COLE_KRIPKE_WEIGHTS, dtype=np.float64)
+    return 0.001 * np.lib.stride_tricks.sliding_window_view(padded, 7) @ w
+
+
 def rolling_nanmedian(x: np.ndarray, width: int, min_valid: int) -> np.ndarray:
     """Centred rolling median ignoring NaN; NaN where fewer than `min_valid` values exist."""
     half = width // 2
