@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import binascii
 import json
 import os
 import sys
@@ -56,21 +57,40 @@ def read_hex_frames(path: Path) -> HexFile:
         raise ValueError(f"cannot read: {exc.strerror or exc}") from None
     if b"\0" in data or not data.isascii():
         raise ValueError("binary file, not hex frames (expected one hex-encoded frame per line)")
-    lines = [line.strip() for line in data.splitlines()]
-    numbered = [(i, line) for i, line in enumerate(lines, 1) if line]
+    frames = _all_hex_lines(data)
+    if frames is not None:
+        return HexFile(frames, [])
+    numbered = [(i, line.strip()) for i, line in enumerate(data.splitlines(), 1) if line.strip()]
     if not numbered:
         raise ValueError("empty file, no frames")
-    try:  # fast path: every line is hex
-        return HexFile([bytes.fromhex(line.decode()) for _, line in numbered], [])
-    except ValueError:
-        pass
     frames, bad = [], []
     for number, line in numbered:
         try:
-            frames.append(bytes.fromhex(line.decode()))
-        except ValueError:
+            frames.append(binascii.unhexlify(line))
+        except binascii.Error:
             bad.append(number)
     return HexFile(frames, bad)
+
+
+def _all_hex_lines(data: bytes) -> list[bytes] | None:
+    """Fast path for a clean capture (LF line ends, every non-blank line an even-length hex string): one
+    unhexlify over the whole file, then slices. None when the file needs the careful line-by-line path."""
+    if b"\r" in data or b" " in data or b"\t" in data:
+        return None
+    chars = np.frombuffer(data, np.uint8)
+    line_ends = np.flatnonzero(chars == 0x0A)
+    if not data.endswith(b"\n"):
+        line_ends = np.append(line_ends, len(data))
+    lengths = np.diff(line_ends, prepend=-1) - 1
+    lengths = lengths[lengths > 0]
+    if len(lengths) == 0 or (lengths & 1).any():
+        return None
+    try:
+        blob = binascii.unhexlify(data.replace(b"\n", b""))
+    except binascii.Error:
+        return None
+    ends = np.cumsum(lengths // 2)
+    return list(map(blob.__getitem__, map(slice, (ends - lengths // 2).tolist(), ends.tolist())))
 
 
 def _import_frames(args: argparse.Namespace, paths: Paths) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -65,31 +66,55 @@ def iso_utc(unix: float | None) -> str | None:
     return datetime.fromtimestamp(unix, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def ingest_decoded(
-    db: Database,
-    device: str,
-    batch: DecodedBatch,
-    received_at: datetime | float | None = None,
-    raw_frames: Sequence[bytes] | None = None,
+class _ArchivePacker:
+    """Hashes the batch's frames now and, unless identical frames are archived already, compresses them on a
+    worker thread (zlib releases the GIL) while the caller decodes and merges on this one."""
+
+    # Below this many frames (a BLE drain batch) a thread costs more than it saves.
+    THREAD_MIN_FRAMES = 2000
+
+    def __init__(self, db: Database, device: str, frames: Sequence[bytes]) -> None:
+        self.frames = frames
+        self.digest = band_writes.frames_digest(frames)
+        with db.read() as conn:
+            known = bool(frames) and band_writes.archive_known(conn, device, self.digest)
+        self._pool: ThreadPoolExecutor | None = None
+        self._future: Future[band_writes.PackedFrames] | None = None
+        if frames and not known and len(frames) >= self.THREAD_MIN_FRAMES:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-pack")
+            self._future = self._pool.submit(band_writes.pack_archive, frames, self.digest)
+        self.known = known
+
+    def result(self) -> band_writes.PackedFrames | None:
+        """The packed frames to archive, or None when they are archived already (or there are none)."""
+        if self.known or not self.frames:
+            return None
+        if self._future is not None:
+            return self._future.result()
+        return band_writes.pack_archive(self.frames, self.digest)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _store(
+    db: Database, device: str, batch: DecodedBatch, received: float, packer: _ArchivePacker
 ) -> IngestReport:
-    """Store a decoded batch in one transaction. `raw_frames` (default: the batch's valid frames) is archived."""
-    received = time.time() if received_at is None else as_unix(received_at)
-    frames = batch.valid_frames if raw_frames is None else raw_frames
     report = IngestReport(frames_total=batch.frames_total, frames_invalid=Counter(batch.invalid))
     if len(batch.records):
         times = sample_time(batch.records)
         report.first_ts, report.last_ts = float(times.min()), float(times.max())
     with db.write() as conn:
         device_id = band_writes.device_id_for(conn, device)
-        archived = band_writes.archive_frames(conn, device_id, frames, received)
         merged = band_writes.merge_samples(conn, device_id, batch.records)
         report.records_new, report.records_duplicate = len(merged.new), merged.duplicates
         report.events_new = band_writes.insert_events(conn, device_id, batch.events, batch.event_bodies)
         report.events_duplicate = len(batch.events) - report.events_new
         metadata_new = band_writes.insert_metadata(conn, device_id, batch.metadata)
         band_writes.recompute_rollups(conn, device_id, merged.new, merged.cache)
-        if archived or report.records_new or report.events_new or metadata_new:
-            report.frames_archived = len(frames) if archived else 0
+        packed = packer.result()
+        if packed is not None or report.records_new or report.events_new or metadata_new:
             seen = [merged.new["unix"]] if len(merged.new) else []
             if report.events_new:
                 seen.append(batch.events["unix"])
@@ -100,11 +125,35 @@ def ingest_decoded(
                 int(span.max()) if span is not None else None,
                 received,
             )
+        # Last: the biggest write, and the one whose compression ran in parallel with everything above.
+        if packed is not None and band_writes.archive_frames(conn, device_id, packed, received):
+            report.frames_archived = packed.count
     return report
+
+
+def ingest_decoded(
+    db: Database,
+    device: str,
+    batch: DecodedBatch,
+    received_at: datetime | float | None = None,
+    raw_frames: Sequence[bytes] | None = None,
+) -> IngestReport:
+    """Store a decoded batch in one transaction. `raw_frames` (default: the batch's valid frames) is archived."""
+    received = time.time() if received_at is None else as_unix(received_at)
+    packer = _ArchivePacker(db, device, batch.valid_frames if raw_frames is None else raw_frames)
+    try:
+        return _store(db, device, batch, received, packer)
+    finally:
+        packer.close()
 
 
 def ingest_frames(
     db: Database, device: str, frames: Sequence[bytes], received_at: datetime | float | None = None
 ) -> IngestReport:
     """Decode whole wire frames and store them (all of them archived, valid or not) in one transaction."""
-    return ingest_decoded(db, device, decode_frames(frames), received_at, raw_frames=frames)
+    received = time.time() if received_at is None else as_unix(received_at)
+    packer = _ArchivePacker(db, device, frames)  # compresses while the decoder runs
+    try:
+        return _store(db, device, decode_frames(frames), received, packer)
+    finally:
+        packer.close()

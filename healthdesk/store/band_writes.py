@@ -20,9 +20,7 @@ from healthdesk.store.band_reads import ChunkCache, load_samples
 from healthdesk.store.band_tables import (
     CHUNK_SHIFT,
     BandEvent,
-    BandMetadata,
     Device,
-    MinuteRollup,
     RawFrameBatch,
     SampleChunk,
 )
@@ -39,16 +37,43 @@ def device_id_for(conn: Connection, name: str, model: str = "whoop4") -> int:
     return int(conn.scalar(select(Device.id).where(Device.name == name)))
 
 
-def archive_frames(conn: Connection, device_id: int, frames: Sequence[bytes], received_at: float) -> bool:
-    """Store every frame of a batch as one compressed blob; False when identical frames are already kept."""
-    if not frames:
-        return False
+@dataclass(frozen=True)
+class PackedFrames:
+    count: int
+    raw_bytes: int
+    sha256: bytes  # of the frame lengths and bytes: identical batches are archived once
+    blob: bytes  # store.codec.pack_frames
+
+
+def frames_digest(frames: Sequence[bytes]) -> bytes:
     lengths = np.fromiter((len(f) for f in frames), np.uint32, len(frames))
-    joined = b"".join(frames)
-    digest = hashlib.sha256(lengths.tobytes() + joined).digest()
-    row = dict(device_id=device_id, received_at=float(received_at), frame_count=len(frames),
-               raw_bytes=len(joined), sha256=digest, blob=pack_frames(frames))
-    stmt = insert(RawFrameBatch).values(**row).on_conflict_do_nothing(index_elements=["device_id", "sha256"])
+    digest = hashlib.sha256(lengths.tobytes())
+    digest.update(b"".join(frames))
+    return digest.digest()
+
+
+def pack_archive(frames: Sequence[bytes], digest: bytes | None = None) -> PackedFrames:
+    """Pure and thread-safe (zlib releases the GIL): callers may compress while the transaction runs."""
+    return PackedFrames(len(frames), sum(map(len, frames)), digest or frames_digest(frames), pack_frames(frames))
+
+
+def archive_known(conn: Connection, device: str, digest: bytes) -> bool:
+    query = (
+        select(RawFrameBatch.id)
+        .join(Device, Device.id == RawFrameBatch.device_id)
+        .where(Device.name == device, RawFrameBatch.sha256 == digest)
+    )
+    return conn.scalar(query) is not None
+
+
+def archive_frames(conn: Connection, device_id: int, packed: PackedFrames, received_at: float) -> bool:
+    """Store every frame of a batch (valid or not) as one blob; False when identical frames are already kept."""
+    if packed.count == 0:
+        return False
+    stmt = insert(RawFrameBatch).values(
+        device_id=device_id, received_at=float(received_at), frame_count=packed.count,
+        raw_bytes=packed.raw_bytes, sha256=packed.sha256, blob=packed.blob,
+    ).on_conflict_do_nothing(index_elements=["device_id", "sha256"])
     return conn.execute(stmt).rowcount == 1
 
 
@@ -138,24 +163,25 @@ def insert_events(conn: Connection, device_id: int, events: np.ndarray, bodies: 
             events["battery_mv"].tolist(), events["charging"].tolist(), strict=True,
         )
     ]
-    before = conn.scalar(select(func.count()).select_from(BandEvent).where(BandEvent.device_id == device_id))
+    before = conn.exec_driver_sql("select total_changes()").scalar()
     conn.execute(insert(BandEvent).on_conflict_do_nothing(), rows)
-    after = conn.scalar(select(func.count()).select_from(BandEvent).where(BandEvent.device_id == device_id))
-    return int(after - before)
+    return int(conn.exec_driver_sql("select total_changes()").scalar() - before)
 
 
 def insert_metadata(conn: Connection, device_id: int, metadata: np.ndarray) -> int:
     if len(metadata) == 0:
         return 0
-    rows = [
-        dict(device_id=device_id, unix=unix, subsec=subsec, kind=kind, seq=seq, frame_count=count, token=bytes(tok))
-        for unix, subsec, kind, seq, count, tok in zip(
-            metadata["unix"].tolist(), metadata["subsec"].tolist(), metadata["kind"].tolist(),
-            metadata["seq"].tolist(), metadata["frame_count"].tolist(), metadata["token"].tolist(), strict=True,
-        )
-    ]
-    result = conn.execute(insert(BandMetadata).on_conflict_do_nothing(), rows)
-    return max(int(result.rowcount), 0)
+    rows = list(zip(
+        [device_id] * len(metadata), metadata["unix"].tolist(), metadata["subsec"].tolist(),
+        metadata["kind"].tolist(), metadata["seq"].tolist(), metadata["frame_count"].tolist(),
+        [bytes(t) for t in metadata["token"].tolist()], strict=True,
+    ))
+    before = conn.exec_driver_sql("select total_changes()").scalar()
+    # Plain executemany: thousands of rows per drained day, SQLAlchemy's per-row compilation would dominate.
+    conn.exec_driver_sql(
+        "insert into band_metadata (device_id, unix, subsec, kind, seq, frame_count, token) "
+        "values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing", rows)
+    return int(conn.exec_driver_sql("select total_changes()").scalar() - before)
 
 
 def _minute_spans(minutes: np.ndarray) -> list[tuple[int, int]]:
@@ -190,12 +216,13 @@ def recompute_rollups(conn: Connection, device_id: int, new: np.ndarray, cache: 
             )
         ]
     if rows:
-        stmt = insert(MinuteRollup)
-        columns = [c for c in rows[0] if c not in ("device_id", "minute")]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["device_id", "minute"], set_={c: stmt.excluded[c] for c in columns}
+        columns = list(rows[0])
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("device_id", "minute"))
+        conn.exec_driver_sql(
+            f"insert into minute_rollups ({', '.join(columns)}) values ({', '.join('?' * len(columns))}) "
+            f"on conflict (device_id, minute) do update set {updates}",
+            [tuple(r.values()) for r in rows],
         )
-        conn.execute(stmt, rows)
     return len(rows)
 
 

@@ -93,8 +93,12 @@ class Database:
 
     def checkpoint(self) -> None:
         """Fold the WAL back into the main file (used by benchmarks before measuring size)."""
-        with self._write_lock, self._writer.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self._write_lock:
+            raw = self._writer.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+            try:
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+            finally:
+                raw.close()
 
     def close(self) -> None:
         self._writer.dispose()

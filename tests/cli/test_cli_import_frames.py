@@ -93,14 +93,14 @@ def test_a_file_failing_inside_its_transaction_stores_nothing(reference_frames, 
     # Reference: the first file alone.
     alone = tmp_path / "alone"
     assert cli(alone, "import-frames", first).returncode == 0
-    # Same, plus a second file whose transaction fails at its last step (the minute rollups), after its
-    # archive blob and sample chunks were already written.
+    # Same, plus a second file whose transaction fails at its last write (the raw archive blob), after its
+    # sample chunks, events, rollups and device update were already written.
     home = tmp_path / "home"
     open_database(home / "healthdesk.db").close()
     with sqlite3.connect(home / "healthdesk.db") as conn:
         conn.execute(
-            "create trigger injected_failure before insert on minute_rollups "
-            "when (select count(*) from raw_frame_batches) >= 2 begin select raise(abort, 'disk on fire'); end"
+            "create trigger injected_failure before insert on raw_frame_batches "
+            "when (select count(*) from raw_frame_batches) >= 1 begin select raise(abort, 'disk on fire'); end"
         )
     run = cli(home, "import-frames", first, second)
     assert run.returncode == 1

@@ -95,13 +95,12 @@ def test_rollups_are_recomputed_from_stored_records_never_accumulated(db, make_s
 def test_a_failing_batch_leaves_nothing_behind(db, make_samples, make_frames, dump_database):
     samples = make_samples(2000)
     ingest_frames(db, "band", make_frames(samples[:1000]), received_at=1.0)
-    # Fail at the very last step of the second batch (the rollups of its last minute), after its chunks,
-    # archive blob and device row were already written inside the transaction.
-    last_minute = int(samples["unix"][-1]) // 60 * 60
+    # Fail at the very last write of the second batch (its raw archive blob), after its chunks, rollups and
+    # device update were already written inside the transaction.
     with db.write() as conn:
         conn.exec_driver_sql(
-            "create trigger injected_failure before insert on minute_rollups "
-            f"when new.minute = {last_minute} begin select raise(abort, 'injected failure'); end"
+            "create trigger injected_failure before insert on raw_frame_batches "
+            "when (select count(*) from raw_frame_batches) >= 1 begin select raise(abort, 'injected failure'); end"
         )
     before = dump_database(db.path)
     with pytest.raises(sqlalchemy.exc.IntegrityError, match="injected failure"):
