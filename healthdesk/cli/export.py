@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from healthdesk.cli import CliError
-from healthdesk.clinical.report_data import PatientInfo
+from healthdesk.clinical.report_data import SECTIONS, PatientInfo
 from healthdesk.config import Paths
 from healthdesk.services.export import (
     GENDERS,
@@ -19,6 +19,7 @@ from healthdesk.services.export import (
     export,
     parse_day,
     parse_generated_at,
+    parse_sections,
 )
 
 
@@ -39,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--birth-date", metavar="DATE", help="patient date of birth, YYYY-MM-DD")
     parser.add_argument("--sex", choices=GENDERS, help="administrative sex for the Patient resource")
     parser.add_argument("--share-serial", action="store_true", help="include the band's serial number")
+    parser.add_argument("--sections", metavar="LIST", default=",".join(SECTIONS),
+                        help=f"comma-separated parts to include (default: all of {','.join(SECTIONS)}); "
+                             "left-out parts are marked as withheld")
     parser.set_defaults(handler=_export)
 
 
@@ -53,7 +57,7 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
             kind=args.kind, start=parse_day(args.start, "--from"), end=parse_day(args.end, "--to"),
             out=Path(args.out).expanduser(), timezone=args.timezone,
             generated_at=parse_generated_at(args.generated_at) if args.generated_at else None,
-            patient=patient, share_serial=args.share_serial,
+            patient=patient, share_serial=args.share_serial, sections=parse_sections(args.sections),
         )
         result = export(paths.database, request)
     except ExportError as exc:

@@ -81,9 +81,10 @@ def build_bundle(data: ReportData) -> dict:
     vitals: list[str] = []
     wellness: list[str] = []
     for spec in DAILY_METRICS:
-        if not spec.in_fhir_series:
+        section = "wellness" if spec.category == SURVEY else "vitals"
+        if not spec.in_fhir_series or not data.includes(section):
             continue
-        target = wellness if spec.category == SURVEY else vitals
+        target = wellness if section == "wellness" else vitals
         for src in SOURCES:
             series = data.series_for(spec.key, src)
             if series is None:
@@ -98,10 +99,10 @@ def build_bundle(data: ReportData) -> dict:
                     issued=data.generated_at, effective=R.day_period(data.period, b.first_day, b.last_day),
                     value=R.quantity(b.value, spec.unit, spec.decimals), method=method)))
 
-    for m in sorted(data.body, key=lambda m: (m.measured_at, m.source)):
+    for m in sorted(data.body, key=lambda m: (m.measured_at, m.source)) if data.includes("vitals") else ():
         vitals.extend(_body_observations(out, m, patient_urn, device_urns[m.source], data.generated_at))
 
-    sleeps, sleep_cut = _capped_sleeps(data.sleeps)
+    sleeps, sleep_cut = _capped_sleeps(data.sleeps if data.includes("sleep") else ())
     sleep_urns = [out.add(_sleep_observation(s, patient_urn, device_urns[s.source], data.generated_at))
                   for s in sleeps]
 
@@ -203,10 +204,11 @@ def _composition(data: ReportData, patient_urn: str, device_urns: list[str], vit
                                        DISCLAIMER), device_urns, "No data source had data in this period."),
             R.section("Vital signs", (f"Clinical measurements, {VITAL_SIGNS} category; daily values over the "
                                       "period (see each Observation's method for the aggregation).",),
-                      vitals, "No vital-sign data recorded in this period."),
+                      vitals, "No vital-sign data recorded in this period.", not data.includes("vitals")),
             R.section("Sleep", ("One Observation per sleep session (time asleep, stages as components).",
-                                *cut_text), sleeps, "No sleep sessions recorded in this period."),
+                                *cut_text), sleeps, "No sleep sessions recorded in this period.",
+                      not data.includes("sleep")),
             R.section("Wellness scores (not a diagnosis)", (WELLNESS_NOTE,), wellness,
-                      "No wellness scores recorded in this period."),
+                      "No wellness scores recorded in this period.", not data.includes("wellness")),
         ],
     }

@@ -134,9 +134,19 @@ def component(coding: Coding, minutes: float) -> dict:
     return {"code": codeable((coding,), coding[2]), "valueQuantity": quantity(minutes, "min", 0)}
 
 
-def section(title: str, text: tuple[str, ...], entries: list[str], empty_text: str) -> dict:
+WITHHELD_TEXT = "Left out of this export at the patient's request (not the same as no data)."
+
+
+def section(title: str, text: tuple[str, ...], entries: list[str], empty_text: str,
+            withheld: bool = False) -> dict:
     sec: dict = {"title": title}
-    if entries:
+    if withheld:
+        sec["text"] = narrative(WITHHELD_TEXT)
+        sec["emptyReason"] = {
+            "coding": [{"system": EMPTY_REASON_SYSTEM, "code": "withheld", "display": "Information Withheld"}],
+            "text": WITHHELD_TEXT,
+        }
+    elif entries:
         sec["text"] = narrative(*text)
         sec["entry"] = [reference(u) for u in entries]
     else:

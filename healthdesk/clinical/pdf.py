@@ -85,15 +85,16 @@ def render_pdf(data: ReportData) -> tuple[bytes, int]:
         author="healthdesk", subject="Patient-generated wearable data for a clinician",
         creator=f"healthdesk {data.app_version}", producer=f"healthdesk {data.app_version} (reportlab)",
     )
-    story = [
-        *sections.header_block(data),
-        *sections.summary_table(data),
-        *sections.charts(data, FRAME_W),
-        *sections.wellness_box(data, FRAME_W),
-        *sections.sleep_table(data),
-        *sections.workouts_table(data),
-        *sections.notes(data),
-    ]
+    story = [*sections.header_block(data)]
+    if data.includes("vitals"):
+        story += [*sections.summary_table(data), *sections.charts(data, FRAME_W)]
+    if data.includes("wellness"):
+        story += sections.wellness_box(data, FRAME_W)
+    if data.includes("sleep"):
+        story += sections.sleep_table(data)
+    if data.includes("workouts"):
+        story += sections.workouts_table(data)
+    story += sections.notes(data)
     pages: list[int] = []
     doc.build(story, canvasmaker=_canvas_class(header_left, header_right, DISCLAIMER, pdf_date, pages))
     return buf.getvalue(), pages[-1]

@@ -77,7 +77,11 @@ def header_block(data: ReportData) -> list[Flowable]:
         ("BOX", (0, 0), (-1, -1), 0.5, GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
-    return [_p("Wearable data summary for a clinician", H1), t, Spacer(1, 3), coverage_line(data)]
+    out: list[Flowable] = [_p("Wearable data summary for a clinician", H1), t, Spacer(1, 3), coverage_line(data)]
+    if data.withheld:
+        out.append(_p(f"Left out of this report at the patient's request (not the same as no data): "
+                      f"{', '.join(data.withheld)}."))
+    return out
 
 
 def _age(born: date, on: date) -> int:

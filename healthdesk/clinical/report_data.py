@@ -19,6 +19,9 @@ SOURCE_SHORT = {BAND: "Band", WHOOP_CLOUD: "WHOOP cloud"}
 
 # Longest period one export may cover; longer asks are refused with a clear message.
 MAX_PERIOD_DAYS = 731
+# Parts of the report the user can leave out; a left-out part is marked as withheld, never as empty.
+SECTIONS = ("vitals", "sleep", "workouts", "wellness")
+SECTION_TITLES = {"vitals": "Vital signs", "sleep": "Sleep", "workouts": "Workouts", "wellness": "Wellness scores"}
 
 
 class InvalidPeriod(ValueError):
@@ -154,10 +157,22 @@ class ReportData:
     workouts: tuple[Workout, ...] = ()
     body: tuple[BodyMeasurement, ...] = ()
     coverage: Coverage = Coverage()
+    sections: frozenset[str] = frozenset(SECTIONS)
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:
             raise ValueError("generated_at must be timezone-aware")
+        unknown = set(self.sections) - set(SECTIONS)
+        if unknown:
+            raise ValueError(f"unknown report section(s): {', '.join(sorted(unknown))}")
+
+    def includes(self, section: str) -> bool:
+        return section in self.sections
+
+    @property
+    def withheld(self) -> list[str]:
+        """Titles of the sections the user left out, in report order."""
+        return [SECTION_TITLES[s] for s in SECTIONS if s not in self.sections]
 
     def series_for(self, metric: str, source: str) -> DailySeries | None:
         for s in self.series:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from healthdesk import __version__
 from healthdesk.clinical.fhir import build_bundle, bundle_bytes
 from healthdesk.clinical.loader import load_report_data
 from healthdesk.clinical.pdf import render_pdf
-from healthdesk.clinical.report_data import InvalidPeriod, PatientInfo, Period, ReportData
+from healthdesk.clinical.report_data import SECTIONS, InvalidPeriod, PatientInfo, Period, ReportData
 from healthdesk.store.database import StoreError, open_database
 
 KINDS = ("pdf", "fhir")
@@ -40,6 +40,7 @@ class ExportRequest:
     generated_at: datetime | None = None  # fixes the output bytes; now when None
     patient: PatientInfo = field(default_factory=PatientInfo)
     share_serial: bool = False
+    sections: frozenset[str] = frozenset(SECTIONS)  # what the user chose to include
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,15 @@ def parse_day(text: str, what: str) -> date:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
         raise ExportError(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def parse_sections(text: str) -> frozenset[str]:
+    chosen = frozenset(s.strip() for s in text.split(",") if s.strip())
+    unknown = sorted(chosen - set(SECTIONS))
+    if unknown or not chosen:
+        raise ExportError(f"unknown section(s) {', '.join(unknown) or '(none given)'}; choose from "
+                          f"{', '.join(SECTIONS)}")
+    return chosen
 
 
 def parse_generated_at(text: str) -> datetime:
@@ -130,18 +140,22 @@ def coverage_text(data: ReportData) -> str:
     return "; ".join(parts) if data.has_any_data else "no data recorded in this period"
 
 
-def export(database: Path, request: ExportRequest) -> ExportResult:
-    """Run the export synchronously (the CLI); the app awaits `export_async`."""
+def prepare(database: Path, request: ExportRequest) -> ReportData:
+    """Validate the request and load its data; raises ExportError with a one-line reason."""
     if request.kind not in KINDS:
         raise ExportError(f"unknown export kind {request.kind!r} (choose {' or '.join(KINDS)})")
     try:
         period = Period(request.start, request.end, request.timezone or local_timezone_name())
     except InvalidPeriod as exc:
         raise ExportError(str(exc)) from None
-    check_output_path(request.out)
     generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
     if request.patient.gender and request.patient.gender not in GENDERS:
         raise ExportError(f"sex {request.patient.gender!r} must be one of {', '.join(GENDERS)}")
+    if not set(request.sections) <= set(SECTIONS) or not request.sections:
+        raise ExportError(f"choose at least one section from {', '.join(SECTIONS)}")
+    if not Path(database).exists():
+        # Not created here: an export from an empty home is almost always a wrong --home.
+        raise ExportError(f"no database at {database}: drain the band or sync WHOOP first")
     try:
         db = open_database(database)
     except StoreError as exc:
@@ -151,6 +165,18 @@ def export(database: Path, request: ExportRequest) -> ExportResult:
                                 patient=request.patient, share_serial=request.share_serial)
     finally:
         db.close()
+    return replace(data, sections=request.sections)
+
+
+def preview_pages(database: Path, request: ExportRequest) -> int:
+    """Page count of the PDF the request would write (the app's preview), without writing anything."""
+    return render_pdf(prepare(database, replace(request, kind="pdf")))[1]
+
+
+def export(database: Path, request: ExportRequest) -> ExportResult:
+    """Run the export synchronously (the CLI); the app awaits `export_async`."""
+    check_output_path(request.out)
+    data = prepare(database, request)
     payload, extra = render(data, request.kind)
     try:
         write_atomically(request.out, payload)

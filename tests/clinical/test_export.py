@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from healthdesk.cli import main
-from healthdesk.services.export import ExportRequest, export_async
+from healthdesk.services.export import ExportRequest, export, export_async, preview_pages
 from healthdesk.store.database import open_database
 
 from .fhir_checks import conformance_problems, structural_r4
@@ -116,7 +116,7 @@ def test_invalid_period_gives_one_line_and_leaves_the_old_file(home, tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf"]
 
 
-def test_unwritable_outputs_give_one_line_and_write_nothing(home, tmp_path, capsys):
+def test_unwritable_outputs_give_one_line_and_write_nothing(empty_store_path, tmp_path, capsys):
     a_file = tmp_path / "plain.txt"
     a_file.write_text("x")
     cases = [
@@ -149,3 +149,42 @@ def test_async_service_for_the_app(store_path, tmp_path):
     result = asyncio.run(export_async(store_path, request))
     assert result.path == out and 1 <= result.pages <= 3 and result.size_bytes == out.stat().st_size
     assert "whoop_cloud: 30/31 days" in result.coverage_text
+
+
+def test_left_out_sections_are_marked_withheld_not_empty(store_path, tmp_path, capsys):
+    pdf, fhir = tmp_path / "r.pdf", tmp_path / "r.json"
+    for kind, out in (("pdf", pdf), ("fhir", fhir)):
+        code, _, err = _cli(capsys, "export", kind, *OCT, "--out", str(out), "--generated-at", GEN,
+                            "--sections", "vitals,sleep")
+        assert (code, err) == (0, "")
+    text = _pdf_text(pdf)
+    assert "Left out of this report at the patient's request (not the same as no data): Workouts, " \
+           "Wellness scores." in text
+    assert "Wellness scores - not a diagnosis" not in text and "Resting heart rate bpm WHOOP cloud" in text
+    bundle = json.loads(fhir.read_text("utf-8"))
+    assert conformance_problems(bundle) == []
+    sections = {s["title"]: s for s in bundle["entry"][0]["resource"]["section"]}
+    assert sections["Wellness scores (not a diagnosis)"]["emptyReason"]["coding"][0]["code"] == "withheld"
+    assert "entry" in sections["Vital signs"] and "entry" in sections["Sleep"]
+    categories = {e["resource"]["category"][0]["coding"][0]["code"] for e in bundle["entry"]
+                  if e["resource"]["resourceType"] == "Observation"}
+    assert categories == {"vital-signs", "activity"}
+
+
+def test_unknown_section_and_missing_database_are_one_line_errors(home, tmp_path, capsys):
+    out = tmp_path / "r.pdf"
+    code, _, err = _cli(capsys, "export", "pdf", *OCT, "--out", str(out), "--sections", "vitals,labs")
+    assert code == 2 and err == "healthdesk-cli: unknown section(s) labs; choose from vitals, sleep, " \
+                                "workouts, wellness\n"
+    code, _, err = _cli(capsys, "export", "pdf", *OCT, "--out", str(out))
+    assert code == 2 and err == f"healthdesk-cli: no database at {home / 'healthdesk.db'}: drain the band " \
+                                "or sync WHOOP first\n"
+    assert not out.exists() and not (home / "healthdesk.db").exists()
+
+
+def test_preview_page_count_matches_the_written_pdf(store_path, tmp_path):
+    out = tmp_path / "r.pdf"
+    request = ExportRequest("pdf", date(2026, 10, 1), date(2026, 10, 31), out, timezone="Europe/Berlin")
+    pages = preview_pages(store_path, request)
+    assert not out.exists()
+    assert pages == len(PdfReader(str(export(store_path, request).path)).pages)
