@@ -58,6 +58,7 @@ class MetricSpec:
     # Personal baseline band (metrics.md §18): minimum half-width and plausibility floor.
     baseline_min_halfwidth: float = 0.0
     floor: float = 0.0
+    ceiling: float | None = None  # e.g. 100 for percentages: a band never promises 110 %
     how_measured: str = ""
     unit_text: str = ""  # what a reader sees in the PDF; the UCUM code when empty
 
@@ -90,7 +91,7 @@ DAILY_METRICS: tuple[MetricSpec, ...] = (
                "Heart rate, mean over the day", baseline_min_halfwidth=2, floor=20, unit_text="bpm"),
     MetricSpec("spo2", "SpO2 (sleep average)", "%", VITAL_SIGNS, (_loinc("2708-6"), _loinc("59408-5")),
                "Oxygen saturation by pulse oximetry, sleep average", decimals=1,
-               baseline_min_halfwidth=1, floor=50, how_measured="wrist pulse oximetry, sleep average"),
+               baseline_min_halfwidth=1, floor=50, ceiling=100, how_measured="wrist pulse oximetry, sleep average"),
     MetricSpec("respiratory_rate", "Respiratory rate (sleep)", "/min", VITAL_SIGNS, (_loinc("9279-1"),),
                "Respiratory rate during sleep", decimals=1, baseline_min_halfwidth=0.5, floor=4,
                unit_text="breaths/min"),
@@ -102,12 +103,14 @@ DAILY_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("sleep_duration", "Sleep duration (asleep)", "h", ACTIVITY, (_loinc("93832-4"),),
                "Sleep duration", decimals=1, in_fhir_series=False, baseline_min_halfwidth=0.33),
     MetricSpec("recovery", "Recovery", "%", SURVEY, (_own("recovery-score", "Recovery score"),),
-               "Recovery score (wellness)", baseline_min_halfwidth=5),
+               "Recovery score (wellness)", baseline_min_halfwidth=5,
+               ceiling=100),
     MetricSpec("day_strain", "Day strain", "{score}", SURVEY, (_own("day-strain", "Day strain (0-21)"),),
                "Day strain score, 0-21 (wellness)", decimals=1,
                unit_text="score 0-21"),
     MetricSpec("sleep_performance", "Sleep performance", "%", SURVEY,
-               (_own("sleep-performance", "Sleep performance score"),), "Sleep performance score (wellness)"),
+               (_own("sleep-performance", "Sleep performance score"),), "Sleep performance score (wellness)",
+               ceiling=100),
 )
 METRICS: dict[str, MetricSpec] = {m.key: m for m in DAILY_METRICS}
 

@@ -31,7 +31,7 @@ def trend_chart(data: ReportData, spec: MetricSpec, width: float, height: float 
     # The baseline band comes from one source only (band first): two bands would blur the picture.
     base_src = next(iter(series), None)
     bands = (baseline_bands(series[base_src].values, series[base_src].lead_in, period,
-                            spec.baseline_min_halfwidth, spec.floor) if base_src else [])
+                            spec.baseline_min_halfwidth, spec.floor, spec.ceiling) if base_src else [])
 
     d = Drawing(width, height)
     left, right, bottom, top = 38.0, 6.0, 24.0, 14.0

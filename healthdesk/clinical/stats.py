@@ -73,7 +73,7 @@ class BaselineBand:
 
 def baseline_bands(
     values: tuple[DailyValue, ...], lead_in: tuple[DailyValue, ...], period: Period,
-    min_halfwidth: float, floor: float,
+    min_halfwidth: float, floor: float, ceiling: float | None = None,
 ) -> list[BaselineBand]:
     """Per day of the period: median ± 3·1.4826·MAD of the trailing 30 days (metrics.md §18).
 
@@ -88,7 +88,8 @@ def baseline_bands(
             centre = median(window)
             sigma = MAD_TO_SIGMA * median(abs(x - centre) for x in window)
             half = max(BASELINE_K * sigma, min_halfwidth)
-            bands.append(BaselineBand(day, max(centre - half, floor), centre, centre + half))
+            high = centre + half if ceiling is None else min(centre + half, ceiling)
+            bands.append(BaselineBand(day, max(centre - half, floor), centre, high))
         day += timedelta(days=1)
     return bands
 
