@@ -55,8 +55,14 @@ class SampleChunk(Base):
     blob: Mapped[bytes] = mapped_column(LargeBinary)  # store.codec.pack_samples
 
 
+# Small rows keyed by a composite primary key: WITHOUT ROWID stores each row once, in the key's b-tree,
+# instead of a rowid table plus a second b-tree for the key (about half the bytes).
+WITHOUT_ROWID = {"sqlite_with_rowid": False}
+
+
 class BandEvent(Base):
     __tablename__ = "band_events"
+    __table_args__ = WITHOUT_ROWID
 
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     unix: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -73,6 +79,7 @@ class BandMetadata(Base):
     """HISTORY_START / _END / _COMPLETE frames: drain bookkeeping (frame counts, tokens)."""
 
     __tablename__ = "band_metadata"
+    __table_args__ = WITHOUT_ROWID
 
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     unix: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -87,6 +94,7 @@ class MinuteRollup(Base):
     """core.rollups.minute_rollups of the stored records of one UTC minute (recomputed, never accumulated)."""
 
     __tablename__ = "minute_rollups"
+    __table_args__ = WITHOUT_ROWID
 
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     minute: Mapped[int] = mapped_column(Integer, primary_key=True)  # unix s of the minute start

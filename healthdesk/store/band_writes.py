@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,8 @@ from healthdesk.store.band_tables import (
 )
 from healthdesk.store.codec import pack_frames, pack_samples, unpack_samples
 
-_IN_CLAUSE_KEYS = 400  # row-value IN lists stay well under SQLite's variable limit
+_IN_CLAUSE_KEYS = 400
+_PARALLEL_PACK_MIN = 4  # row-value IN lists stay well under SQLite's variable limit
 # Touched minutes further apart than this are reloaded separately, so one stray old record in a batch does
 # not pull weeks of samples back into memory.
 _ROLLUP_SPAN_GAP_MIN = 90
@@ -133,8 +135,15 @@ def merge_samples(conn: Connection, device_id: int, records: np.ndarray) -> Merg
         new_parts.append(fresh)
         cache[(device_id, version, chunk)] = merged
         upserts.append(dict(device_id=device_id, version=version, chunk=chunk, records=len(merged),
-                            unix_min=int(merged["unix"].min()), unix_max=int(merged["unix"].max()),
-                            blob=pack_samples(merged)))
+                            unix_min=int(merged["unix"].min()), unix_max=int(merged["unix"].max())))
+    merged_chunks = list(cache.values())
+    if len(merged_chunks) >= _PARALLEL_PACK_MIN:  # zlib releases the GIL: use both cores
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="chunk-pack") as pool:
+            blobs = list(pool.map(pack_samples, merged_chunks))
+    else:
+        blobs = [pack_samples(m) for m in merged_chunks]
+    for row, blob in zip(upserts, blobs, strict=True):
+        row["blob"] = blob
     if upserts:
         stmt = insert(SampleChunk)
         stmt = stmt.on_conflict_do_update(

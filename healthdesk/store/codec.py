@@ -21,7 +21,10 @@ SAMPLES_FORMAT = 1
 # Rows per transposed block: small enough that a column repeated elsewhere in the frame (the v12/v24 gravity
 # copy at inner 52-63) is still inside zlib's 32 KiB window, large enough for long runs.
 _BLOCK_ROWS = 1024
-_ZLIB_LEVEL = 6
+# The archive is written once per batch (and compressed on a worker thread): level 6. Sample chunks are
+# rewritten on every merge (the BLE drain merges 50 records at a time): level 1, about 5 % larger, twice as fast.
+_FRAMES_ZLIB_LEVEL = 6
+_SAMPLES_ZLIB_LEVEL = 1
 
 # A stored chunk row: the sample without its version (the version is part of the chunk's key).
 CHUNK_DTYPE = np.dtype([(name, SAMPLE_DTYPE.fields[name][0]) for name in SAMPLE_DTYPE.names if name != "version"])
@@ -66,7 +69,7 @@ def pack_frames(frames: Sequence[bytes]) -> bytes:
             continue
         matrix = np.frombuffer(b"".join(members), np.uint8).reshape(len(members), width)
         parts.append(_transpose_blocks(_delta_rows(matrix)))
-    return zlib.compress(b"".join(parts), _ZLIB_LEVEL)
+    return zlib.compress(b"".join(parts), _FRAMES_ZLIB_LEVEL)
 
 
 def unpack_frames(blob: bytes) -> list[bytes]:
@@ -103,7 +106,7 @@ def pack_samples(samples: np.ndarray) -> bytes:
         rows[name][1:] = column[1:] - column[:-1]  # unsigned, wraps; undone by cumsum in the same dtype
     matrix = rows.view(np.uint8).reshape(len(rows), CHUNK_DTYPE.itemsize)
     header = struct.pack("<BI", SAMPLES_FORMAT, len(rows))
-    return zlib.compress(header + _transpose_blocks(matrix), _ZLIB_LEVEL)
+    return zlib.compress(header + _transpose_blocks(matrix), _SAMPLES_ZLIB_LEVEL)
 
 
 def unpack_samples(blob: bytes, version: int) -> np.ndarray:

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("battery_mv", sa.Integer(), nullable=True),
         sa.Column("charging", sa.Boolean(), nullable=True),
         sa.PrimaryKeyConstraint("device_id", "unix", "subsec", "event_id", "seq"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "band_metadata",
@@ -73,6 +74,7 @@ def upgrade() -> None:
         sa.Column("frame_count", sa.Integer(), nullable=False),
         sa.Column("token", sa.LargeBinary(8), nullable=False),
         sa.PrimaryKeyConstraint("device_id", "unix", "subsec", "kind", "seq"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "minute_rollups",
@@ -88,6 +90,7 @@ def upgrade() -> None:
         sa.Column("active_count", sa.Integer(), nullable=False),
         sa.Column("worn_fraction", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("device_id", "minute"),
+        sqlite_with_rowid=False,
     )
 
 
