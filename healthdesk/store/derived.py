@@ -175,9 +175,17 @@ def put_daily_values(session: Session | Connection, rows: Iterable[DailyValue]) 
     if not payload:
         return 0
     stmt = insert(DailyValueRow)
+    changed = (
+        DailyValueRow.value.is_not(stmt.excluded.value)
+        | DailyValueRow.unit.is_not(stmt.excluded.unit)
+        | DailyValueRow.confidence.is_not(stmt.excluded.confidence)
+        | DailyValueRow.detail.is_not(stmt.excluded.detail)
+    )
+    # an unchanged row keeps its computed_at: re-deriving the same data leaves the table byte-identical
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "metric", "source"],
         set_={c: stmt.excluded[c] for c in ("value", "unit", "confidence", "detail", "computed_at")},
+        where=changed,
     )
     for i in range(0, len(payload), 500):
         session.execute(stmt, payload[i : i + 500])

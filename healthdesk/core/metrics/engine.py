@@ -16,7 +16,6 @@ from healthdesk.core.metrics import cycle_metrics  # noqa: F401  (registers the 
 from healthdesk.core.metrics.calories import Profile
 from healthdesk.core.metrics.features import minute_features, worn_minutes
 from healthdesk.core.metrics.registry import REGISTRY
-from healthdesk.core.metrics.rhr import baseline_rhr
 from healthdesk.core.metrics.sleep import ASLEEP, UNKNOWN, WAKE, SleepPeriod, detect_sleeps
 from healthdesk.core.metrics.workouts import Workout
 from healthdesk.core.models import Metric
@@ -99,6 +98,17 @@ def _sri_days(minutes: np.ndarray, sleeps: list[SleepPeriod], last_day: date, tz
     return days
 
 
+def plan_cycles(
+    minutes: np.ndarray, tz_offset_s: int, history: History
+) -> tuple[list[SleepPeriod], list[Cycle]]:
+    """Sleeps and the cycles they define over a minute grid (no metric is evaluated)."""
+    # the HR check uses each window's own data (not history): a day derives the same alone or in a long span
+    sleeps = detect_sleeps(minutes, tz_offset_s)
+    t_start, t_end = float(minutes["minute"][0]), float(minutes["minute"][-1] + 60)
+    cycles = assign_cycles([p.start for p in sleeps if p.main], t_start, t_end, tz_offset_s)
+    return sleeps, cycles
+
+
 def derive_span(
     minutes: np.ndarray,
     tz_offset_s: int,
@@ -110,13 +120,9 @@ def derive_span(
     history = history if history is not None else History()
     if len(minutes) == 0:
         return []
-    ref = baseline_rhr(history.series("resting_hr"))
-    sleeps = detect_sleeps(minutes, tz_offset_s, ref.value)
-    t_start = float(minutes["minute"][0])
+    sleeps, cycles = plan_cycles(minutes, tz_offset_s, history)
     t_end = float(minutes["minute"][-1] + 60)
-    mains = [p for p in sleeps if p.main]
-    cycles = assign_cycles([p.start for p in mains], t_start, t_end, tz_offset_s)
-    main_at = {p.start: p for p in mains}
+    main_at = {p.start: p for p in sleeps if p.main}
     results = []
     for cycle in cycles:
         end = cycle.end_or(t_end)
@@ -150,4 +156,4 @@ def derive_records(
     return derive_span(minute_features(records), tz_offset_s, history, profile)
 
 
-__all__ = ["CycleInputs", "CycleResult", "History", "derive_records", "derive_span", "WAKE"]
+__all__ = ["CycleInputs", "CycleResult", "History", "derive_records", "derive_span", "plan_cycles", "WAKE"]

@@ -8,7 +8,7 @@ metrics.md §4 (decision D4), adapted to minute features:
    merged across gaps < 60 min (not across > 10 unworn minutes: an off-wrist gap is not closed up); a shorter
    run (>= 10 min) within 15 min of such a block joins it (dozing off before a data gap).
 3. Main sleep = the longest merged block >= 60 min of its noon-to-noon window whose median HR is not above
-   1.25 x the resting-HR reference (when one is known). Other blocks >= 10 min are naps when their median HR
+   1.25 x the resting-HR reference (given, else the window's P10 worn-minute HR). Other blocks >= 10 min are naps when their median HR
    is at least 5 bpm below the window's awake median HR.
 4. Inside a period, a minute is wake when the z-angle moved > 5 deg in it or HR > 1.20 x the period's P10 HR.
 Choice: minutes instead of 5-s epochs for the rolling median (the year of minute features must fit in memory
@@ -195,12 +195,20 @@ def detect_sleeps(
         v = hr[s:e][worn[s:e] & np.isfinite(hr[s:e])]
         return float(np.median(v)) if len(v) else np.nan
 
+    # Without a known resting HR, the window's own low HR (P10 of worn minutes) stands in: it is a property of
+    # the data in the window only, so deriving a day alone or inside a longer span gives the same sleeps.
+    window_floor: dict[int, float] = {}
+    for w in np.unique(window):
+        v = hr[(window == w) & worn & np.isfinite(hr)]
+        if len(v) >= 120:
+            window_floor[int(w)] = float(np.percentile(v, 10))
     candidates = []
     for s, e in blocks:
         m = median_hr(s, e)
         if not np.isfinite(m):
             continue
-        if rhr_reference is not None and e - s >= MAIN_MIN and m > HR_REJECT_FACTOR * rhr_reference:
+        reference = rhr_reference if rhr_reference is not None else window_floor.get(int(window[s]))
+        if reference is not None and e - s >= MAIN_MIN and m > HR_REJECT_FACTOR * reference:
             continue  # sedentary but awake (TV, a long drive)
         candidates.append((s, e, m))
     main_of: dict[int, tuple[int, int]] = {}
@@ -220,6 +228,7 @@ def detect_sleeps(
                 continue
         state = _states(minutes[s:e], worn[s:e])
         coverage = float(np.count_nonzero(worn[s:e])) / (e - s)
-        confidence = coverage * (0.9 if rhr_reference is not None or not is_main else 0.75)
+        checked = rhr_reference is not None or int(window[s]) in window_floor or not is_main
+        confidence = coverage * (0.9 if checked else 0.75)
         periods.append(SleepPeriod(float(t[s]), float(t[e - 1] + 60), is_main, state, round(confidence, 3)))
     return periods

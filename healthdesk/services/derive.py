@@ -1,0 +1,257 @@
+"""The derive job: after a drain or import, recompute the affected cycles and store their values.
+
+`derive(db, t0, t1)` loads the 1 Hz records of [t0 - 6 days, t1 + 2 days] (context for sleep windows, the
+4-day consistency window and the cycle that t1 falls in), detects sleeps and cycles, and evaluates every cycle
+from the one holding t0 onwards with the history of earlier cycles read back from `daily_values`. Results
+replace the band rows of those days in one transaction; rows whose values did not change are left untouched,
+so deriving twice (or after re-importing the same frames) changes nothing. Load metrics (ACWR, fitness,
+monotony) of stored days after the recomputed span are then refreshed from the stored daily loads, because
+they depend on every earlier day.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from healthdesk.core.metrics import load
+from healthdesk.core.metrics.calories import Profile
+from healthdesk.core.metrics.cycle_metrics import LOAD_MIN_WEAR
+from healthdesk.core.metrics.engine import CycleResult, History, derive_span, plan_cycles
+from healthdesk.core.metrics.features import minute_features
+from healthdesk.core.metrics.sleep import SleepPeriod
+from healthdesk.core.timeutil import system_tz_offset
+from healthdesk.store.band_reads import list_devices, records_between
+from healthdesk.store.database import Database
+from healthdesk.store.derived import (
+    DailyValue,
+    StoredSleep,
+    StoredWorkout,
+    daily_values_between,
+    delete_daily_values,
+    put_daily_values,
+    replace_band_sleeps,
+    replace_band_workouts,
+)
+
+log = logging.getLogger(__name__)
+
+CONTEXT_BEFORE_S = 6 * 86400  # the 4 noon-to-noon days of sleep consistency before the cycle holding t0
+CONTEXT_AFTER_S = 2 * 86400
+HISTORY_DAYS = 400
+LOAD_METRICS = ("acwr", "ctl", "atl", "tsb", "monotony", "training_strain")
+TRAILING_LOAD_DAYS = 60
+CHUNK_DAYS = 14
+
+
+@dataclass
+class DeriveReport:
+    cycles: int = 0
+    days: list[str] = field(default_factory=list)
+    values_written: int = 0
+    sleeps: int = 0
+    workouts: int = 0
+    trailing_days_refreshed: int = 0
+    seconds: float = 0.0
+    note: str = ""
+
+
+def _data_extent(db: Database) -> tuple[float, float] | None:
+    devices = [d for d in list_devices(db) if d.first_seen is not None and d.last_seen is not None]
+    if not devices:
+        return None
+    return float(min(d.first_seen for d in devices)), float(max(d.last_seen for d in devices) + 1)
+
+
+def _history_before(db: Database, day: date) -> History:
+    rows = daily_values_between_db(
+        db, day - timedelta(days=HISTORY_DAYS), day - timedelta(days=1), source="band"
+    )
+    days = sorted({r.day for r in rows})
+    index = {d: i for i, d in enumerate(days)}
+    history = History(days=[date.fromisoformat(d) for d in days])
+    for r in rows:
+        col = history.values.setdefault(r.metric, [None] * len(days))
+        col[index[r.day]] = r.value
+    return history
+
+
+def daily_values_between_db(db: Database, day0: date | str, day1: date | str, **kw) -> list[DailyValue]:
+    with db.read() as conn:
+        return daily_values_between(conn, day0, day1, **kw)
+
+
+def _sleep_detail(p: SleepPeriod) -> dict:
+    detail: dict = {"state": "".join("w" if s == 0 else "s" if s == 1 else "-" for s in p.state.tolist())}
+    if p.stages is not None:
+        detail["stages"] = "".join(str(int(s)) for s in p.stages.tolist())  # 0 deep 1 light 2 REM 3 awake
+    return detail
+
+
+def _rows_for(
+    result: CycleResult, now: float
+) -> tuple[list[DailyValue], list[StoredSleep], list[StoredWorkout]]:
+    day = result.cycle.day.isoformat()
+    values = [
+        DailyValue(
+            day,
+            name,
+            "band",
+            m.value,
+            m.unit,
+            m.confidence,
+            {k: v for k, v in {"note": m.note or None, **(m.detail or {})}.items() if v is not None} or None,
+            now,
+        )
+        for name, m in sorted(result.metrics.items())
+    ]
+    sleeps = [
+        StoredSleep(
+            day,
+            p.start,
+            p.end,
+            p.main,
+            p.tib_min,
+            p.tst_min,
+            p.efficiency,
+            p.waso_min,
+            p.disturbances,
+            p.confidence,
+            _sleep_detail(p),
+        )
+        for p in ([result.sleep] if result.sleep else []) + result.naps
+    ]
+    workouts = [
+        StoredWorkout(day, w.start, w.end, w.strain, w.trimp, w.avg_hr, w.max_hr, list(w.zone_minutes))
+        for w in result.workouts or []
+    ]
+    return values, sleeps, workouts
+
+
+def _refresh_trailing_load(conn, after: date, now: float) -> int:
+    """Recompute load metrics of stored band days after `after` from the stored day_trimp/wear series."""
+    rows = daily_values_between(
+        conn,
+        after - timedelta(days=HISTORY_DAYS),
+        after + timedelta(days=TRAILING_LOAD_DAYS),
+        metrics=("day_trimp", "wear"),
+        source="band",
+    )
+    days = sorted({r.day for r in rows})
+    later = [d for d in days if d > after.isoformat()]
+    if not later:
+        return 0
+    trimp = {r.day: r.value for r in rows if r.metric == "day_trimp"}
+    wear = {r.day: r.value for r in rows if r.metric == "wear"}
+    loads = [trimp.get(d) if (wear.get(d) or 0) >= LOAD_MIN_WEAR else None for d in days]
+    out = []
+    for d in later:
+        upto = loads[: days.index(d) + 1]
+        metrics = {"acwr": load.acwr(upto), **load.pmc(upto), **load.foster(upto)}
+        out += [
+            DailyValue(
+                d, k, "band", m.value, m.unit, m.confidence, {"note": m.note} if m.note else m.detail, now
+            )
+            for k, m in metrics.items()
+        ]
+    put_daily_values(conn, out)
+    return len(later)
+
+
+def derive(
+    db: Database,
+    t0: float | None = None,
+    t1: float | None = None,
+    *,
+    tz_offset_s: int | None = None,
+    profile: Profile | None = None,
+    device: str | None = None,
+) -> DeriveReport:
+    """Recompute the cycles touching [t0, t1) (default: all stored data) and store their values.
+
+    Long ranges run in CHUNK_DAYS pieces, oldest first, so memory stays bounded and each piece reads the
+    history the previous one stored.
+    """
+    started = time.perf_counter()
+    report = DeriveReport()
+    extent = _data_extent(db)
+    if extent is None:
+        report.note = "no band data"
+        return report
+    lo = extent[0] if t0 is None else max(extent[0], float(t0))
+    hi = extent[1] if t1 is None else min(extent[1], float(t1))
+    if hi <= lo:
+        report.note = "no band data in range"
+        return report
+    a = lo
+    while a < hi:
+        b = min(hi, a + CHUNK_DAYS * 86400)
+        _derive_range(db, extent, a, b, tz_offset_s, profile, device, report)
+        a = b
+    report.days = sorted(set(report.days))
+    report.cycles = len(report.days)
+    report.seconds = time.perf_counter() - started
+    if not report.days and not report.note:
+        report.note = "no cycle in range"
+    log.info("derived %d cycles in %.2f s", report.cycles, report.seconds)
+    return report
+
+
+def _derive_range(
+    db: Database,
+    extent: tuple[float, float],
+    lo: float,
+    hi: float,
+    tz_offset_s: int | None,
+    profile: Profile | None,
+    device: str | None,
+    report: DeriveReport,
+) -> None:
+    span0, span1 = max(extent[0], lo - CONTEXT_BEFORE_S), min(extent[1], hi + CONTEXT_AFTER_S)
+    tz = system_tz_offset((lo + hi) / 2) if tz_offset_s is None else tz_offset_s
+    records = records_between(db, device, span0, span1)
+    if len(records) == 0:
+        return
+    minutes = minute_features(records, int(math.floor(span0 / 60) * 60), int(math.ceil(span1 / 60) * 60))
+    _, cycles = plan_cycles(minutes, tz, History())
+    holding = [c for c in cycles if c.start <= lo]
+    first = holding[-1] if holding else cycles[0] if cycles else None
+    if first is None:
+        return
+    history = _history_before(db, first.day)
+    results = derive_span(minutes, tz, history, profile, evaluate_from=first.start)
+    if span1 < extent[1] and results and results[-1].cycle.end is None:
+        results = results[:-1]  # it ends beyond the loaded context: derived when that data is in range
+    if not results:
+        return
+    now = time.time()
+    values: list[DailyValue] = []
+    sleeps: list[StoredSleep] = []
+    workouts: list[StoredWorkout] = []
+    for r in results:
+        v, s, w = _rows_for(r, now)
+        values += v
+        sleeps += s
+        workouts += w
+    day0, day1 = results[0].cycle.day, results[-1].cycle.day
+    span_start = results[0].cycle.start
+    span_end = results[-1].cycle.end_or(float(minutes["minute"][-1] + 60))
+    with db.write() as conn:
+        keep: dict[str, list[str]] = {}
+        for v in values:
+            keep.setdefault(v.day, []).append(v.metric)
+        stored_days = {r.day for r in daily_values_between(conn, day0, day1, source="band")}
+        for d in stored_days:  # a cycle whose label moved leaves no orphan rows behind
+            delete_daily_values(conn, "band", d, d, keep_metrics=keep.get(d, []))
+        report.values_written += put_daily_values(conn, values)
+        replace_band_sleeps(conn, span_start, span_end, sleeps)
+        report.workouts += replace_band_workouts(conn, span_start, span_end, workouts)
+        report.trailing_days_refreshed = _refresh_trailing_load(conn, day1, now)
+    report.days += [r.cycle.day.isoformat() for r in results]
+    report.sleeps += len(sleeps)
+
+
+__all__ = ["DeriveReport", "daily_values_between_db", "derive"]
