@@ -39,6 +39,7 @@ class DrainSummary:
     frames: int = 0
     records_received: int = 0
     nacks: int = 0
+    reacks: int = 0  # HISTORY_ENDs re-offered because our ACK was lost, ACKed again without a second commit
     reconnects: int = 0
     complete: bool = False
     device: str = ""
@@ -141,6 +142,7 @@ class DrainJob:
         s.frames += result.frames
         s.records_received += result.records
         s.nacks += result.nacks
+        s.reacks += result.reacks
         s.frames_invalid += result.frames_invalid
         s.complete = result.complete
 
