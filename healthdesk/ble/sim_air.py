@@ -11,20 +11,19 @@ import asyncio
 from typing import Any
 
 from bumble import core, hci
-from bumble.controller import Controller
 from bumble.device import Device
 from bumble.hci import Address
-from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
 from healthdesk.band.base import SimulatedFirmware
 from healthdesk.band.sim.peripheral import LINK_LAYER_OCTETS, BandPeripheral
+from healthdesk.band.sim.radio import SimController, SimHost
 
 ADAPTER_ADDRESS = "F0:DE:5C:00:00:01"  # the simulated host adapter (random static)
 
 
-class _AdapterController(Controller):
+class _AdapterController(SimController):
     """bumble's virtual controller with LE Create Connection Cancel completed as the spec says (Core Vol 4,
     Part E, 7.8.13): the pending attempt ends with an LE Connection Complete "Unknown Connection Identifier".
     bumble 0.0.236 acknowledges the cancel but keeps the attempt pending forever, so a connect to a band out
@@ -76,7 +75,7 @@ class SimulatedAir:
                 controller = _AdapterController("host-adapter", link=self.link)
                 controller.le_acl_data_packet_length = LINK_LAYER_OCTETS
                 device = Device(
-                    name="healthdesk", address=Address(ADAPTER_ADDRESS), host=Host(controller, AsyncPipeSink(controller))
+                    name="healthdesk", address=Address(ADAPTER_ADDRESS), host=SimHost(controller, AsyncPipeSink(controller))
                 )
                 await device.power_on()
                 self._adapter, self._adapter_controller = device, controller

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bumble import data_types
-from bumble.controller import Controller
 from bumble.core import UUID, AdvertisingData
 from bumble.device import (
     AdvertisingEventProperties,
@@ -34,7 +33,6 @@ from bumble.gatt import (
     Service,
 )
 from bumble.hci import Address, HCI_ErrorCode
-from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.pairing import PairingConfig, PairingDelegate
 from bumble.profiles.battery_service import BatteryService
@@ -42,6 +40,7 @@ from bumble.profiles.device_information_service import DeviceInformationService
 from bumble.transport.common import AsyncPipeSink
 
 from healthdesk.band.base import SimulatedFirmware
+from healthdesk.band.sim.radio import SimController, SimHost
 from healthdesk.band.whoop4.constants import (
     CMD_FROM_STRAP_UUID,
     CMD_TO_STRAP_UUID,
@@ -135,7 +134,7 @@ class BandPeripheral:
         self.in_range = True
         self.connections_seen = 0
         self._device: Device | None = None
-        self._controller: Controller | None = None
+        self._controller: SimController | None = None
         self._advertising: AdvertisingSet | None = None
         self._connection: Connection | None = None
         self._subscribed: set[str] = set()
@@ -169,9 +168,9 @@ class BandPeripheral:
     async def power_on(self) -> None:
         if self._device is not None:
             return
-        controller = Controller(f"band-{self.firmware.serial}", link=self.link)
+        controller = SimController(f"band-{self.firmware.serial}", link=self.link)
         controller.le_acl_data_packet_length = LINK_LAYER_OCTETS
-        device = Device(name=self.name, address=Address(self.address), host=Host(controller, AsyncPipeSink(controller)))
+        device = Device(name=self.name, address=Address(self.address), host=SimHost(controller, AsyncPipeSink(controller)))
         device.gatt_server.max_mtu = BAND_MTU
         self._wrap_write_handlers(device)
         device.pairing_config_factory = lambda _connection: PairingConfig(
