@@ -169,7 +169,8 @@ class BleakBandLink:
             await self._client.write_gatt_char(self._command, frame, response=response)
 
     async def disconnect(self) -> None:
-        self._closing = True
+        if not self._lost:
+            self._closing = True
         if self._client is not None and self._client.is_connected:
             with translated_errors():
                 await self._client.disconnect()

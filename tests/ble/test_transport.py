@@ -153,6 +153,8 @@ def test_band_hangs_up_link_reports_lost_and_wakes_the_waiting_reader():
         with pytest.raises(BandConnectionError) as error:
             await link.write_command(commands.get_battery(1))
         assert error.value.kind == "link_lost"
+        await link.disconnect()  # harmless afterwards, and the band still counts as the one that hung up
+        assert not link.closed_by_us
 
         # the band advertises again and a new connection resumes
         again = await transport.connect((await transport.scan(0.3, backend=SIMULATED))[0])
