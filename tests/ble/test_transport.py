@@ -214,7 +214,10 @@ def test_band_requiring_encryption_ignores_an_unpaired_central():
         with pytest.raises(BandConnectionError) as error:
             await link.write_command(commands.get_hello(1))
         assert error.value.kind == "not_paired"
-        assert firmware.writes == [] and firmware.events == []
+        link.write_with_response = False  # as the official app writes: no answer at all, the band just ignores it
+        await link.write_command(commands.get_hello(2))
+        await asyncio.sleep(0.05)
+        assert firmware.writes == [] and firmware.events == [] and link.notifications.empty()
 
     run_in_air(body)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bumble import data_types
+from bumble.att import ATT_Error, ErrorCode
 from bumble.core import UUID, AdvertisingData
 from bumble.device import (
     AdvertisingEventProperties,
@@ -251,13 +252,11 @@ class BandPeripheral:
     # ---- GATT database ------------------------------------------------------------------------------
 
     def _services(self) -> list[Service]:
-        write_permissions = Characteristic.WRITEABLE
-        if self.require_encryption:
-            write_permissions |= Characteristic.WRITE_REQUIRES_ENCRYPTION
+        # Encryption is checked in _on_command_write, so an unencrypted Write Command is dropped quietly.
         command = Characteristic(
             CMD_TO_STRAP_UUID,
             Characteristic.Properties.WRITE | Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
-            write_permissions,
+            Characteristic.WRITEABLE,
             CharacteristicValue(write=self._on_command_write),
         )
         self._characteristics = {
@@ -342,8 +341,15 @@ class BandPeripheral:
         self.firmware.connected(self._notify)
 
     def _on_command_write(self, connection: Connection, value: bytes) -> None:
+        with_response = _WRITE_WITH_RESPONSE.get(True)
+        if self.require_encryption and not connection.is_encrypted:
+            # Commands on an unbonded link are "silently dropped" (band-protocol §2.4); a Write Request
+            # still needs an ATT answer, and Insufficient Encryption is what tells a central to pair.
+            if with_response:
+                raise ATT_Error(ErrorCode.INSUFFICIENT_ENCRYPTION)
+            return
         if connection is self._connection and self._firmware_connected:
-            self.firmware.command_written(bytes(value), _WRITE_WITH_RESPONSE.get(True))
+            self.firmware.command_written(bytes(value), with_response)
 
     # ---- notifications ------------------------------------------------------------------------------
 
