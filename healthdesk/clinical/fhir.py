@@ -94,10 +94,13 @@ def build_bundle(data: ReportData) -> dict:
                 method = (f"Daily value for local day {b.first_day}" if width == 1 else
                           f"Median of {b.n} daily value(s) from {b.first_day} to {b.last_day} "
                           f"({width}-day buckets; series capped at {SERIES_CAP} points per metric and source)")
+                notes = () if b.confidence >= 1 else (
+                    f"healthdesk confidence {b.confidence:.2f} (below 1: partial wear, calibration or a score "
+                    "the source marks as provisional).",)
                 target.append(out.add(R.observation(
                     spec, source=src, patient_urn=patient_urn, device_urn=device_urns[src],
                     issued=data.generated_at, effective=R.day_period(data.period, b.first_day, b.last_day),
-                    value=R.quantity(b.value, spec.unit, spec.decimals), method=method)))
+                    value=R.quantity(b.value, spec.unit, spec.decimals), method=method, notes=notes)))
 
     for m in sorted(data.body, key=lambda m: (m.measured_at, m.source)) if data.includes("vitals") else ():
         vitals.extend(_body_observations(out, m, patient_urn, device_urns[m.source], data.generated_at))

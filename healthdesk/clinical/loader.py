@@ -6,10 +6,12 @@ from datetime import datetime
 
 from healthdesk.clinical.load_band import load_band
 from healthdesk.clinical.load_cloud import load_cloud
+from healthdesk.clinical.load_series import load_series
 from healthdesk.clinical.report_data import (
     BAND,
     WHOOP_CLOUD,
     Coverage,
+    DailySeries,
     DeviceInfo,
     PatientInfo,
     Period,
@@ -29,34 +31,37 @@ def load_report_data(
     empty there falls back to the profile name.
     """
     with db.read() as conn:
-        band = load_band(conn, period, BASELINE_WINDOW_DAYS, share_serial)
-        cloud = load_cloud(conn, period, BASELINE_WINDOW_DAYS)
+        series = load_series(conn, period, BASELINE_WINDOW_DAYS)
+        band = load_band(conn, period, share_serial)
+        cloud = load_cloud(conn, period)
+    for source, values in ((BAND, band.avg_hr), (WHOOP_CLOUD, cloud.avg_hr)):
+        if values:
+            series.append(DailySeries("avg_hr", source, tuple(values)))
 
     patient = patient or PatientInfo()
     if not patient.name and cloud.name:
         patient = PatientInfo(cloud.name, patient.birth_date, patient.gender, patient.identifiers)
 
-    band_days = {d for d, worn in band.wear_minutes_by_day.items() if worn > 0 and period.contains(d)}
-    band_days |= {v.day for s in band.series for v in s.values}
-    cloud_days = {v.day for s in cloud.series for v in s.values}
-    band_nights = {v.day for s in band.series if s.metric == "sleep_duration" for v in s.values}
-    cloud_nights = {s.end.date() for s in cloud.sleeps if not s.nap}
+    days = {src: {v.day for s in series if s.source == src for v in s.values} for src in (BAND, WHOOP_CLOUD)}
+    days[BAND] |= set(band.wear_minutes_by_day)
+    sleeps = band.sleeps + cloud.sleeps
     coverage = Coverage(
-        days_with_data={BAND: len(band_days), WHOOP_CLOUD: len(cloud_days)},
-        nights_with_sleep={BAND: len(band_nights), WHOOP_CLOUD: len(cloud_nights)},
-        band_wear_minutes=round(sum(w for d, w in band.wear_minutes_by_day.items() if period.contains(d))),
+        days_with_data={src: len(d) for src, d in days.items()},
+        nights_with_sleep={src: sum(1 for s in sleeps if s.source == src and not s.nap)
+                           for src in (BAND, WHOOP_CLOUD)},
+        band_wear_minutes=round(sum(band.wear_minutes_by_day.values())),
     )
 
     devices: list[DeviceInfo] = []
-    if band_days or band.series:
+    if days[BAND] or band.sleeps or band.workouts:
         devices.extend(band.devices[:1] or [DeviceInfo(BAND, "WHOOP 4.0")])
-    if cloud_days or cloud.sleeps or cloud.workouts or cloud.body:
+    if days[WHOOP_CLOUD] or cloud.sleeps or cloud.workouts or cloud.body:
         devices.append(DeviceInfo(WHOOP_CLOUD, "WHOOP cloud API (v2)"))
 
     return ReportData(
         period=period, generated_at=generated_at, app_version=app_version, patient=patient,
-        devices=tuple(devices), series=tuple(band.series + cloud.series),
-        sleeps=tuple(sorted(cloud.sleeps, key=lambda s: (s.start, s.source))),
-        workouts=tuple(sorted(cloud.workouts, key=lambda w: (w.start, w.source))),
+        devices=tuple(devices), series=tuple(series),
+        sleeps=tuple(sorted(sleeps, key=lambda s: (s.start, s.source))),
+        workouts=tuple(sorted(band.workouts + cloud.workouts, key=lambda w: (w.start, w.source))),
         body=tuple(cloud.body), coverage=coverage,
     )

@@ -107,6 +107,7 @@ class Bucket:
     last_day: date
     value: float
     n: int  # days with data inside the bucket
+    confidence: float  # the lowest confidence among those days
 
 
 def bucket_days_for(period: Period, cap: int) -> int:
@@ -125,5 +126,5 @@ def bucketize(values: tuple[DailyValue, ...], period: Period, width: int) -> lis
         first = period.start + timedelta(days=idx * width)
         last = min(first + timedelta(days=width - 1), period.end)
         vals = [v.value for v in groups[idx]]
-        out.append(Bucket(first, last, median(vals), len(vals)))
+        out.append(Bucket(first, last, median(vals), len(vals), min(v.confidence for v in groups[idx])))
     return out

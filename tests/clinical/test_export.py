@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -74,12 +75,13 @@ def test_fhir_export_passes_r4_checks(store_path, tmp_path, capsys):
     assert f"{len(bundle['entry'])} entries" in stdout
     rhr = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
            and e["resource"]["code"]["coding"][0]["code"] == "40443-4"]
-    assert len(rhr) == 29 and {r["meta"]["tag"][0]["code"] for r in rhr} == {"whoop_cloud"}
+    by_source = Counter(r["meta"]["tag"][0]["code"] for r in rhr)
+    assert by_source == {"whoop_cloud": 29, "band": 2}  # never merged into one value per day
 
 
 @pytest.mark.parametrize("band,cloud,expect", [
     (False, False, ["no data recorded in this period", "Band: no data recorded", "WHOOP cloud: no data recorded"]),
-    (True, False, ["Band: 2 of 31 days with data, 0 nights with sleep",
+    (True, False, ["Band: 2 of 31 days with data, 2 nights with sleep, 10.0 h worn",
                    "WHOOP cloud: no data recorded"]),
     (False, True, ["Band: no data recorded", "WHOOP cloud: 30 of 31 days with data"]),
 ])
@@ -188,3 +190,15 @@ def test_preview_page_count_matches_the_written_pdf(store_path, tmp_path):
     pages = preview_pages(store_path, request)
     assert not out.exists()
     assert pages == len(PdfReader(str(export(store_path, request).path)).pages)
+
+
+def test_provisional_values_carry_their_confidence_into_fhir(store_path, tmp_path, capsys):
+    out = tmp_path / "bundle.json"
+    assert _cli(capsys, "export", "fhir", *OCT, "--out", str(out), "--generated-at", GEN)[0] == 0
+    bundle = json.loads(out.read_text("utf-8"))
+    flagged = {(e["resource"]["code"]["coding"][0]["code"], e["resource"]["effectivePeriod"]["start"][:10])
+               for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+               and e["resource"]["meta"]["tag"][0]["code"] == "whoop_cloud"
+               and any("confidence 0.50" in n["text"] for n in e["resource"].get("note", []))}
+    assert flagged == {(code, "2026-10-10") for code in ("40443-4", "hrv-rmssd", "2708-6", "wrist-skin-temperature",
+                                                         "recovery-score")}

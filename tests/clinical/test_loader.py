@@ -13,7 +13,9 @@ from healthdesk.store.database import open_database
 
 from .store_fill import (
     BAND_DAYS,
+    BAND_HR,
     BAND_NAME,
+    BAND_VALUES,
     BAND_WEAR_S,
     CALIBRATING_DAY,
     DELETED_RECOVERY_DAY,
@@ -33,44 +35,60 @@ def october(store_path):
         return load_report_data(db, OCT, generated_at=GEN, app_version="0.1.0")
 
 
+RECOVERY_METRICS = ("resting_hr", "hrv_rmssd", "spo2", "skin_temp", "recovery")
+
+
 @pytest.mark.parametrize("metric", ["resting_hr", "hrv_rmssd", "spo2", "skin_temp", "respiratory_rate",
                                     "sleep_performance", "sleep_duration", "day_strain", "avg_hr", "recovery"])
-def test_cloud_series_are_the_stored_values_by_wake_day(october, metric):
-    excluded = {PENDING_DAY}
-    if metric in ("resting_hr", "hrv_rmssd", "spo2", "skin_temp", "recovery"):
-        excluded.add(DELETED_RECOVERY_DAY)
-    if metric == "recovery":
-        excluded.add(CALIBRATING_DAY)
+def test_cloud_series_are_the_stored_values_by_cycle_day(october, metric):
+    excluded = {PENDING_DAY} | ({DELETED_RECOVERY_DAY} if metric in RECOVERY_METRICS else set())
     expected = {d: pytest.approx(truth(d)[metric]) for d in OCT_DAYS if d not in excluded}
     series = october.series_for(metric, WHOOP_CLOUD)
     assert {v.day: v.value for v in series.values} == expected
-    # 30 lead-in days feed the baseline band and never leak into the period's values.
-    assert [v.day for v in series.lead_in] == [OCT.start - timedelta(days=30 - i) for i in range(30)]
+    if metric in RECOVERY_METRICS:  # WHOOP flags the calibrating night's recovery as provisional
+        assert {v.day for v in series.values if v.confidence < 1} == {CALIBRATING_DAY}
+    if metric != "avg_hr":  # 30 lead-in days feed the baseline band and never leak into the period
+        assert [v.day for v in series.lead_in] == [OCT.start - timedelta(days=30 - i) for i in range(30)]
 
 
-def test_cloud_sleeps_workouts_profile_and_body(october):
-    main = [s for s in october.sleeps if not s.nap]
-    naps = [s for s in october.sleeps if s.nap]
-    assert len(main) == OCT.days - 1  # the unscored night is left out
-    assert [n.start.date() for n in naps] == [NAP_DAY]
-    s = main[0]
+def test_band_series_from_derived_values_and_rollups(october):
+    for metric, (_unit, value) in BAND_VALUES.items():
+        expected = value / 60 if metric == "sleep_duration" else value
+        assert [(v.day, v.value) for v in october.series_for(metric, BAND).values] == \
+            [(d, expected) for d in BAND_DAYS], metric
+    assert october.series_for("spo2", BAND) is None  # stored as "no value, confidence 0"
+    avg = october.series_for("avg_hr", BAND).values
+    assert [v.day for v in avg] == list(BAND_DAYS)
+    assert all(v.value == pytest.approx(BAND_HR) and v.confidence == pytest.approx(BAND_WEAR_S / 60 / 960, abs=0.01)
+               for v in avg)
+
+
+def test_sleeps_and_workouts_from_both_sources(october):
+    cloud = [s for s in october.sleeps if s.source == WHOOP_CLOUD and not s.nap]
+    assert len(cloud) == OCT.days - 1  # the unscored night is left out
+    assert [n.start.date() for n in october.sleeps if n.nap] == [NAP_DAY]
+    s = cloud[0]
     assert (s.asleep_min, s.light_min, s.deep_min, s.rem_min, s.awake_min) == (420, 240, 90, 90, 30)
-    assert s.start.utcoffset() == timedelta(hours=2) and s.end.isoformat() == "2026-10-01T07:30:00+02:00"
-    last = main[-1]
-    assert last.end.utcoffset() == timedelta(hours=1)  # after the DST change, in the record's own offset
-    expected_workouts = [d for d in OCT_DAYS if d.toordinal() % 3 == 0 and d != PENDING_DAY]
-    assert [w.start.date() for w in october.workouts] == expected_workouts
+    assert s.start.isoformat() == "2026-10-01T23:00:00+02:00" and s.end.isoformat() == "2026-10-02T07:30:00+02:00"
+    assert cloud[-1].end.utcoffset() == timedelta(hours=1)  # after the DST change, in the record's own offset
+    band = [s for s in october.sleeps if s.source == BAND]
+    assert [(s.start.date(), s.asleep_min, s.light_min, s.deep_min, s.rem_min, s.awake_min) for s in band] == \
+        [(d, 400.0, 240.0, 80.0, 80.0, 60.0) for d in BAND_DAYS]
+    cloud_workouts = [w.start.date() for w in october.workouts if w.source == WHOOP_CLOUD]
+    assert cloud_workouts == [d + timedelta(days=1) for d in [OCT.start - timedelta(days=1), *OCT_DAYS[:-1]]
+                              if d.toordinal() % 3 == 0 and d != PENDING_DAY]
+    band_workouts = [(w.start.date(), w.avg_hr, w.max_hr) for w in october.workouts if w.source == BAND]
+    assert band_workouts == [(d, 141.0, 169.0) for d in BAND_DAYS]
+
+
+def test_profile_body_and_coverage(october):
     assert october.patient.name == "Alex Example"
     (body,) = october.body
     assert (body.source, body.height_m, body.weight_kg) == (WHOOP_CLOUD, 1.72, 68.4)
-
-
-def test_band_coverage_from_stored_rollups_and_device(october):
     cov = october.coverage
-    assert cov.days_with_data[BAND] == len(BAND_DAYS)
-    assert abs(cov.band_wear_minutes - 2 * BAND_WEAR_S / 60) <= 2  # two partial edge minutes at most
-    assert cov.days_with_data[WHOOP_CLOUD] == OCT.days - 1
-    assert cov.nights_with_sleep[WHOOP_CLOUD] == OCT.days - 1
+    assert cov.days_with_data == {BAND: len(BAND_DAYS), WHOOP_CLOUD: OCT.days - 1}
+    assert cov.nights_with_sleep == {BAND: len(BAND_DAYS), WHOOP_CLOUD: OCT.days - 1}
+    assert abs(cov.band_wear_minutes - len(BAND_DAYS) * BAND_WEAR_S / 60) <= 2  # partial edge minutes
     band_dev = october.device_for(BAND)
     assert band_dev.model == "WHOOP 4.0" and band_dev.serial is None
 

@@ -49,8 +49,8 @@ def test_bucketize_medians_aligned_to_period_start():
     period = Period(D0, D0 + timedelta(days=9))
     values = _vals([1, 2, 3, None, 5, 6, 7, 8, 9, 10])
     buckets = bucketize(values, period, 4)
-    assert [(b.first_day.day, b.last_day.day, b.value, b.n) for b in buckets] == [
-        (1, 4, 2, 3), (5, 8, 6.5, 4), (9, 10, 9.5, 2)]
+    assert [(b.first_day.day, b.last_day.day, b.value, b.n, b.confidence) for b in buckets] == [
+        (1, 4, 2, 3, 1.0), (5, 8, 6.5, 4, 1.0), (9, 10, 9.5, 2, 1.0)]
 
 
 @pytest.mark.parametrize("start,end,tz,message", [
