@@ -74,8 +74,8 @@ def decode_records(rows: np.ndarray, *, known_version: bool) -> tuple[np.ndarray
     raw[:, _RR_AT : _RR_AT + 8].view("<u8")[:, 0] &= _RR_KEEP[counts]
     # The band sometimes writes NaN/Inf floats (§7.2): keep HR/RR, mark the whole vector unknown.
     # f32 NaN/Inf = all 8 exponent bits set: low 7 bits of the top byte and the top bit of the byte below.
-    top, below = raw[:, _G_AT + 3 : _G_AT + 12 : 4], raw[:, _G_AT + 2 : _G_AT + 12 : 4]
-    finite = ~(((top & 0x7F) == 0x7F) & (below >= 0x80)).any(axis=1)
+    nan_or_inf = [((raw[:, _G_AT + 4 * i + 3] & 0x7F) == 0x7F) & (raw[:, _G_AT + 4 * i + 2] >= 0x80) for i in range(3)]
+    finite = ~(nan_or_inf[0] | nan_or_inf[1] | nan_or_inf[2])
     if not finite.all():
         out["gravity"][~finite] = np.nan
     if known_version:
@@ -170,13 +170,9 @@ def decode_logs(rows: np.ndarray) -> list[ConsoleLog]:
     width = max(inner_len - 13, 0)
     text = rows[:, HEADER + 13 : HEADER + 13 + width].copy()
     text[np.arange(width) >= v["chunk"][:, None].astype(np.int64) - 1] = 0  # beyond the declared chunk
-    blob = text.tobytes()
-    return [
-        ConsoleLog(seq, unix, subsec, blob[i * width : (i + 1) * width].replace(b"\x00", b"").decode("ascii", "replace"))
-        for i, (seq, unix, subsec) in enumerate(
-            zip(v["seq"].tolist(), v["unix"].tolist(), v["subsec"].tolist(), strict=True)
-        )
-    ]
+    whole = text.tobytes().decode("ascii", "replace")  # one character per byte, so rows stay `width` apart
+    texts = [whole[i : i + width].replace("\x00", "") for i in range(0, len(rows) * width, width)]
+    return list(map(ConsoleLog, v["seq"].tolist(), v["unix"].tolist(), v["subsec"].tolist(), texts))
 
 
 def response_from_inner(inner: bytes) -> CommandResponse:

@@ -73,7 +73,7 @@ REALTIME_DTYPE = np.dtype(
 )
 
 
-@dataclass
+@dataclass(slots=True)  # slots: thousands are created per drain
 class ConsoleLog:
     seq: int
     unix: int
@@ -81,7 +81,7 @@ class ConsoleLog:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class CommandResponse:
     band_seq: int
     opcode: int
