@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bumble import data_types
-from bumble.att import ATT_Error, ErrorCode
+from bumble.att import ATT_Error, ATT_Handle_Value_Notification, ErrorCode
 from bumble.core import UUID, AdvertisingData
 from bumble.device import (
     AdvertisingEventProperties,
@@ -374,7 +374,17 @@ class BandPeripheral:
             if item is None or self._connection is None or self._device is None or self._dropping:
                 continue
             characteristic, chunk = item
-            await self._device.notify_subscriber(self._connection, characteristic, chunk)
+            self._notify_subscriber(self._connection, characteristic, chunk)
+
+    def _notify_subscriber(self, connection: Connection, characteristic: Characteristic, chunk: bytes) -> None:
+        """Device.notify_subscriber minus bumble's eager debug formatting of every PDU (a hot path in a drain)."""
+        assert self._device is not None
+        server = self._device.gatt_server
+        cccd = server.subscribers.get(connection, {}).get(characteristic.handle)
+        if not cccd or not cccd[0] & 0x01:
+            return  # the central did not ask for notifications on this characteristic
+        pdu = ATT_Handle_Value_Notification(attribute_handle=characteristic.handle, attribute_value=chunk)
+        server.send_gatt_pdu(connection, bytes(pdu))
 
     # ---- advertising --------------------------------------------------------------------------------
 
