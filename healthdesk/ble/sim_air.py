@@ -68,6 +68,11 @@ class SimulatedAir:
         self.bands[band.address] = band
         return band
 
+    async def power_off(self, band: BandPeripheral) -> None:
+        """Switch one band off and take it out of this air."""
+        await band.power_off()
+        self.bands.pop(band.address, None)
+
     async def adapter(self) -> Device:
         """The host's Bluetooth adapter in this air, powered on at first use."""
         async with self._adapter_lock:

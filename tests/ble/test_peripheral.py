@@ -119,7 +119,8 @@ def test_a_band_switched_off_disappears_from_the_scan():
         await air.power_on(EchoFirmware("4C0000002"))
         names = sorted(f.name for f in await transport.scan(0.3, backend=SIMULATED))
         assert names == ["WHOOP 4C0000001", "WHOOP 4C0000002"]
-        await first.power_off()
+        await air.power_off(first)
         assert [f.name for f in await transport.scan(0.3, backend=SIMULATED)] == ["WHOOP 4C0000002"]
+        assert list(air.bands) == [address_for_serial("4C0000002")]
 
     run_in_air(body)
