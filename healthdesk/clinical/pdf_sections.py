@@ -33,7 +33,7 @@ CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10)
 H1 = ParagraphStyle("h1", parent=_base["Heading1"], fontName="Helvetica-Bold", fontSize=15, leading=18,
                     spaceAfter=4)
 H2 = ParagraphStyle("h2", parent=_base["Heading2"], fontName="Helvetica-Bold", fontSize=10.5, leading=13,
-                    spaceBefore=7, spaceAfter=3)
+                    spaceBefore=7, spaceAfter=3, keepWithNext=1)  # never a heading alone at a page foot
 GRID = colors.Color(0.75, 0.75, 0.75)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
 
