@@ -6,6 +6,7 @@ so everything happens in ONE `Database.write()` transaction, committed with sync
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from healthdesk.store import band_writes
 from healthdesk.store.band_reads import as_unix
 from healthdesk.store.database import Database
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class IngestReport:
@@ -28,6 +31,7 @@ class IngestReport:
     frames_invalid: Counter[str] = field(default_factory=Counter)
     records_new: int = 0
     records_duplicate: int = 0
+    records_conflicting: int = 0  # duplicates that differ from the stored copy (kept out, logged)
     events_new: int = 0
     events_duplicate: int = 0
     first_ts: float | None = None  # unix s of the earliest / latest record in the input (new or not)
@@ -39,6 +43,7 @@ class IngestReport:
         self.frames_invalid.update(other.frames_invalid)
         self.records_new += other.records_new
         self.records_duplicate += other.records_duplicate
+        self.records_conflicting += other.records_conflicting
         self.events_new += other.events_new
         self.events_duplicate += other.events_duplicate
         self.frames_archived += other.frames_archived
@@ -53,6 +58,7 @@ class IngestReport:
             "frames_invalid": dict(sorted(self.frames_invalid.items())),
             "records_new": self.records_new,
             "records_duplicate": self.records_duplicate,
+            "records_conflicting": self.records_conflicting,
             "events": self.events_new,
             "events_duplicate": self.events_duplicate,
             "first_ts": iso_utc(self.first_ts),
@@ -109,6 +115,10 @@ def _store(
         device_id = band_writes.device_id_for(conn, device)
         merged = band_writes.merge_samples(conn, device_id, batch.records)
         report.records_new, report.records_duplicate = len(merged.new), merged.duplicates
+        report.records_conflicting = merged.conflicts
+        if merged.conflicts:
+            log.warning("%s: %d records share (version, counter) with different content; the stored copies "
+                        "were kept (the raw frames are archived)", device, merged.conflicts)
         report.events_new = band_writes.insert_events(conn, device_id, batch.events, batch.event_bodies)
         report.events_duplicate = len(batch.events) - report.events_new
         metadata_new = band_writes.insert_metadata(conn, device_id, batch.metadata)

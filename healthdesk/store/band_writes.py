@@ -83,19 +83,20 @@ def archive_frames(conn: Connection, device_id: int, packed: PackedFrames, recei
 class MergeResult:
     new: np.ndarray  # SAMPLE_DTYPE, the samples that were not stored before
     duplicates: int  # already stored, or repeated inside the batch (the first copy wins)
+    conflicts: int  # duplicates whose bytes differ from the kept copy (e.g. a band whose counter restarted)
     cache: ChunkCache  # merged content of every chunk this batch wrote
 
 
 def merge_samples(conn: Connection, device_id: int, records: np.ndarray) -> MergeResult:
     """Union the records into their chunks on (version, counter); stored records always win."""
     if len(records) == 0:
-        return MergeResult(np.empty(0, SAMPLE_DTYPE), 0, {})
+        return MergeResult(np.empty(0, SAMPLE_DTYPE), 0, 0, {})
     samples = np.empty(len(records), SAMPLE_DTYPE)
     for name in SAMPLE_DTYPE.names:
         samples[name] = records[name]
     version, counter = samples["version"], samples["counter"]
     in_order = bool(np.all(version[1:] == version[:-1]) and np.all(counter[1:] > counter[:-1]))
-    duplicates = 0
+    duplicates = conflicts = 0
     if not in_order:  # the usual input (one version, rising counters) needs neither sort nor de-duplication
         samples = samples[np.lexsort((counter, version))]  # lexsort is stable: the first copy stays first
         first = np.ones(len(samples), bool)
@@ -103,6 +104,8 @@ def merge_samples(conn: Connection, device_id: int, records: np.ndarray) -> Merg
             samples["counter"][1:] != samples["counter"][:-1]
         )
         duplicates = len(samples) - int(first.sum())
+        kept_at = np.maximum.accumulate(np.where(first, np.arange(len(samples)), 0))
+        conflicts = int(np.count_nonzero(_row_bytes(samples)[~first] != _row_bytes(samples)[kept_at[~first]]))
         samples = samples[first]
 
     chunk_of = samples["counter"] >> CHUNK_SHIFT
@@ -129,8 +132,11 @@ def merge_samples(conn: Connection, device_id: int, records: np.ndarray) -> Merg
         if blob is None:
             merged = fresh = incoming
         else:
-            existing = unpack_samples(blob, version)
-            fresh = incoming[~np.isin(incoming["counter"], existing["counter"])]
+            existing = unpack_samples(blob, version)  # sorted by counter
+            at = np.minimum(np.searchsorted(existing["counter"], incoming["counter"]), len(existing) - 1)
+            known = existing["counter"][at] == incoming["counter"]
+            conflicts += int(np.count_nonzero(_row_bytes(incoming)[known] != _row_bytes(existing)[at[known]]))
+            fresh = incoming[~known]
             duplicates += len(incoming) - len(fresh)
             if len(fresh) == 0:
                 continue
@@ -156,7 +162,12 @@ def merge_samples(conn: Connection, device_id: int, records: np.ndarray) -> Merg
         )
         conn.execute(stmt, upserts)
     new = np.concatenate(new_parts) if new_parts else np.empty(0, SAMPLE_DTYPE)
-    return MergeResult(new, duplicates, cache)
+    return MergeResult(new, duplicates, conflicts, cache)
+
+
+def _row_bytes(samples: np.ndarray) -> np.ndarray:
+    """Each sample as one opaque value, so equality means byte-identical (NaN gravity included)."""
+    return np.ascontiguousarray(samples).view(f"V{SAMPLE_DTYPE.itemsize}")
 
 
 def _float_or_none(values: np.ndarray) -> list[float | None]:

@@ -24,6 +24,7 @@ def test_overnight_capture_imports_to_exactly_the_unique_records(overnight_home,
         "frames_invalid": {},
         "records_new": OVERNIGHT_RECORDS,
         "records_duplicate": 0,
+        "records_conflicting": 0,
         "events": 54,
         "events_duplicate": 0,
         "first_ts": iso_utc(times.min()),
@@ -38,6 +39,7 @@ def test_second_import_adds_nothing_and_leaves_the_database_unchanged(overnight_
     again = cli(home, "import-frames", overnight_capture, "--device", "overnight-band")
     assert again.returncode == 0
     assert again.json["records_new"] == 0 and again.json["records_duplicate"] == OVERNIGHT_RECORDS
+    assert again.json["records_conflicting"] == 0
     assert again.json["events"] == 0 and again.json["events_duplicate"] == 54
     after = dump_db(home / "healthdesk.db")
     assert after == before  # archive included: identical frames are not archived twice

@@ -57,10 +57,19 @@ def test_records_are_stored_once_per_version_and_counter(db, make_samples, make_
     changed = samples[5:6].copy()
     changed["hr"] = 222
     third = ingest_frames(db, "band", make_frames(np.concatenate([v12, changed, v12])), received_at=3.0)
-    assert (third.records_new, third.records_duplicate) == (1, 2)
+    assert (third.records_new, third.records_duplicate, third.records_conflicting) == (1, 2, 1)
     stored = records_between(db, "band", T0, T1)
     assert len(stored) == 3001 and 222 not in stored["hr"].tolist()
     assert sorted(stored[stored["counter"] == samples["counter"][0]]["version"].tolist()) == [12, 24]
+
+    # Inside one batch too, the first copy wins and a differing second copy is counted as a conflict.
+    other = make_samples(2, counter0=900_000)
+    clash = other[:1].copy()
+    clash["unix"] += 3600
+    fourth = ingest_frames(db, "band", make_frames(np.concatenate([other, clash])), received_at=4.0)
+    assert (fourth.records_new, fourth.records_duplicate, fourth.records_conflicting) == (2, 1, 1)
+    kept = records_between(db, "band", T0, T1)
+    assert kept[kept["counter"] == 900_000].tobytes() == other[:1].tobytes()
 
 
 def test_every_frame_is_archived_and_identical_frames_only_once(db, make_samples, make_frames):
