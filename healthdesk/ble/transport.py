@@ -1,6 +1,7 @@
 """The BLE transport: the only place product code calls bleak.
 
     bands = await scan(5.0)                      # radio; scan(5.0, backend=SIMULATED) for the simulated air
+    band = await find_band(10.0, address=known)  # or stop at the first (or the remembered) band heard
     link = await connect(bands[0])               # pairs, subscribes 0003/0004/0005, returns a BandLink
     await link.write_command(frame)              # write-without-response, as the official app does
     note = await link.notifications.get()        # Notification(characteristic uuid, bytes)
@@ -22,7 +23,7 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import BaseBleakScanner
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 
 from healthdesk.band.base import Notification
 from healthdesk.band.whoop4.constants import (
@@ -83,14 +84,32 @@ async def scan(timeout: float = 5.0, backend: Backend | None = None) -> list[Fou
             service_uuids=[SERVICE_UUID],
             backend=backend.scanner if backend else None,
         )
-    bands = []
-    for device, adv in seen.values():
-        # The OS filter is best effort (other apps may be scanning too): check the advertisement ourselves.
-        if SERVICE_UUID not in (u.lower() for u in adv.service_uuids):
-            continue
-        name = adv.local_name or device.name or ""
-        bands.append(FoundBand(device.address, name, adv.rssi, device, backend))
+    bands = [band for device, adv in seen.values() if (band := _as_band(device, adv, backend)) is not None]
     return sorted(bands, key=lambda band: (not band.has_default_name, -band.rssi, band.address))
+
+
+async def find_band(timeout: float = 10.0, backend: Backend | None = None, *, address: str | None = None
+                    ) -> FoundBand | None:
+    """The first WHOOP 4.0 heard (or the one with `address`), as soon as it is heard; None after `timeout`."""
+    wanted = address.upper() if address else None
+    with translated_errors():
+        async with BleakScanner(service_uuids=[SERVICE_UUID], backend=backend.scanner if backend else None) as scanner:
+            try:
+                async with asyncio.timeout(timeout):
+                    async for device, adv in scanner.advertisement_data():
+                        band = _as_band(device, adv, backend)
+                        if band is not None and (wanted is None or band.address.upper() == wanted):
+                            return band
+            except TimeoutError:
+                return None
+    return None
+
+
+def _as_band(device: BLEDevice, adv: AdvertisementData, backend: Backend | None) -> FoundBand | None:
+    # The OS filter is best effort (other apps may be scanning too): check the advertisement ourselves.
+    if SERVICE_UUID not in (u.lower() for u in adv.service_uuids):
+        return None
+    return FoundBand(device.address, adv.local_name or device.name or "", adv.rssi, device, backend)
 
 
 async def connect(

@@ -99,7 +99,7 @@ def test_a_burst_of_frames_on_two_characteristics_arrives_complete_and_in_order(
 
     async def body(air):
         await air.power_on(firmware)
-        link = await transport.connect((await transport.scan(0.3, backend=SIMULATED))[0])
+        link = await transport.connect(await transport.find_band(2.0, SIMULATED))
         await link.write_command(b"\xaa")
         streams = {DATA_FROM_STRAP_UUID: FrameReassembler(), CMD_FROM_STRAP_UUID: FrameReassembler()}
         got: dict[str, list[bytes]] = {DATA_FROM_STRAP_UUID: [], CMD_FROM_STRAP_UUID: []}

@@ -85,7 +85,7 @@ def test_a_1928_byte_frame_arrives_intact_across_several_notifications():
 
     async def body(air):
         await air.power_on(firmware)
-        [found] = await transport.scan(0.3, backend=SIMULATED)
+        found = await transport.find_band(2.0, SIMULATED)
         link = await transport.connect(found)
         await link.write_command(commands.get_battery(1))
         chunks = []
@@ -113,7 +113,7 @@ def test_write_command_reaches_the_firmware_with_the_chosen_write_type(with_resp
 
     async def body(air):
         await air.power_on(firmware)
-        [found] = await transport.scan(0.3, backend=SIMULATED)
+        found = await transport.find_band(2.0, SIMULATED)
         link = await transport.connect(found, write_with_response=with_response)
         for frame in sent:
             await link.write_command(frame)
@@ -128,7 +128,7 @@ def test_write_without_response_is_the_default():
 
     async def body(air):
         await air.power_on(firmware)
-        link = await transport.connect((await transport.scan(0.3, backend=SIMULATED))[0])
+        link = await transport.connect(await transport.find_band(2.0, SIMULATED))
         await link.write_command(commands.get_battery(9))
         await asyncio.wait_for(link.notifications.get(), 1.0)
         assert firmware.writes == [(commands.get_battery(9), False)]
@@ -141,7 +141,7 @@ def test_band_hangs_up_link_reports_lost_and_wakes_the_waiting_reader():
 
     async def body(air):
         band = await air.power_on(firmware)
-        link = await transport.connect((await transport.scan(0.3, backend=SIMULATED))[0])
+        link = await transport.connect(await transport.find_band(2.0, SIMULATED))
         lost = []
         link.on_link_lost = lambda: lost.append(True)
         waiting = asyncio.create_task(link.notifications.get())
@@ -157,7 +157,7 @@ def test_band_hangs_up_link_reports_lost_and_wakes_the_waiting_reader():
         assert not link.closed_by_us
 
         # the band advertises again and a new connection resumes
-        again = await transport.connect((await transport.scan(0.3, backend=SIMULATED))[0])
+        again = await transport.connect(await transport.find_band(2.0, SIMULATED))
         assert again.is_connected and firmware.events == ["connected", "disconnected", "connected"]
 
     run_in_air(body)
@@ -175,7 +175,7 @@ def test_firmware_link_dropper_cuts_the_stream_at_once():
             return [(DATA_FROM_STRAP_UUID, build_frame(b"\x2f" + bytes(96)))]
 
         firmware.reply = reply
-        link = await transport.connect((await transport.scan(0.3, backend=SIMULATED))[0])
+        link = await transport.connect(await transport.find_band(2.0, SIMULATED))
         await link.write_command(commands.send_historical_data(1))
         assert await asyncio.wait_for(link.notifications.get(), 1.0) == transport.LINK_LOST
         assert link.notifications.empty() and not link.is_connected
@@ -188,7 +188,7 @@ def test_out_of_range_band_cannot_be_found_or_reached_until_it_comes_back():
 
     async def body(air):
         band = await air.power_on(firmware)
-        [found] = await transport.scan(0.3, backend=SIMULATED)
+        found = await transport.find_band(2.0, SIMULATED)
         link = await transport.connect(found)
         await band.go_out_of_range()
         assert await asyncio.wait_for(link.notifications.get(), 1.0) == transport.LINK_LOST
@@ -209,7 +209,7 @@ def test_band_requiring_encryption_ignores_an_unpaired_central():
 
     async def body(air):
         await air.power_on(firmware)
-        [found] = await transport.scan(0.3, backend=SIMULATED)
+        found = await transport.find_band(2.0, SIMULATED)
         link = await transport.connect(found, pair=False, write_with_response=True)
         with pytest.raises(BandConnectionError) as error:
             await link.write_command(commands.get_hello(1))
@@ -227,7 +227,7 @@ def test_second_connection_reuses_the_bond():
 
     async def body(air):
         band = await air.power_on(firmware)
-        [found] = await transport.scan(0.3, backend=SIMULATED)
+        found = await transport.find_band(2.0, SIMULATED)
         await (await transport.connect(found)).disconnect()
         adapter = await air.adapter()
         keys = await adapter.keystore.get(band.address)
@@ -244,7 +244,7 @@ def test_second_connection_reuses_the_bond():
 def test_band_bonded_to_another_phone_gives_one_clear_line():
     async def body(air):
         await air.power_on(EchoFirmware(), bonded_elsewhere=True)
-        [found] = await transport.scan(0.3, backend=SIMULATED)
+        found = await transport.find_band(2.0, SIMULATED)
         with pytest.raises(BandConnectionError) as error:
             await transport.connect(found)
         assert error.value.kind == "bonded_elsewhere"
@@ -258,13 +258,16 @@ def test_scan_on_this_machine_without_bluetooth_says_so_in_one_line(monkeypatch,
     monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
 
     async def body():
-        with pytest.raises(BandConnectionError) as error:
-            await transport.scan(0.5)
-        return error.value
+        errors = []
+        for attempt in (transport.scan(0.5), transport.find_band(0.5)):
+            with pytest.raises(BandConnectionError) as error:
+                await attempt
+            errors.append(error.value)
+        return errors
 
-    error = asyncio.run(body())
-    assert error.kind == "unavailable"
-    assert str(error).startswith("Bluetooth is not available: ") and "\n" not in str(error)
+    for error in asyncio.run(body()):
+        assert error.kind == "unavailable"
+        assert str(error).startswith("Bluetooth is not available: ") and "\n" not in str(error)
 
 
 def test_connect_on_this_machine_without_bluetooth_says_so_in_one_line(monkeypatch, tmp_path):
@@ -308,7 +311,7 @@ def test_connect_to_an_unknown_address_times_out_and_leaves_the_adapter_usable()
             await transport.connect("C2:00:00:00:00:01", SIMULATED, timeout=0.3)
         assert error.value.kind == "out_of_range"
         assert not air.connection_pending  # the attempt was cancelled, not left hanging in the controller
-        [found] = await transport.scan(0.3, backend=SIMULATED)
+        found = await transport.find_band(2.0, SIMULATED)
         assert (await transport.connect(found)).is_connected
 
     run_in_air(body)
@@ -327,5 +330,20 @@ def test_unpair_forgets_the_bond_so_the_next_connection_pairs_again():
         adapter.on(Connection.EVENT_PAIRING_START, pairings.append)
         assert (await transport.connect(band.address, SIMULATED)).is_connected
         assert len(pairings) == 1
+
+    run_in_air(body)
+
+
+def test_find_band_stops_at_the_first_band_or_the_remembered_address():
+    async def body(air):
+        other = await power_on_other_peripheral(air)
+        first = await air.power_on(EchoFirmware("4C0000001"))
+        second = await air.power_on(EchoFirmware("4C0000002"))
+        anyone = await transport.find_band(2.0, SIMULATED)
+        assert anyone is not None and anyone.address in {first.address, second.address}
+        wanted = await transport.find_band(2.0, SIMULATED, address=second.address.lower())
+        assert wanted is not None and (wanted.address, wanted.name) == (second.address, "WHOOP 4C0000002")
+        assert await transport.find_band(0.2, SIMULATED, address="C2:00:00:00:00:09") is None
+        await other.power_off()
 
     run_in_air(body)
