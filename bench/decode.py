@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from healthdesk.band.whoop4 import decode  # noqa: E402
+from healthdesk.band.whoop4 import decode, decode_engine  # noqa: E402
 from healthdesk.band.whoop4.framing import CRC8_TABLE  # noqa: E402
 
 CAPTURES = REPO.parent / "shared" / "reference-frames" / "bwanshitong-reverse-engineering-whoop"
@@ -94,7 +94,7 @@ def main() -> int:
         return 1
     frames = load_frames(args.frames)
     print(f"{len(frames):,} frames ({sum(map(len, frames)) / 1e6:.0f} MB) from {CAPTURES.name}; "
-          f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, CRC-32 via {decode.frame_crc32.__module__}")
+          f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, CRC-32 via {decode_engine.frame_crc32.__module__}")
 
     t_base, base = best_of(args.repeat, lambda: baseline_decode(frames))
     t_vec, batch = best_of(args.repeat, lambda: decode.decode_frames(frames))
@@ -102,11 +102,11 @@ def main() -> int:
     assert n == len(base["records"]) and not base["invalid"] and not batch.invalid
     assert batch.records["counter"].tolist() == [r[1] for r in base["records"]]
 
-    stdlib_crc, decode.frame_crc32 = decode.frame_crc32, zlib.crc32
+    stdlib_crc, decode_engine.frame_crc32 = decode_engine.frame_crc32, zlib.crc32
     try:
         t_vec_zlib, _ = best_of(args.repeat, lambda: decode.decode_frames(frames))
     finally:
-        decode.frame_crc32 = stdlib_crc
+        decode_engine.frame_crc32 = stdlib_crc
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "frames.txt"
