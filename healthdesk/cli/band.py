@@ -17,22 +17,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from healthdesk.band.sim.firmware import SimulatedBand
-from healthdesk.band.sim.flash import compose_flash, generate
-from healthdesk.band.sim.peripheral import address_for_serial
-from healthdesk.band.sim.replay import load_capture
-from healthdesk.band.sim.storage import BandStorage
-from healthdesk.band.whoop4.session import BandError, Whoop4Session
-from healthdesk.ble.bumble_backend import SIMULATED, simulated_air
-from healthdesk.ble.errors import BandConnectionError
 from healthdesk.cli import CliError
 from healthdesk.config import Paths
-from healthdesk.services.drain import DrainEvent, DrainJob
-from healthdesk.services.pairing import BandConnector, load_paired_band, pair_band
-from healthdesk.store.database import StoreError, open_database
 
+if TYPE_CHECKING:
+    from healthdesk.band.sim.firmware import SimulatedBand
+    from healthdesk.services.drain import DrainEvent
+    from healthdesk.services.pairing import BandConnector
+
+# Heavy modules (bleak, bumble, SQLAlchemy) are imported inside the handlers: every healthdesk-cli command
+# imports this module to build its parser, and only `band` commands need them.
 T = TypeVar("T")
 SIM_FOLDER = "simulated-band"
 SIM_SERIAL = "4C0000042"
@@ -51,6 +47,11 @@ def sim_band_folder(paths: Paths) -> Path:
 
 def open_sim_band(paths: Paths, args: argparse.Namespace) -> SimulatedBand:
     """The data dir's simulated band; made on first use from --sim-days/--sim-seed or --sim-replay."""
+    from healthdesk.band.sim.firmware import SimulatedBand
+    from healthdesk.band.sim.flash import compose_flash, generate
+    from healthdesk.band.sim.replay import load_capture
+    from healthdesk.band.sim.storage import BandStorage
+
     folder = sim_band_folder(paths)
     wanted = {"days": args.sim_days, "seed": args.sim_seed, "replay": args.sim_replay}
     storage = BandStorage(folder)
@@ -86,6 +87,8 @@ def open_sim_band(paths: Paths, args: argparse.Namespace) -> SimulatedBand:
 
 @asynccontextmanager
 async def sim_air(band: SimulatedBand) -> AsyncIterator[None]:
+    from healthdesk.ble.bumble_backend import simulated_air
+
     air = simulated_air()
     await air.power_on(band)
     try:
@@ -95,6 +98,10 @@ async def sim_air(band: SimulatedBand) -> AsyncIterator[None]:
 
 
 def connector_for(paths: Paths, args: argparse.Namespace, band: SimulatedBand | None) -> BandConnector:
+    from healthdesk.band.sim.peripheral import address_for_serial
+    from healthdesk.ble.bumble_backend import SIMULATED
+    from healthdesk.services.pairing import BandConnector, load_paired_band
+
     if band is not None:
         return BandConnector(SIMULATED, scan_timeout=SIM_SCAN_S, address=address_for_serial(band.serial))
     try:
@@ -108,6 +115,8 @@ def connector_for(paths: Paths, args: argparse.Namespace, band: SimulatedBand | 
 def run_band(paths: Paths, args: argparse.Namespace,
              work: Callable[[BandConnector, SimulatedBand | None], Awaitable[T]]) -> T:
     """Run `work` with the simulated band switched on (--sim) or against the real adapter."""
+    from healthdesk.band.whoop4.session import BandError
+    from healthdesk.ble.errors import BandConnectionError
 
     async def main() -> T:
         band = open_sim_band(paths, args) if args.sim else None
@@ -141,6 +150,8 @@ def _scan(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _pair(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.services.pairing import pair_band
+
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
         paired, info = await pair_band(paths, connector, simulated=band is not None)
         _print_json({"address": paired.address, "serial": paired.serial, "name": paired.name,
@@ -151,6 +162,8 @@ def _pair(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _info(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.band.whoop4.session import Whoop4Session
+
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
         link = await connector()
         try:
@@ -168,6 +181,8 @@ def _info(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _live(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.band.whoop4.session import Whoop4Session
+
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
         link = await connector()
         try:
@@ -184,6 +199,9 @@ def _live(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _drain(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.services.drain import DrainJob
+    from healthdesk.store.database import StoreError, open_database
+
     try:
         db = open_database(paths.database)
     except StoreError as exc:
@@ -213,6 +231,8 @@ def _drain(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _simulate(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.band.sim.flash import compose_flash, generate
+
     if args.days < 1:
         raise CliError("--days must be at least 1")
     start = args.start_unix if args.start_unix is not None else _day_start(args.days)
