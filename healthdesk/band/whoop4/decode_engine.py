@@ -221,7 +221,7 @@ class Decoder:
             if version == _IMU_VERSION and inner_len >= groups.IMU_MIN_INNER:
                 out.add("imu", index, groups.decode_imu(rows))
                 return
-            if version not in _UNDECODED_VERSIONS and inner_len >= groups.RECORD_MIN_INNER:
+            if version not in _UNDECODED_VERSIONS | {_IMU_VERSION} and inner_len >= groups.RECORD_MIN_INNER:
                 records, kept = groups.decode_records(rows, known_version=False)
                 out.add("records", index[kept], records)
                 rows, sel, index = rows[~kept], sel[~kept], index[~kept]

@@ -56,6 +56,7 @@ _RECORD_COLUMNS = np.concatenate(
     [np.arange(HEADER + at, HEADER + at + RECORD_DTYPE.fields[name][0].itemsize) for name, at in
      sorted(_RECORD_OFFSETS.items(), key=lambda item: RECORD_DTYPE.fields[item[0]][1])]
 )
+assert len(_RECORD_COLUMNS) == RECORD_DTYPE.itemsize, "RECORD_DTYPE must stay packed"
 _COUNT_AT = RECORD_DTYPE.fields["rr_count"][1]
 _RR_AT = RECORD_DTYPE.fields["rr"][1]
 _G_AT = RECORD_DTYPE.fields["gravity"][1]
