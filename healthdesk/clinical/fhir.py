@@ -91,9 +91,11 @@ def build_bundle(data: ReportData) -> dict:
                 continue
             width = bucket_days_for(data.period, SERIES_CAP)
             for b in bucketize(series.values, data.period, width):
-                method = (f"Daily value for local day {b.first_day}" if width == 1 else
+                day_kind = _day_kind(spec.key, src)
+                method = (f"Value for the {day_kind} {b.first_day}" if width == 1 else
                           f"Median of {b.n} daily value(s) from {b.first_day} to {b.last_day} "
-                          f"({width}-day buckets; series capped at {SERIES_CAP} points per metric and source)")
+                          f"({width}-day buckets of {day_kind}s; series capped at {SERIES_CAP} points per "
+                          "metric and source)")
                 notes = () if b.confidence >= 1 else (
                     f"healthdesk confidence {b.confidence:.2f} (below 1: partial wear, calibration or a score "
                     "the source marks as provisional).",)
@@ -122,6 +124,13 @@ def build_bundle(data: ReportData) -> dict:
         "timestamp": R.instant(data.generated_at),
         "entry": out.entries,
     }
+
+
+def _day_kind(metric: str, source: str) -> str:
+    """How a daily value's day is cut: the band's mean HR per calendar day, everything else per cycle."""
+    if (metric, source) == ("avg_hr", BAND):
+        return "local calendar day"
+    return "cycle day (sleep onset to next sleep onset, named by its local start date)"
 
 
 def bundle_bytes(data: ReportData) -> bytes:
