@@ -9,9 +9,11 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from healthdesk.config import Paths
 # should not pay for SQLAlchemy and Alembic.
 
 DEFAULT_DEVICE = "whoop4"
+EXPORT_WINDOW_S = 86400.0
 EXPORT_COLUMNS = ("time_utc", "unix", "subsec", "version", "counter", "hr", "rr_ms", "gx", "gy", "gz")
 
 
@@ -85,6 +88,8 @@ def _all_hex_lines(data: bytes) -> list[bytes] | None:
 def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
     from healthdesk.services.ingest import IngestReport, ingest_frames
 
+    if not args.device.strip():
+        raise CliError("--device: give the band a non-empty name")
     total = IngestReport()
     files_read = 0
     failed_store = False
@@ -155,19 +160,45 @@ def _export_columns(records: np.ndarray) -> dict[str, list]:
     }
 
 
-def _write_csv(out, columns: dict[str, list]) -> None:
-    out.write(",".join(EXPORT_COLUMNS) + "\n")
-    columns = dict(columns, rr_ms=[" ".join(map(str, rr)) for rr in columns["rr_ms"]])
-    for row in zip(*(columns[c] for c in EXPORT_COLUMNS), strict=True):
-        out.write(",".join(map(str, row)) + "\n")
+class _CsvRows:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        out.write(",".join(EXPORT_COLUMNS) + "\n")
+
+    def write(self, columns: dict[str, list]) -> None:
+        columns = dict(columns, rr_ms=[" ".join(map(str, rr)) for rr in columns["rr_ms"]])
+        self.out.writelines(",".join(map(str, row)) + "\n"
+                            for row in zip(*(columns[c] for c in EXPORT_COLUMNS), strict=True))
+
+    def close(self) -> None:
+        pass
 
 
-def _write_json(out, columns: dict[str, list]) -> None:
-    columns = dict(columns, **{axis: [float(v) for v in columns[axis]] for axis in ("gx", "gy", "gz")})
-    out.write("[")
-    for i, row in enumerate(zip(*(columns[c] for c in EXPORT_COLUMNS), strict=True)):
-        out.write(("\n" if i == 0 else ",\n") + json.dumps(dict(zip(EXPORT_COLUMNS, row, strict=True))))
-    out.write("\n]\n")
+class _JsonRows:
+    """One JSON array of objects, written as it goes (rr_ms is an array of ints there)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.separator = "[\n"
+
+    def write(self, columns: dict[str, list]) -> None:
+        columns = dict(columns, **{axis: [float(v) for v in columns[axis]] for axis in ("gx", "gy", "gz")})
+        for row in zip(*(columns[c] for c in EXPORT_COLUMNS), strict=True):
+            self.out.write(self.separator + json.dumps(dict(zip(EXPORT_COLUMNS, row, strict=True))))
+            self.separator = ",\n"
+
+    def close(self) -> None:
+        self.out.write("[]\n" if self.separator == "[\n" else "\n]\n")
+
+
+def _write_records(out: TextIO, fmt: str, windows: Iterator[np.ndarray]) -> int:
+    rows = _JsonRows(out) if fmt == "json" else _CsvRows(out)
+    count = 0
+    for records in windows:
+        rows.write(_export_columns(records))
+        count += len(records)
+    rows.close()
+    return count
 
 
 def _export_records(args: argparse.Namespace, paths: Paths) -> int:
@@ -179,31 +210,36 @@ def _export_records(args: argparse.Namespace, paths: Paths) -> int:
         raise CliError(f"--to ({args.t_to}) must be later than --from ({args.t_from})")
     if not paths.database.exists():
         raise CliError(f"no database at {paths.database}: import frames first")
+    target = None if args.out is None else Path(args.out)
+    if target is not None and not target.parent.is_dir():
+        raise CliError(f"--out: folder {target.parent} does not exist")
     db = _open(paths)
     try:
-        records = records_between(db, args.device, t0, t1)
+        records_between(db, args.device, t0, t0)  # fails fast on an unknown device, before any output
     except UnknownDevice as exc:
+        db.close()
         raise CliError(str(exc)) from None
+
+    def windows() -> Iterator[np.ndarray]:  # a day at a time: a year's export never sits in memory at once
+        for start in np.arange(t0, t1, EXPORT_WINDOW_S).tolist():
+            yield records_between(db, args.device, start, min(start + EXPORT_WINDOW_S, t1))
+
+    try:
+        if target is None:
+            count = _write_records(sys.stdout, args.format, windows())
+        else:
+            # Write beside the target and rename: a failed export never leaves half a file behind.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+            try:
+                with os.fdopen(fd, "w", newline="") as out:
+                    count = _write_records(out, args.format, windows())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
     finally:
         db.close()
-    writer = _write_json if args.format == "json" else _write_csv
-    columns = _export_columns(records)
-    if args.out is None:
-        writer(sys.stdout, columns)
-    else:
-        target = Path(args.out)
-        if not target.parent.is_dir():
-            raise CliError(f"--out: folder {target.parent} does not exist")
-        # Write beside the target and rename: a failed export never leaves half a file behind.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "w", newline="") as out:
-                writer(out, columns)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    print(f"healthdesk-cli: exported {len(records)} records", file=sys.stderr)
+    print(f"healthdesk-cli: exported {count} records", file=sys.stderr)
     return 0
 
 
@@ -223,7 +259,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Columns: " + ", ".join(EXPORT_COLUMNS) + ". rr_ms is a space-separated list in CSV and "
         "an array in JSON. Times are UTC; --from is inclusive, --to exclusive.",
     )
-    exp.add_argument("--from", dest="t_from", required=True, metavar="ISO", help="e.g. 2024-04-10T22:00:00Z")
+    exp.add_argument("--from", dest="t_from", required=True, metavar="ISO",
+                     help="e.g. 2024-04-10T22:00:00Z (UTC when no offset is given)")
     exp.add_argument("--to", dest="t_to", required=True, metavar="ISO")
     exp.add_argument("--format", choices=("csv", "json"), default="csv")
     exp.add_argument("--out", metavar="FILE", help="write here instead of stdout")

@@ -90,3 +90,12 @@ def test_export_without_a_database_says_so(tmp_path, capsys):
     assert main(["--home", str(tmp_path / "empty-home"), "export-records", "--from", FROM, "--to", TO]) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"healthdesk-cli: no database at {tmp_path / 'empty-home' / 'healthdesk.db'}: import frames first"]
+
+
+def test_an_empty_range_gives_a_header_or_an_empty_array(overnight_home, capsys):
+    home = str(overnight_home.home)
+    window = ["--from", "2020-01-01T00:00:00Z", "--to", "2020-01-03T00:00:00Z"]
+    assert main(["--home", home, "export-records", *window]) == 0
+    assert capsys.readouterr().out == "time_utc,unix,subsec,version,counter,hr,rr_ms,gx,gy,gz\n"
+    assert main(["--home", home, "export-records", *window, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
