@@ -1,0 +1,5 @@
+import sys
+
+from healthdesk.cli import main
+
+sys.exit(main())
