@@ -1,0 +1,72 @@
+"""DrainJob over the in-process link (below the BLE seam) into a real SQLite file: progress, pacing, clock."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from healthdesk.band.sim.firmware import SimulatedBand
+from healthdesk.band.sim.flash import compose_flash, steady_records
+from healthdesk.band.whoop4.session import Whoop4Session
+from healthdesk.services.drain import DrainJob
+from healthdesk.store.band_reads import records_between
+from healthdesk.store.database import open_database
+
+from .inprocess import InProcessLink
+
+START = 1_760_000_000
+
+
+def test_progress_events_count_down_records_remaining(tmp_path):
+    records = steady_records(1200, seed=2, start_unix=START)
+    band = SimulatedBand.create(compose_flash(records), seed=2)
+    events = []
+
+    async def connect():
+        return InProcessLink(band)
+
+    async def go():
+        with open_database(tmp_path / "hd.db") as db:
+            summary = await DrainJob(db, connect, progress=events.append, derive=False).run()
+            return summary, records_between(db, None, 0, 2**32)
+
+    summary, stored = asyncio.run(asyncio.wait_for(go(), 60))
+    assert summary.records_new == 1200 and len(stored) == 1200 and summary.complete
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "connected" and kinds[-1] == "finished" and kinds.count("progress") == summary.batches
+    remaining = [e.records_remaining for e in events if e.kind == "progress"]
+    assert events[0].records_remaining == 1200 and remaining[-1] == 0
+    assert remaining == sorted(remaining, reverse=True)
+    assert all(e.rate > 0 and e.eta_s is not None for e in events if e.kind == "progress")
+
+
+def test_pacing_makes_a_batch_take_as_long_as_on_a_real_band():
+    band = SimulatedBand.create(compose_flash(steady_records(50, seed=3, start_unix=START)), seed=3,
+                                frame_interval_s=0.01)  # ~100 frames/s, band-protocol §6.2
+
+    async def go():
+        async with Whoop4Session(InProcessLink(band)) as session:
+            t0 = time.perf_counter()
+            result = await session.drain(lambda frames: asyncio.sleep(0))
+            return time.perf_counter() - t0, result
+
+    seconds, result = asyncio.run(go())
+    assert result.records == 50 and seconds >= 0.49
+
+
+def test_set_clock_sets_the_band_rtc_and_get_clock_reads_it():
+    band = SimulatedBand.create([], seed=4)
+
+    async def go():
+        async with Whoop4Session(InProcessLink(band)) as session:
+            before = await session.band_clock()
+            info = await session.handshake(set_clock=True)
+            after = await session.band_clock()
+            return before, info, after
+
+    before, info, after = asyncio.run(go())
+    assert before[0] < 40_000_000  # 1971: never set
+    assert after[0] == pytest.approx(time.time(), abs=2) and 0 <= after[1] < 32768
+    assert info.clock_set
