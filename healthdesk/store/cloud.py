@@ -89,6 +89,7 @@ class WhoopSleep(_RecordColumns, Base):
     light_ms: Mapped[int | None] = mapped_column(BigInteger)
     slow_wave_ms: Mapped[int | None] = mapped_column(BigInteger)
     rem_ms: Mapped[int | None] = mapped_column(BigInteger)
+    disturbance_count: Mapped[int | None] = mapped_column(Integer)
     need_ms: Mapped[int | None] = mapped_column(BigInteger)
     respiratory_rate: Mapped[float | None] = mapped_column(Float)
     performance_pct: Mapped[float | None] = mapped_column(Float)
@@ -191,6 +192,7 @@ def _typed_columns(resource: str, rec: dict[str, Any]) -> dict[str, Any]:
                 "light_ms": stages.get("total_light_sleep_time_milli"),
                 "slow_wave_ms": stages.get("total_slow_wave_sleep_time_milli"),
                 "rem_ms": stages.get("total_rem_sleep_time_milli"),
+                "disturbance_count": stages.get("disturbance_count"),
                 "need_ms": sum(need.values()) if need else None,
                 "respiratory_rate": score.get("respiratory_rate"),
                 "performance_pct": score.get("sleep_performance_percentage"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import CLIENT_ID, connect_through_browser
+from cloud_helpers import CLIENT_ID, connect_through_browser
 
 from healthdesk.cloud.connection import CloudStack, connection_status
 from healthdesk.cloud.endpoints import Endpoints

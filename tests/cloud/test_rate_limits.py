@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import connect_through_browser
+from cloud_helpers import connect_through_browser
 from fake_whoop import simulate_history
 
 from healthdesk.cloud.client import DEFAULT_429_WAIT_S

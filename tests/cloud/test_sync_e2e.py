@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import connect_through_browser
+from cloud_helpers import connect_through_browser
 from fake_whoop.data import parse
 from sqlalchemy import select
 

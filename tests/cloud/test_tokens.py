@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 import pytest
-from conftest import connect_through_browser
+from cloud_helpers import connect_through_browser
 
 from healthdesk.cloud.client import new_http_client
 from healthdesk.cloud.connection import connection_status
