@@ -11,15 +11,19 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-import healthdesk.ui  # noqa: F401  (sets the Qt binding for qasync/pyqtgraph; the PySide6 6.12 bool fix)
+import healthdesk.ui  # noqa: F401  (sets the Qt binding for qasync/pyqtgraph; the PySide6 6.12 refcount fix)
 from healthdesk import __version__
 from healthdesk.config import Paths, resolve_paths
+
+if TYPE_CHECKING:
+    from healthdesk.ui.main_window import MainWindow
 
 log = logging.getLogger("healthdesk.app")
 STARTED = time.perf_counter()  # process start as near as Python sees it (bench/startup.py reads the log)
@@ -96,6 +100,8 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
         print(f"healthdesk: {exc}", file=sys.stderr)
         return 2
     context.attach(dashboard=services.dashboard, band=services.band, cloud=services.cloud)
+    failures: list[str] = []
+    context.runner.task_failed.connect(lambda name, message: failures.append(f"{name}: {message}"))
     closed = asyncio.Event()
     window.closing.connect(closed.set)
     app.aboutToQuit.connect(closed.set)
@@ -104,7 +110,7 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     log.info("window shown after %.3f s", time.perf_counter() - STARTED)
     exit_code = 0
     if args.demo:
-        window.start_demo_band()
+        context.runner.spawn(start_demo(services, window), name="Preparing the demo band")
     if args.screenshot is not None:
         from healthdesk.ui.screenshots import capture_all
 
@@ -114,11 +120,14 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
             log.exception("screenshots failed")
             print(f"healthdesk: screenshots failed: {exc}", file=sys.stderr)
             exit_code = 1
+        if failures:
+            print("healthdesk: " + "; ".join(failures), file=sys.stderr)
+            exit_code = 1
         window.close()
     await closed.wait()
     window.save_state()
     await context.runner.shutdown()
-    await asyncio.to_thread(services.close)
+    await services.aclose()
     window.deleteLater()
     return exit_code
 
@@ -127,21 +136,65 @@ class AppServices:
     """Everything the window talks to, opened off the GUI thread and closed after the loop's last task."""
 
     def __init__(self, paths: Paths, demo: bool) -> None:
+        from healthdesk.services.band_control import BandControl
         from healthdesk.services.dashboard import DashboardService
         from healthdesk.store.database import open_database
 
+        self.paths = paths
         self.database = open_database(paths.database)
         self.dashboard = DashboardService(self.database)
-        self.band = None  # pending: services/pairing.py + services/drain.py
+        backend = None
+        if demo:
+            from healthdesk.ble.bumble_backend import SIMULATED
+
+            backend = SIMULATED
+        self.band = BandControl(paths, self.database, backend, simulated=demo, scan_timeout=1.0 if demo else 5.0)
         self.cloud = None  # pending: services/cloud_sync.py
         self.demo = demo
+        self._air: object | None = None
+        self.demo_plan: object | None = None
 
-    def close(self) -> None:
-        self.database.close()
+    async def prepare_demo(self, say: Callable[[str], None]) -> None:
+        """Seed the demo folder on first start (on a thread), then switch the simulated band on."""
+        from healthdesk.ble.bumble_backend import simulated_air
+        from healthdesk.services.demo import load_demo_band, prepare_demo_band
+
+        self.demo_plan = await asyncio.to_thread(prepare_demo_band, self.paths)
+        air = simulated_air()
+        await air.power_on(load_demo_band(self.paths))
+        self._air = air
+
+    async def import_demo_history(self, say: Callable[[str], None]) -> None:
+        """First start: the seeded days go in on a thread while the band drains (both through the one writer)."""
+        from healthdesk.services.demo import import_demo_history
+
+        if self.demo_plan is None:
+            return
+        loop = asyncio.get_running_loop()
+        await asyncio.to_thread(import_demo_history, self.paths, self.database, self.demo_plan,
+                                lambda m: loop.call_soon_threadsafe(say, m))
+        self.demo_plan = None
+
+    async def aclose(self) -> None:
+        if self._air is not None:
+            await self._air.close()  # type: ignore[attr-defined]
+        await asyncio.to_thread(self.database.close)
 
 
 def open_services(paths: Paths, demo: bool) -> AppServices:
     return AppServices(paths, demo)
+
+
+async def start_demo(services: AppServices, window: MainWindow) -> None:
+    def say(message: str) -> None:
+        window.statusBar().showMessage(message)
+
+    say("Preparing the demo band\u2026")
+    await services.prepare_demo(say)
+    window.start_demo_band()
+    await services.import_demo_history(say)
+    say("Demo history imported")
+    window.refresh_data_pages()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,143 @@
-"""The demo band's own data folder, so simulated data never mixes with a person's real data."""
+"""The demo band: its own data folder, 30 seeded days, and a simulated band holding the last 24 hours.
+
+On first start the physiology generator makes 31 days of 1 Hz records ending now. The first 30 days become
+stored-flash frames and go through the same decoder and store as `healthdesk-cli import-frames` (as if they had
+been drained earlier); the last 24 hours stay on a simulated band (in `<demo>/simulated-band`, the folder
+`healthdesk-cli band --sim` uses too) that the app then pairs and drains over the in-process BLE link.
+A second start reuses the folder: nothing is generated again and the band holds whatever it has not yet given.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from healthdesk.band.sim.firmware import SimulatedBand
+from healthdesk.band.sim.flash import compose_flash, generate
+from healthdesk.band.sim.storage import BandStorage
 from healthdesk.config import Paths
+from healthdesk.services.ingest import IngestReport, ingest_frames
+from healthdesk.store.database import Database
+
+log = logging.getLogger(__name__)
+
+DEMO_SERIAL = "4C00DE0001"
+DEMO_SEED = 20240411
+SEEDED_DAYS = 30
+BAND_HOURS = 24
+SIM_FOLDER = "simulated-band"  # same name as cli/band.py's, so the CLI's --sim sees the demo band
+MARKER = "demo-seeded.json"
+IMPORT_CHUNK_FRAMES = 20_000  # one transaction each, like a file of import-frames
+# The demo band sends as fast as the link carries (a real band paces ~100 frames/s; 24 h would take 15 min).
+DEMO_FRAME_INTERVAL_S = 0.0
+
+
+@dataclass
+class DemoSeed:
+    days: int
+    records_imported: int
+    records_on_band: int
+    seconds: float
 
 
 def demo_paths(paths: Paths) -> Paths:
     """`<home>/demo` when a home is given (one folder for everything), else `<platform data dir>/demo`."""
     root = paths.data_dir / "demo"
     return Paths(root, root, root / "logs")
+
+
+def sim_band_folder(paths: Paths) -> Path:
+    return paths.data_dir / SIM_FOLDER
+
+
+def is_seeded(paths: Paths) -> bool:
+    return (paths.data_dir / MARKER).is_file() and BandStorage(sim_band_folder(paths)).exists()
+
+
+@dataclass
+class DemoPlan:
+    """What the first start still has to import once the band is on the air."""
+
+    history: np.ndarray  # RECORD_DTYPE records of the seeded days
+    days: int
+    records_on_band: int
+    seed: int
+
+
+def prepare_demo_band(
+    paths: Paths,
+    *,
+    days: int = SEEDED_DAYS,
+    band_hours: int = BAND_HOURS,
+    seed: int = DEMO_SEED,
+    now: float | None = None,
+) -> DemoPlan | None:
+    """Make the simulated band (the last `band_hours`) and return the older history still to import.
+
+    None when the folder is fully seeded. Deterministic: an interrupted first start regenerates the same
+    records from the parameters kept with the band, and re-importing them only counts duplicates.
+    """
+    if is_seeded(paths):
+        return None
+    folder = sim_band_folder(paths)
+    storage = BandStorage(folder)
+    made_from: dict[str, object] = {}
+    if storage.exists():
+        made_from = dict(SimulatedBand.load(str(folder)).state.extra.get("made_from", {}))  # type: ignore[arg-type]
+    if made_from.get("demo"):
+        end, days, band_hours, seed = (int(made_from[k]) for k in ("end", "days", "band_hours", "seed"))
+    else:
+        end = int(now if now is not None else time.time()) // 60 * 60
+    total_days = days + (band_hours + 23) // 24
+    records = generate(total_days, seed, end - total_days * 86400).records
+    split = int(np.searchsorted(records["unix"], end - band_hours * 3600))
+    history, on_band = records[:split], records[split:]
+    if not made_from.get("demo"):
+        band = SimulatedBand.create(compose_flash(on_band, seed=seed + 1), serial=DEMO_SERIAL, seed=seed,
+                                    folder=str(folder))
+        band.state.extra["made_from"] = {"demo": True, "end": end, "days": days, "band_hours": band_hours,
+                                         "seed": seed}
+        storage.save_state(band.state)
+    return DemoPlan(history, days, len(on_band), seed)
+
+
+def import_demo_history(
+    paths: Paths, db: Database, plan: DemoPlan, progress: Callable[[str], None] | None = None
+) -> DemoSeed:
+    """The seeded days as stored-flash frames through the decoder and store, then derived. Blocking."""
+    started = time.monotonic()
+    say = progress or (lambda _msg: None)
+    report = IngestReport()
+    frames = compose_flash(plan.history, seed=plan.seed)
+    shown = -1
+    for i in range(0, len(frames), IMPORT_CHUNK_FRAMES):
+        report.add(ingest_frames(db, DEMO_SERIAL, frames[i : i + IMPORT_CHUNK_FRAMES], time.time()))
+        percent = min(i + IMPORT_CHUNK_FRAMES, len(frames)) * 100 // len(frames)
+        if percent // 10 != shown:
+            shown = percent // 10
+            say(f"Importing {plan.days} days of demo history through the frame decoder: {percent} %")
+    _derive(db, report)
+    result = DemoSeed(plan.days, report.records_new, plan.records_on_band, time.monotonic() - started)
+    (paths.data_dir / MARKER).write_text(json.dumps(asdict(result), indent=2))
+    log.info("demo seeded: %s", result)
+    return result
+
+
+def load_demo_band(paths: Paths, *, frame_interval_s: float = DEMO_FRAME_INTERVAL_S) -> SimulatedBand:
+    return SimulatedBand.load(str(sim_band_folder(paths)), frame_interval_s=frame_interval_s)
+
+
+def _derive(db: Database, report: IngestReport) -> None:
+    """Derive metrics for the imported days when the metrics service is installed (as the drain does)."""
+    if importlib.util.find_spec("healthdesk.services.derive") is None or report.first_ts is None:
+        return
+    from healthdesk.services import derive as derive_service
+
+    derive_service.derive(db, report.first_ts, report.last_ts)

@@ -2,8 +2,8 @@
 
 import os
 
-from healthdesk.ui.qtfix import make_bools_immortal
+from healthdesk.ui.qtfix import make_singletons_immortal
 
 os.environ.setdefault("QT_API", "pyside6")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-make_bools_immortal()
+make_singletons_immortal()

@@ -106,8 +106,6 @@ class MainWindow(QMainWindow):
 
     async def wait_ready(self, timeout: float = 150.0) -> None:
         """Until every page has its data, the demo drain included (screenshots, tests)."""
-        band: BandPage = self.pages["band"]  # type: ignore[assignment]
-        await band.wait_settled(timeout)
         await self.context.runner.wait_idle(timeout)
 
     def refresh_data_pages(self) -> None:

@@ -33,6 +33,11 @@ def make_plot(parent: QWidget | None = None, *, dates: bool = True) -> pg.PlotWi
         axis_item.setTextPen(pg.mkPen(theme.colors().muted))
         axis_item.setPen(pg.mkPen(theme.colors().border))
     plot.getAxis("left").setWidth(48)
+    # pyqtgraph makes its context menus without a parent; give them one so they die with the chart.
+    item = plot.getPlotItem()
+    for menu in (item.ctrlMenu, item.vb.menu):
+        if menu is not None:
+            menu.setParent(plot, menu.windowFlags())
     return plot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from healthdesk.services.dashboard_types import METRIC_TITLES, MetricHistory
 from healthdesk.ui.charts.history import HistoryChart
@@ -50,9 +50,6 @@ class HistoryPage(Page):
             self.cards[metric] = card
             self.content.addWidget(card)
         self.ranges.range_chosen.connect(self.set_range_days)
-        self.note = QLabel("")
-        self.note.setObjectName("muted")
-        self.note.setWordWrap(True)
 
     def set_range_days(self, days: int) -> None:
         for card in self.cards.values():
