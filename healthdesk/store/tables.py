@@ -6,6 +6,7 @@ Adding a table module: add one import line here and a migration in migrations/ve
 from healthdesk.store import band_tables  # noqa: F401
 from healthdesk.store import cloud  # noqa: F401
 from healthdesk.store import derived  # noqa: F401
+from healthdesk.store import share  # noqa: F401
 from healthdesk.store.base import Base
 
 metadata = Base.metadata
