@@ -8,6 +8,7 @@ on every page by a canvas that defers page output until the total is known.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC
 
 from reportlab.lib.pagesizes import A4
@@ -17,6 +18,7 @@ from reportlab.platypus import SimpleDocTemplate
 
 from healthdesk.clinical import pdf_sections as sections
 from healthdesk.clinical.catalogue import DISCLAIMER
+from healthdesk.clinical.fonts import fonts_for
 from healthdesk.clinical.report_data import ReportData
 
 PAGE_W, PAGE_H = A4
@@ -24,7 +26,8 @@ MARGIN = 16 * mm
 FRAME_W = PAGE_W - 2 * MARGIN
 
 
-def _canvas_class(header_left: str, header_right: str, footer_left: str, pdf_date: str, pages: list[int]):
+def _canvas_class(header_left: str, name_font: str, header_right: str, footer_left: str, pdf_date: str,
+                  pages: list[int]):
     class ReportCanvas(Canvas):
         """Collects page states; on save draws header/footer with the final page count."""
 
@@ -51,7 +54,9 @@ def _canvas_class(header_left: str, header_right: str, footer_left: str, pdf_dat
             self.setFont("Helvetica", 7.5)
             self.setStrokeGray(0.6)
             top = PAGE_H - MARGIN + 5 * mm
+            self.setFont(name_font, 7.5)  # the line holds the patient's name: a font that has its letters
             self.drawString(MARGIN, top, header_left)
+            self.setFont("Helvetica", 7.5)
             self.drawRightString(PAGE_W - MARGIN, top, header_right)
             self.line(MARGIN, top - 2, PAGE_W - MARGIN, top - 2)
             bottom = MARGIN - 8 * mm
@@ -69,11 +74,12 @@ def build_pdf(data: ReportData) -> bytes:
 
 def render_pdf(data: ReportData) -> tuple[bytes, int]:
     """The PDF bytes and its page count (for the app's preview and the CLI summary)."""
-    p, pt = data.period, data.patient
-    who = pt.name or "Patient name not recorded"
-    if pt.birth_date:
-        who += f", born {pt.birth_date.isoformat()}"
-    header_left = f"healthdesk clinician report - {who}"
+    p = data.period
+    fonts, name_text = fonts_for([data.patient.name])
+    pt = replace(data.patient, name=name_text(data.patient.name) if data.patient.name else None)
+    data = replace(data, patient=pt)
+    born = f", born {pt.birth_date.isoformat()}" if pt.birth_date else ""
+    header_left = f"healthdesk clinician report - {pt.name or 'Patient name not recorded'}{born}"
     header_right = f"Period {p.start.isoformat()} to {p.end.isoformat()} ({p.timezone})"
     utc = data.generated_at.astimezone(UTC)
     pdf_date = f"D:{utc:%Y%m%d%H%M%S}+00'00'"
@@ -85,7 +91,7 @@ def render_pdf(data: ReportData) -> tuple[bytes, int]:
         author="healthdesk", subject="Patient-generated wearable data for a clinician",
         creator=f"healthdesk {data.app_version}", producer=f"healthdesk {data.app_version} (reportlab)",
     )
-    story = [*sections.header_block(data)]
+    story = [*sections.header_block(data, fonts.regular)]
     if data.includes("vitals"):
         story += [*sections.summary_table(data), *sections.charts(data, FRAME_W)]
     if data.includes("wellness"):
@@ -96,5 +102,6 @@ def render_pdf(data: ReportData) -> tuple[bytes, int]:
         story += sections.workouts_table(data)
     story += sections.notes(data)
     pages: list[int] = []
-    doc.build(story, canvasmaker=_canvas_class(header_left, header_right, DISCLAIMER, pdf_date, pages))
+    doc.build(story, canvasmaker=_canvas_class(header_left, fonts.regular, header_right, DISCLAIMER, pdf_date,
+                                               pages))
     return buf.getvalue(), pages[-1]

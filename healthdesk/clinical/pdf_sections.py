@@ -21,6 +21,7 @@ from healthdesk.clinical.catalogue import (
     format_value,
 )
 from healthdesk.clinical.charts import trend_chart
+from healthdesk.clinical.fonts import to_winansi
 from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, WHOOP_CLOUD, ReportData
 from healthdesk.clinical.stats import summarize, trend_text
 
@@ -56,13 +57,15 @@ def _table(rows: list[list], widths: list[float], align_right_from: int = 1) -> 
     return t
 
 
-def header_block(data: ReportData) -> list[Flowable]:
+def header_block(data: ReportData, name_font: str = "Helvetica") -> list[Flowable]:
+    """`name_font` draws the patient's name (a system TrueType font when Helvetica lacks its letters)."""
     p, pt = data.period, data.patient
+    name_style = ParagraphStyle("name", parent=CELL, fontName=name_font)
     dob = pt.birth_date.isoformat() if pt.birth_date else "not recorded"
     if pt.birth_date:
         dob += f" (age {_age(pt.birth_date, p.end)} at period end)"
     rows = [
-        ["Patient", pt.name or "not recorded", "Period", f"{p.start.isoformat()} to {p.end.isoformat()}"],
+        ["Patient", _p(pt.name or "not recorded", name_style), "Period", f"{p.start.isoformat()} to {p.end.isoformat()}"],
         ["Date of birth", dob, "", f"{p.days} days, time zone {p.timezone}"],
         ["Sex", pt.gender or "not recorded", "Generated",
          data.generated_at.isoformat(timespec="minutes")],
@@ -199,7 +202,8 @@ def workouts_table(data: ReportData) -> list[Flowable]:
     shown = sorted(data.workouts, key=lambda w: (w.start, w.source), reverse=True)[:WORKOUT_ROWS]
     rows = [["Date", "Source", "Activity", "Duration (min)", "Avg HR (bpm)", "Max HR (bpm)", "Energy (kJ)"]]
     for w in shown:
-        rows.append([w.start.astimezone(data.period.tz).date().isoformat(), SOURCE_SHORT[w.source], w.sport,
+        rows.append([w.start.astimezone(data.period.tz).date().isoformat(), SOURCE_SHORT[w.source],
+                     to_winansi(w.sport),
                      f"{(w.end - w.start).total_seconds() / 60:.0f}", format_value(w.avg_hr, 0),
                      format_value(w.max_hr, 0), format_value(w.energy_kj, 0)])
     note = "; ".join(counts) + "."

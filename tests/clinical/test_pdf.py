@@ -6,14 +6,16 @@ import io
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
 
 from healthdesk.clinical.catalogue import DISCLAIMER, METRICS, VITAL_KEYS, WELLNESS_KEYS
+from healthdesk.clinical.fonts import BUILTIN, fonts_for, to_winansi
 from healthdesk.clinical.pdf import build_pdf
-from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, WHOOP_CLOUD, Period
+from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, WHOOP_CLOUD, PatientInfo, Period
 
 from .factory import BAND_METRICS, CLOUD_METRICS, GENERATED_AT, TZ, report
 
@@ -141,3 +143,22 @@ def test_one_year_still_fits_three_pages():
     pages = _pages(pdf)
     assert len(pages) <= 3
     assert "Table shows the most recent 12 of" in " ".join(pages)
+
+
+def test_names_beyond_winansi_are_drawn_and_extractable_never_boxes():
+    name = "Łukasz Żółć <b>&"
+    data = replace(report(OCT), patient=PatientInfo(name, date(1985, 4, 12), "male"))
+    pdf = build_pdf(data)
+    assert build_pdf(data) == pdf  # the embedded font subset is deterministic too
+    fonts, _ = fonts_for([name])
+    shown = name if fonts != BUILTIN else "Lukasz Zólc <b>&"  # no Unicode TrueType font on this machine
+    pages = _pages(pdf)
+    assert f"Patient {shown}" in pages[0]
+    assert all(f"healthdesk clinician report - {shown}, born 1985-04-12" in p for p in pages)
+    assert "\u25a0" not in " ".join(pages)  # no black boxes
+
+
+def test_text_no_font_can_draw_becomes_latin_or_question_marks():
+    assert to_winansi("Łukasz Đorđe Zoë 王") == "Lukasz Dorde Zoë ?"
+    fonts, passthrough = fonts_for(["Ada Lovelace"])
+    assert fonts == BUILTIN and passthrough("Zoë") == "Zoë"
