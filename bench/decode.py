@@ -4,7 +4,7 @@
 
 Input: the real BW-RE data-characteristic captures (../shared/reference-frames, read in place) replicated to
 >= N frames (default 1,000,000; 1 Hz records are ~95 %). Both decoders CRC-check every frame (CRC-8 of the header
-and CRC-32 of the inner). Also times the import path: a hex-lines file of the same frames, read and decoded.
+and CRC-32 of the inner). Also times the import path: a hex-lines file of the same frames, read and decoded (file read included).
 Best of R runs; wall time on one core (the decoders are single-threaded).
 """
 
@@ -113,17 +113,19 @@ def main() -> int:
         path.write_text("".join(f.hex() + "\n" for f in frames))
         size_mb = path.stat().st_size / 1e6
         t_hex, hex_batch = best_of(args.repeat, lambda: decode.decode_hex_lines(path.read_bytes()))
+        t_hex_file, file_batch = best_of(args.repeat, lambda: decode.decode_hex_file(path))
         t_hex_base, _ = best_of(
             args.repeat, lambda: baseline_decode([bytes.fromhex(x) for x in path.read_text().splitlines() if x])
         )
-    assert len(hex_batch.records) == n
+    assert len(hex_batch.records) == len(file_batch.records) == n
 
     rows = [
         ("per-frame Python baseline (struct + zlib)", t_base),
         ("healthdesk decode_frames", t_vec),
         ("healthdesk decode_frames, stdlib zlib CRC", t_vec_zlib),
         (f"baseline from hex file ({size_mb:.0f} MB)", t_hex_base),
-        ("healthdesk decode_hex_lines (file read incl.)", t_hex),
+        ("healthdesk decode_hex_lines(read_bytes()) hex", t_hex),
+        ("healthdesk decode_hex_file (mmap) hex", t_hex_file),
     ]
     print(f"\n{'decoder':48s} {'wall s':>7s} {'CPU s':>7s} {'records/s (CPU)':>16s} {'vs baseline':>12s}")
     for name, (wall, cpu) in rows:

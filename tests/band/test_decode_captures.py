@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from healthdesk.band.whoop4.constants import RECORD_PERIOD_TICKS, SUBSEC_PER_SECOND, MetadataType
-from healthdesk.band.whoop4.decode import decode_frames, decode_hex_lines
+from healthdesk.band.whoop4.decode import decode_frames, decode_hex_file, decode_hex_lines
 from healthdesk.band.whoop4.framing import FrameError, parse_frame
 
 DATA = "61080005-8d6d-82b8-614a-1c8cb0f8dcc6"
@@ -62,6 +62,9 @@ def test_every_capture_frame_passes_both_crcs_and_decodes_to_the_readme_content(
     expected = Counter(EXPECTED_CONTENT[name])
     assert +_content(batch) == +expected
     assert not batch.unknown
+    from_file = decode_hex_file(capture_dir / name)
+    assert from_file.valid_frames == batch.valid_frames and from_file.invalid == batch.invalid
+    assert from_file.records.tobytes() == batch.records.tobytes()
 
 
 def test_the_seven_truncated_write_lines_are_cut_notifications_not_data(capture_dir):

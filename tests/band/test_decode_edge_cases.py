@@ -124,3 +124,17 @@ def test_hex_lines_mixed_with_junk_still_decode_the_good_lines(monkeypatch):
     batch = decode_hex_lines(text)
     assert batch.valid_frames == frames and batch.records["counter"].tolist() == list(range(5))
     assert batch.invalid == Counter(not_hex=1) and batch.frames_total == 6
+
+
+def test_decode_hex_file_reads_through_mmap_like_decode_hex_lines(tmp_path, monkeypatch):
+    monkeypatch.setattr(decode, "HEX_CHUNK_BYTES", 100)
+    frames = [record(counter=i) for i in range(7)]
+    path = tmp_path / "capture.txt"
+    path.write_text("\n".join(f.hex() for f in frames[:3]) + "\nzz\n\n" + "\n".join(f.hex() for f in frames[3:]))
+    from_file = decode.decode_hex_file(path)
+    assert from_file.valid_frames == frames and from_file.invalid == Counter(not_hex=1)
+    assert np.array_equal(from_file.records, decode_hex_lines(path.read_bytes()).records)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    assert decode.decode_hex_file(tmp_path / "empty.txt").invalid == Counter(empty=1)
+    with pytest.raises(FileNotFoundError):
+        decode.decode_hex_file(tmp_path / "missing.txt")

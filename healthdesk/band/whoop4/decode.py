@@ -4,6 +4,7 @@ CONTRACT (other packages build on these names; the implementation may change, th
 
     decode_frames(frames: Sequence[bytes]) -> DecodedBatch      whole wire frames (header + inner + CRC-32)
     decode_hex_lines(text: bytes | str) -> DecodedBatch          capture-file format: one hex frame per line
+    decode_hex_file(path) -> DecodedBatch                        the same, read from a file through mmap
     parse_response(inner: bytes) -> CommandResponse              one 0x24 inner (for the BLE session)
 
 Every frame is checked (SOF, CRC-8 of the length, declared vs actual length, CRC-32 of the inner); rejected
@@ -20,6 +21,8 @@ the stale rest of the previous frame is counted `truncated` (see decode_engine._
 from __future__ import annotations
 
 import binascii
+import mmap
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,8 +46,8 @@ from .decode_types import (
 
 __all__ = [
     "ACCEL_G_PER_LSB", "EVENT_DTYPE", "GYRO_DPS_PER_LSB", "IMU_DTYPE", "METADATA_DTYPE", "REALTIME_DTYPE",
-    "RECORD_DTYPE", "CommandResponse", "ConsoleLog", "DecodedBatch", "decode_frames", "decode_hex_lines",
-    "parse_response",
+    "RECORD_DTYPE", "CommandResponse", "ConsoleLog", "DecodedBatch", "decode_frames", "decode_hex_file",
+    "decode_hex_lines", "parse_response",
 ]
 
 CHUNK_FRAMES = 1 << 16  # frames per numpy pass: large enough to amortise, small enough to stay in cache
@@ -81,32 +84,67 @@ def decode_frames(frames: Sequence[bytes]) -> DecodedBatch:
 
 
 def decode_hex_lines(text: bytes | str) -> DecodedBatch:
-    """Decode a capture file: one hex frame per line; blank lines ignored; other lines counted as not_hex.
-    An input without a single frame line is counted once as `empty`."""
-    decoder = Decoder()
+    """Decode a capture file's content: one hex frame per line; blank lines ignored; other lines counted as
+    not_hex. An input without a single frame line is counted once as `empty`."""
     data = text.encode("utf-8", "replace") if isinstance(text, str) else bytes(text)
-    pending: list[bytes] = []
-    pos, size = 0, len(data)
+    return _decode_hex(data, len(data))
+
+
+def decode_hex_file(path: str | os.PathLike[str]) -> DecodedBatch:
+    """decode_hex_lines for a file, read through mmap in cache-sized pieces (no full copy of the text).
+    Raises OSError when the file cannot be opened."""
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size == 0:
+            return decode_hex_lines(b"")
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _decode_hex(data, size)
+
+
+class _HexPieces:
+    """Frames parsed from pieces of text, handed to the decoder CHUNK_FRAMES at a time with their lengths
+    and their joined bytes (which unhexlify has produced anyway)."""
+
+    def __init__(self, decoder: Decoder) -> None:
+        self.decoder = decoder
+        self.frames: list[bytes] = []
+        self.blobs: list[bytes] = []
+        self.lens: list[np.ndarray] = []
+
+    def add(self, frames: list[bytes], blob: bytes | None, lens: np.ndarray | None) -> None:
+        self.frames += frames
+        self.blobs.append(b"".join(frames) if blob is None else blob)
+        self.lens.append(np.fromiter(map(len, frames), np.int64, len(frames)) if lens is None else lens)
+        if len(self.frames) >= CHUNK_FRAMES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.frames:
+            self.decoder.add_chunk(self.frames, np.concatenate(self.lens), b"".join(self.blobs))
+        self.frames, self.blobs, self.lens = [], [], []
+
+
+def _decode_hex(data: bytes | mmap.mmap, size: int) -> DecodedBatch:
+    decoder = Decoder()
+    pieces = _HexPieces(decoder)
+    pos = 0
     while pos < size:
         end = size
         if size - pos > HEX_CHUNK_BYTES:  # cut after a newline so no line is split
             cut = data.rfind(b"\n", pos, pos + HEX_CHUNK_BYTES)
             end = cut + 1 if cut >= pos else (data.find(b"\n", pos + HEX_CHUNK_BYTES) + 1 or size)
-        pending += _hex_frames(decoder, data[pos:end])
+        _hex_frames(pieces, data[pos:end])
         pos = end
-        if len(pending) >= CHUNK_FRAMES or pos >= size:
-            decoder.add_chunk(pending)
-            pending = []
+    pieces.flush()
     if decoder.batch.frames_total == 0:
         decoder.batch.invalid["empty"] += 1
     return decoder.finish()
 
 
-def _hex_frames(decoder: Decoder, piece: bytes) -> list[bytes]:
+def _hex_frames(pieces: _HexPieces, piece: bytes) -> None:
     """Frames of a piece of whole lines. Fast path: one unhexlify for the piece and a numpy newline scan to
     cut it; any irregular line (CR, spaces, odd length, non-hex) sends the piece down the line-by-line path."""
-    arr = np.frombuffer(piece, np.uint8)
-    line_ends = np.flatnonzero(arr == 0x0A)
+    line_ends = np.flatnonzero(np.frombuffer(piece, np.uint8) == 0x0A)
     if not piece.endswith(b"\n"):
         line_ends = np.append(line_ends, len(piece))
     chars = np.diff(line_ends, prepend=-1) - 1
@@ -117,8 +155,10 @@ def _hex_frames(decoder: Decoder, piece: bytes) -> list[bytes]:
         except (binascii.Error, ValueError):
             pass
         else:
-            ends = np.cumsum(chars // 2)
-            return list(map(blob.__getitem__, map(slice, (ends - chars // 2).tolist(), ends.tolist())))
+            lens = chars // 2
+            ends = np.cumsum(lens)
+            pieces.add(list(map(blob.__getitem__, map(slice, (ends - lens).tolist(), ends.tolist()))), blob, lens)
+            return
     frames = []
     for line in piece.split(b"\n"):
         line = line.strip()
@@ -127,9 +167,9 @@ def _hex_frames(decoder: Decoder, piece: bytes) -> list[bytes]:
         try:
             frames.append(bytes.fromhex(line.decode("ascii")))
         except (UnicodeDecodeError, ValueError):
-            decoder.batch.invalid["not_hex"] += 1
-            decoder.batch.frames_total += 1
-    return frames
+            pieces.decoder.batch.invalid["not_hex"] += 1
+            pieces.decoder.batch.frames_total += 1
+    pieces.add(frames, None, None)
 
 
 def parse_response(inner: bytes) -> CommandResponse:
