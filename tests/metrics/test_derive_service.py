@@ -204,16 +204,24 @@ def test_cli_derive_and_summary_json_shape(tmp_path, derived_db):
             ("summary", "--from", "2024-13-01", "--to", "2024-12-02", "--json"),
             "--from: '2024-13-01' is not a date",
         ),
-        (("summary", "--from", "2024-02-02", "--to", "2024-02-01"), "--to must not be before --from"),
         (("derive", "--from", "yesterday"), "--from: 'yesterday' is not an ISO date or time"),
-        (("derive", "--from", "2024-02-02", "--to", "2024-02-01"), "--to must be later than --from"),
     ],
 )
-def test_cli_bad_input_is_one_line(tmp_path, capsys, args, message):
-    from healthdesk.cli import main
-
-    assert (
-        main(["--home", str(tmp_path), *args]) == 2
-    )  # in-process: the same code path, without a new interpreter
-    lines = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+def test_cli_bad_input_is_one_line(tmp_path, args, message):
+    done = run_cli(tmp_path, *args)
+    assert done.returncode == 2
+    lines = [x for x in done.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_cli_ranges_must_be_ordered(tmp_path):
+    import argparse
+
+    from healthdesk.cli import CliError
+    from healthdesk.cli.metrics import _derive, _summary
+
+    paths = resolve_paths(tmp_path)
+    with pytest.raises(CliError, match="--to must not be before --from"):
+        _summary(argparse.Namespace(d_from="2024-02-02", d_to="2024-02-01", json=True), paths)
+    with pytest.raises(CliError, match="--to must be later than --from"):
+        _derive(argparse.Namespace(t_from="2024-02-02", t_to="2024-02-01"), paths)

@@ -75,18 +75,25 @@ class CycleResult:
 
 
 def _slice(minutes: np.ndarray, t0: float, t1: float) -> slice:
-    a, b = np.searchsorted(minutes["minute"], [t0, t1])
-    return slice(int(a), int(b))
+    """Rows of a contiguous minute grid covering [t0, t1) - arithmetic, the grid has one row per minute."""
+    m0 = float(minutes["minute"][0]) if len(minutes) else 0.0
+    a = int(np.clip(np.ceil((t0 - m0) / 60.0), 0, len(minutes)))
+    b = int(np.clip(np.ceil((t1 - m0) / 60.0), 0, len(minutes)))
+    return slice(a, max(a, b))
 
 
-def _sri_days(minutes: np.ndarray, sleeps: list[SleepPeriod], last_day: date, tz: int) -> list[np.ndarray]:
-    """1440-minute states (1 asleep, 0 awake, -1 unknown) of the 4 noon-to-noon days ending at last_day."""
-    worn = worn_minutes(minutes)
-    state = np.where(worn, 0, -1).astype(np.int8)
+def _sleep_states(minutes: np.ndarray, sleeps: list[SleepPeriod]) -> np.ndarray:
+    """Per minute of the grid: 1 asleep, 0 awake, -1 unknown (not worn)."""
+    state = np.where(worn_minutes(minutes), 0, -1).astype(np.int8)
     for p in sleeps:
         sl = _slice(minutes, p.start, p.end)
         part = p.state[: sl.stop - sl.start]
         state[sl] = np.where(part == ASLEEP, 1, np.where(part == UNKNOWN, -1, state[sl]))
+    return state
+
+
+def _sri_days(minutes: np.ndarray, state: np.ndarray, last_day: date, tz: int) -> list[np.ndarray]:
+    """1440-minute states of the 4 noon-to-noon days ending at last_day (-1 outside the grid)."""
     days = []
     for k in range(3, -1, -1):
         noon = day_noon(last_day - timedelta(days=k), tz)
@@ -123,6 +130,7 @@ def derive_span(
     sleeps, cycles = plan_cycles(minutes, tz_offset_s, history)
     t_end = float(minutes["minute"][-1] + 60)
     main_at = {p.start: p for p in sleeps if p.main}
+    state = _sleep_states(minutes, sleeps)
     results = []
     for cycle in cycles:
         end = cycle.end_or(t_end)
@@ -139,7 +147,7 @@ def derive_span(
             sleep,
             sleep_min,
             naps,
-            _sri_days(minutes, sleeps, cycle.day, tz_offset_s) if sleep else [],
+            _sri_days(minutes, state, cycle.day, tz_offset_s) if sleep else [],
             history,
             profile,
         )

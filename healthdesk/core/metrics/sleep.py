@@ -117,6 +117,18 @@ def noon_window(unix: np.ndarray | float, tz_offset_s: int) -> np.ndarray:
     return np.floor((np.asarray(unix, dtype=np.float64) + tz_offset_s - 43200) / 86400).astype(np.int64)
 
 
+def window_slices(window: np.ndarray) -> dict[int, slice]:
+    """Row slices of each window id in a time-ordered grid (windows are contiguous there)."""
+    cut = np.flatnonzero(np.diff(window)) + 1
+    starts = np.concatenate(([0], cut))
+    ends = np.concatenate((cut, [len(window)]))
+    return (
+        {int(window[a]): slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)}
+        if len(window)
+        else {}
+    )
+
+
 def rest_mask(minutes: np.ndarray, tz_offset_s: int) -> np.ndarray:
     """HDCZA rest minutes (bool per minute)."""
     worn = worn_minutes(minutes)
@@ -124,8 +136,7 @@ def rest_mask(minutes: np.ndarray, tz_offset_s: int) -> np.ndarray:
     signal = rolling_nanmedian(step, 5, 3)
     window = noon_window(minutes["minute"], tz_offset_s)
     threshold = np.full(len(minutes), np.nan)
-    for w in np.unique(window):
-        sel = window == w
+    for sel in window_slices(window).values():
         vals = signal[sel]
         vals = vals[np.isfinite(vals)]
         p10 = np.percentile(vals, 10) if len(vals) >= 120 else np.nan
@@ -197,11 +208,16 @@ def detect_sleeps(
 
     # Without a known resting HR, the window's own low HR (P10 of worn minutes) stands in: it is a property of
     # the data in the window only, so deriving a day alone or inside a longer span gives the same sleeps.
+    slices = window_slices(window)
     window_floor: dict[int, float] = {}
-    for w in np.unique(window):
-        v = hr[(window == w) & worn & np.isfinite(hr)]
-        if len(v) >= 120:
-            window_floor[int(w)] = float(np.percentile(v, 10))
+    awake_median: dict[int, float] = {}
+    for w, sl in slices.items():
+        ok = worn[sl] & np.isfinite(hr[sl])
+        if np.count_nonzero(ok) >= 120:
+            window_floor[w] = float(np.percentile(hr[sl][ok], 10))
+        awake = ok & ~rest_any[sl]
+        if awake.any():
+            awake_median[w] = float(np.median(hr[sl][awake]))
     candidates = []
     for s, e in blocks:
         m = median_hr(s, e)
@@ -222,9 +238,8 @@ def detect_sleeps(
     for s, e, m in candidates:
         is_main = (s, e) in mains
         if not is_main:
-            w = window[s]
-            awake = (window == w) & worn & ~rest_any & np.isfinite(hr)
-            if not awake.any() or m > float(np.median(hr[awake])) - NAP_HR_MARGIN:
+            awake_hr = awake_median.get(int(window[s]))
+            if awake_hr is None or m > awake_hr - NAP_HR_MARGIN:
                 continue
         state = _states(minutes[s:e], worn[s:e])
         coverage = float(np.count_nonzero(worn[s:e])) / (e - s)
