@@ -77,13 +77,20 @@ class Database:
         self._writer = _make_engine(path, begin="BEGIN IMMEDIATE", pool_size=1)
         self._reader = _make_engine(path, begin="BEGIN", pool_size=2)
         self._write_lock = threading.RLock()
+        self._writing = threading.local()
         self.migration: MigrationResult | None = None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One all-or-nothing transaction on the single writer connection; committed (durably) on exit."""
+        if getattr(self._writing, "active", False):  # the one writer connection is already in use here
+            raise RuntimeError("Database.write() inside Database.write(): use the outer connection")
         with self._write_lock, self._writer.begin() as connection:
-            yield connection
+            self._writing.active = True
+            try:
+                yield connection
+            finally:
+                self._writing.active = False
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -77,3 +77,9 @@ def test_a_file_that_is_not_a_database_gives_one_clear_error(tmp_path):
         open_database(path)
     assert str(info.value).startswith(f"cannot open database {path}")
     assert "\n" not in str(info.value)
+
+
+def test_a_nested_write_is_refused_instead_of_deadlocking(tmp_path):
+    with open_database(tmp_path / "healthdesk.db") as db, db.write():
+        with pytest.raises(RuntimeError, match="inside Database.write"), db.write():
+            pass
