@@ -1,12 +1,13 @@
 """Every table module of the store, imported in one place so Base.metadata (and Alembic) sees all tables.
 
-Adding a table module: add one import line here and a migration in migrations/versions/.
+Adding a table module: add one `import healthdesk.store.<module>  # noqa: F401` line below (this form stays
+sorted one per line for ruff) and a migration in migrations/versions/.
 """
 
-from healthdesk.store import band_tables  # noqa: F401
-from healthdesk.store import cloud  # noqa: F401
-from healthdesk.store import derived  # noqa: F401
-from healthdesk.store import share  # noqa: F401
+import healthdesk.store.band_tables  # noqa: F401
+import healthdesk.store.cloud  # noqa: F401
+import healthdesk.store.derived  # noqa: F401
+import healthdesk.store.share  # noqa: F401
 from healthdesk.store.base import Base
 
 metadata = Base.metadata
