@@ -8,7 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from healthdesk.band.whoop4.decode import decode_frames, decode_hex_lines
-from healthdesk.band.whoop4.framing import FrameReassembler, build_frame, pad_inner, parse_frame, reassemble
+from healthdesk.band.whoop4.framing import (
+    FrameReassembler,
+    build_frame,
+    crc8,
+    pad_inner,
+    parse_frame,
+    reassemble,
+)
 
 WIRE_REASONS = {"truncated", "bad_sof", "bad_header_crc", "bad_length", "bad_crc32"}
 UNDECODED = {"unknown_type", "unknown_version", "short_inner"}  # CRC-valid, kept raw
@@ -70,6 +77,22 @@ def test_reassembler_output_depends_only_on_the_bytes(frames, gaps, cuts):
     assert reassemble(_chunks(stream, cuts)) == whole
     for frame in whole:
         parse_frame(frame)
+
+
+@SETTINGS
+@given(frames_lists, st.lists(st.binary(max_size=12), min_size=9, max_size=9), st.lists(st.integers(0, 10_000)),
+       st.integers(8, 4096).map(lambda n: n - n % 4))
+def test_reassembler_finish_recovers_frames_behind_a_false_header(frames, gaps, cuts, declared):
+    length = declared.to_bytes(2, "little")
+    false_header = b"\xaa" + length + bytes([crc8(length)])  # passes the header check, waits for `declared`
+    gaps = gaps[: len(frames) + 1]
+    gaps[-2] += false_header  # right before the last frame, so it hides it when `declared` reaches past the end
+    stream = _stream(frames, gaps)
+    assert reassemble(_chunks(stream, cuts), finish=True) == frames
+    reassembler = FrameReassembler()
+    reassembler.feed(stream)
+    reassembler.finish()
+    assert reassembler.pending == 0 and reassembler.feed(frames[0]) == [frames[0]]  # reusable
 
 
 mutation = st.one_of(

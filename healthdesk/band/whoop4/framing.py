@@ -140,6 +140,18 @@ class FrameReassembler:
         if nonzero:
             self.dropped["garbage_bytes"] += nonzero
 
+    def finish(self) -> list[bytes]:
+        """End of stream: whole frames still queued behind a false header (one whose declared length reaches past
+        the last byte, so it waits for bytes that will never come) are recovered; what is left after that is
+        counted truncated once and forgotten. The reassembler is empty and reusable afterwards."""
+        recovered: list[bytes] = []
+        if self._buf:
+            self.dropped["truncated"] += 1
+        while self._buf:
+            del self._buf[:1]  # the candidate at the front can never complete: skip its SOF and rescan
+            recovered.extend(self._drain())
+        return recovered
+
     def flush(self) -> int:
         """End of stream: forget any partial frame; returns how many bytes were left over (counted truncated)."""
         left = len(self._buf)
@@ -153,9 +165,13 @@ class FrameReassembler:
         return len(self._buf)
 
 
-def reassemble(chunks: Iterable[bytes]) -> list[bytes]:
+def reassemble(chunks: Iterable[bytes], *, finish: bool = False) -> list[bytes]:
+    """Whole frames of a chunked stream; finish=True also recovers frames queued behind a false header at the
+    end (see FrameReassembler.finish)."""
     r = FrameReassembler()
     out: list[bytes] = []
     for chunk in chunks:
         out.extend(r.feed(chunk))
+    if finish:
+        out.extend(r.finish())
     return out
