@@ -21,6 +21,7 @@ from healthdesk.services.export import (
     parse_generated_at,
     parse_sections,
 )
+from healthdesk.services.pairing import load_paired_band
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,6 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_export)
 
 
+def _paired_firmware(paths: Paths) -> dict[str, str]:
+    """The firmware the paired band reported (the report names it); none when no band is paired."""
+    try:
+        band = load_paired_band(paths)
+    except ValueError:
+        return {}  # an unreadable pairing file only costs the firmware line
+    return {band.name: band.firmware} if band and band.firmware else {}
+
+
 def _export(args: argparse.Namespace, paths: Paths) -> int:
     try:
         patient = PatientInfo(
@@ -58,6 +68,7 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
             out=Path(args.out).expanduser(), timezone=args.timezone,
             generated_at=parse_generated_at(args.generated_at) if args.generated_at else None,
             patient=patient, share_serial=args.share_serial, sections=parse_sections(args.sections),
+            band_firmware=_paired_firmware(paths),
         )
         result = export(paths.database, request)
     except ExportError as exc:

@@ -30,13 +30,15 @@ class BandData:
     workouts: list[Workout] = field(default_factory=list)
 
 
-def load_band(conn: Connection, period: Period, share_serial: bool) -> BandData:
+def load_band(conn: Connection, period: Period, share_serial: bool,
+              firmware_by_name: dict[str, str] | None = None) -> BandData:
     tables = set(inspect(conn).get_table_names())
     out = BandData()
     if "devices" in tables:
         for name, model in conn.execute(text("SELECT name, model FROM devices ORDER BY id")):
             # The stored name is the advertised name or serial: shared only when the user allowed it.
             out.devices.append(DeviceInfo(BAND, MODEL_NAMES.get(model, model or "WHOOP band"),
+                                          firmware=(firmware_by_name or {}).get(name),
                                           serial=name if share_serial else None))
     if "minute_rollups" in tables:
         _rollup_days(conn, period, out)

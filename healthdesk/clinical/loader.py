@@ -24,15 +24,17 @@ from healthdesk.store.database import Database
 def load_report_data(
     db: Database, period: Period, *, generated_at: datetime, app_version: str,
     patient: PatientInfo | None = None, share_serial: bool = False,
+    band_firmware: dict[str, str] | None = None,
 ) -> ReportData:
     """Everything the PDF and the bundle show for `period`, plus 30 lead-in days for baselines.
 
     `patient` overrides the WHOOP profile (birth date, sex and identifiers exist only there); a name left
-    empty there falls back to the profile name.
+    empty there falls back to the profile name. `band_firmware` maps a stored device name to the firmware
+    the band reported when paired (the store does not keep it).
     """
     with db.read() as conn:
         series = load_series(conn, period, BASELINE_WINDOW_DAYS)
-        band = load_band(conn, period, share_serial)
+        band = load_band(conn, period, share_serial, band_firmware)
         cloud = load_cloud(conn, period)
     for source, values in ((BAND, band.avg_hr), (WHOOP_CLOUD, cloud.avg_hr)):
         if values:

@@ -41,6 +41,7 @@ class ExportRequest:
     patient: PatientInfo = field(default_factory=PatientInfo)
     share_serial: bool = False
     sections: frozenset[str] = frozenset(SECTIONS)  # what the user chose to include
+    band_firmware: dict[str, str] = field(default_factory=dict)  # device name -> firmware, from pairing
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ def prepare(database: Path, request: ExportRequest) -> ReportData:
         raise ExportError(str(exc)) from None
     try:
         data = load_report_data(db, period, generated_at=generated_at, app_version=__version__,
-                                patient=request.patient, share_serial=request.share_serial)
+                                patient=request.patient, share_serial=request.share_serial,
+                                band_firmware=request.band_firmware)
     finally:
         db.close()
     return replace(data, sections=request.sections)

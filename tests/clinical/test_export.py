@@ -16,11 +16,13 @@ import pytest
 from pypdf import PdfReader
 
 from healthdesk.cli import main
+from healthdesk.config import resolve_paths
 from healthdesk.services.export import ExportRequest, export, export_async, preview_pages
+from healthdesk.services.pairing import PairedBand, save_paired_band
 from healthdesk.store.database import open_database
 
 from .fhir_checks import conformance_problems, structural_r4
-from .store_fill import ensure_tables, fill_band, fill_cloud
+from .store_fill import BAND_NAME, ensure_tables, fill_band, fill_cloud
 
 GEN = "2026-11-21T09:30:00+01:00"
 OCT = ["--from", "2026-10-01", "--to", "2026-10-31", "--timezone", "Europe/Berlin"]
@@ -202,3 +204,16 @@ def test_provisional_values_carry_their_confidence_into_fhir(store_path, tmp_pat
                and any("confidence 0.50" in n["text"] for n in e["resource"].get("note", []))}
     assert flagged == {(code, "2026-10-10") for code in ("40443-4", "hrv-rmssd", "2708-6", "wrist-skin-temperature",
                                                          "recovery-score")}
+
+
+def test_band_device_names_paired_firmware_and_serial_only_when_allowed(store_path, home, tmp_path, capsys):
+    save_paired_band(resolve_paths(home), PairedBand(address="AA:BB", serial="4A1234567", name=BAND_NAME,
+                                                     firmware="41.16.6.0"))
+    for flags, serial in (((), None), (("--share-serial",), BAND_NAME)):
+        out = tmp_path / "b.json"
+        assert _cli(capsys, "export", "fhir", *OCT, "--out", str(out), "--generated-at", GEN, *flags)[0] == 0
+        bundle = json.loads(out.read_text("utf-8"))
+        (band,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Device"
+                   and e["resource"]["deviceName"][0]["name"] == "WHOOP 4.0"]
+        assert band["version"] == [{"value": "41.16.6.0"}]
+        assert band.get("serialNumber") == serial
