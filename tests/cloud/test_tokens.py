@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import httpx
 import pytest
@@ -141,3 +142,22 @@ def test_invalid_grant_marks_needs_reauth_and_keeps_data(make_stack, fake, clock
     assert status["needs_reauth"] is True and status["connected"] is False
     with local.read_session(db) as session:
         assert local.dump_local_copy(session) == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="advisory flock is POSIX only")
+def test_file_lock_serialises_refreshers_across_managers(make_stack, fake, clock, tmp_path, aio):
+    """With the shared lock file (as the app and the CLI use), the loser waits and re-reads: one refresh only."""
+    store = MemorySecretStore()
+    lock = tmp_path / "whoop-token.lock"
+    first = make_stack(store=store, lock_path=lock)
+    aio(connect_through_browser(first, fake))
+    second = make_stack(store=store, lock_path=lock)
+    stale = store.get_tokens().access_token
+
+    async def race():
+        return await asyncio.gather(first.tokens.refresh(stale), second.tokens.refresh(stale))
+
+    a, b = aio(race())
+    assert a == b == store.get_tokens()
+    statuses = [r.status for r in fake.log if r.path == "/oauth/oauth2/token"]
+    assert statuses == [200, 200]  # the code exchange and exactly one refresh; no invalid_grant
