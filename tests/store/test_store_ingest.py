@@ -171,3 +171,13 @@ def test_read_api_ranges_devices_and_events(db, make_samples, make_frames):
     assert (alpha.name, beta.name) == ("alpha", "beta")
     assert (alpha.first_seen, alpha.last_seen) == (unix, int(samples["unix"][-1]))
     assert alpha.last_contact_at == 1_800_000_000.0  # the replay brought nothing new
+
+
+def test_records_come_back_in_time_order_when_the_band_clock_went_back(db, make_samples, make_frames):
+    samples = make_samples(400)
+    samples["unix"][200:] -= 3600  # SET_CLOCK moved the band an hour back; counters kept rising
+    ingest_frames(db, "band", make_frames(samples), received_at=1.0)
+    stored = records_between(db, "band", T0, T1)
+    times = stored["unix"] + stored["subsec"] / 32768
+    assert np.all(np.diff(times) > 0)
+    assert stored["counter"].tolist() == samples["counter"][200:].tolist() + samples["counter"][:200].tolist()
