@@ -10,8 +10,8 @@ as successive beats unless the records around them are more than 2 s apart (a da
 skipped silently makes one difference span two beats; the Malik 20 % rule below removes the large ones, the
 rest inflate RMSSD slightly (documented limitation of the R-R stream, not of this code).
 
-Cleaning (metrics.md §3): keep 300..2000 ms; drop a beat that differs from the previous listed beat by more
-than 20 % of it (Malik). A successive difference counts only when both beats are kept and adjacent.
+Cleaning (metrics.md §3): keep 300..2000 ms; drop a beat that differs from the previous in-range listed beat
+by more than 20 % of it (Malik). A successive difference counts only when both beats are kept and adjacent.
 """
 
 from __future__ import annotations
@@ -67,11 +67,15 @@ def z_angle(gravity: np.ndarray) -> np.ndarray:
 def clean_beats(nn: np.ndarray, adjacent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(kept beat mask, valid successive-difference mask for beat i vs i-1). `adjacent[i]`: beat i follows i-1."""
     nn = nn.astype(np.float64)
-    kept = (nn >= NN_MIN_MS) & (nn <= NN_MAX_MS)
-    prev = np.concatenate(([np.nan], nn[:-1]))
-    jump = np.abs(nn - prev) > MALIK * prev
-    jump[0] = False
-    kept &= ~(jump & adjacent)
+    in_range = (nn >= NN_MIN_MS) & (nn <= NN_MAX_MS)
+    # Malik: compare with the previous in-range beat (an out-of-range artefact is no reference)
+    idx = np.where(in_range, np.arange(len(nn)), -1)
+    last_ok = np.maximum.accumulate(idx) if len(nn) else idx
+    prev_idx = np.concatenate(([-1], last_ok[:-1]))
+    prev = np.where(prev_idx >= 0, nn[np.maximum(prev_idx, 0)], np.nan)
+    with np.errstate(invalid="ignore"):
+        jump = np.abs(nn - prev) > MALIK * prev
+    kept = in_range & ~(jump & adjacent)
     pair = np.zeros(len(nn), bool)
     pair[1:] = kept[1:] & kept[:-1] & adjacent[1:]
     return kept, pair
