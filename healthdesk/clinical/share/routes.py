@@ -1,0 +1,155 @@
+"""The share server's routes: the clinician view and its downloads, and the FHIR face.
+
+Every failure to find a usable link - malformed, unknown, expired, revoked, or a FHIR call on a link
+without the FHIR flag - answers the same bytes (`NOT_FOUND_HTML` or the `not-found` OperationOutcome) and
+spends one unit of the caller's miss budget. Work that touches SQLite or renders runs in the thread pool;
+access events go to `on_access` and can never fail the response.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from healthdesk.clinical.fhir import bundle_bytes
+from healthdesk.clinical.pdf import build_pdf
+from healthdesk.clinical.share.fhir_face import (
+    FHIR_JSON,
+    NOT_FOUND,
+    TYPES,
+    FhirError,
+    FhirFace,
+    dumps,
+    outcome,
+    searchset,
+)
+from healthdesk.clinical.share.guard import Guard, MissLimiter
+from healthdesk.clinical.share.scope import Clock, LinkResolver, SnapshotCache, utc_now
+from healthdesk.clinical.share.views import NOT_FOUND_HTML, render_view
+from healthdesk.store.share import ShareLink
+
+log = logging.getLogger("healthdesk.clinical.share")
+
+
+@dataclass(frozen=True)
+class AccessEvent:
+    """One successful request on a link (never the token)."""
+
+    link_id: int
+    label: str
+    kind: str  # 'view' | 'pdf' | 'bundle' | 'fhir'
+    at: datetime
+    client: str
+
+
+@dataclass
+class ShareContext:
+    resolver: LinkResolver
+    cache: SnapshotCache
+    app_version: str
+    limiter: MissLimiter
+    loopback_only: bool = True
+    on_access: Callable[[AccessEvent], None] | None = None
+    clock: Clock = utc_now
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def build_app(ctx: ShareContext) -> Guard:
+    def accessed(link: ShareLink, kind: str, request: Request) -> None:
+        log.info("share link %d served %s to %s", link.id, kind, _client(request))
+        if ctx.on_access is not None:
+            try:
+                ctx.on_access(AccessEvent(link.id, link.label, kind, ctx.clock(), _client(request)))
+            except Exception:  # noqa: BLE001 - counters are best effort, the read never fails for them
+                log.exception("share access event for link %d could not be recorded", link.id)
+
+    def missed(request: Request) -> None:
+        ctx.limiter.miss(_client(request))
+        log.info("share miss from %s", _client(request))
+
+    def not_found_page() -> Response:
+        return Response(NOT_FOUND_HTML, 404, media_type="text/html; charset=utf-8")
+
+    def serve_capability(request: Request, kind: str) -> Response:
+        token = request.path_params.get("token", "")
+        link = ctx.resolver.resolve(token)
+        if link is None:
+            missed(request)
+            return not_found_page()
+        snap = ctx.cache.get(link)
+        p = snap.data.period
+        if kind == "view":
+            body = snap.artifact("html", lambda d: render_view(d, link, token))
+            response = Response(body, media_type="text/html; charset=utf-8")
+        elif kind == "pdf":
+            response = Response(snap.artifact("pdf", build_pdf), media_type="application/pdf", headers={
+                "Content-Disposition": f'attachment; filename="healthdesk-report-{p.start}-{p.end}.pdf"'})
+        else:
+            response = Response(snap.artifact("bundle", bundle_bytes), media_type=FHIR_JSON, headers={
+                "Content-Disposition": f'attachment; filename="healthdesk-fhir-{p.start}-{p.end}.json"'})
+        accessed(link, kind, request)
+        return response
+
+    async def view(request: Request) -> Response:
+        return await run_in_threadpool(serve_capability, request, "view")
+
+    async def pdf(request: Request) -> Response:
+        return await run_in_threadpool(serve_capability, request, "pdf")
+
+    async def bundle(request: Request) -> Response:
+        return await run_in_threadpool(serve_capability, request, "bundle")
+
+    def serve_fhir(request: Request) -> Response:
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        link = ctx.resolver.resolve(token)
+        if link is None or not link.fhir:
+            missed(request)
+            return Response(NOT_FOUND, 404, media_type=FHIR_JSON)
+        face = ctx.cache.get(link).artifact("fhir", FhirFace)
+        base = f"{request.url.scheme}://{request.headers.get('host', '')}/fhir"
+        parts = request.path_params["rest"].split("/")
+        params = list(request.query_params.multi_items())
+        try:
+            if parts == ["metadata"]:
+                body = face.capability(base, ctx.app_version)
+            elif len(parts) == 1 and parts[0] in TYPES:
+                body = searchset(face.search(parts[0], params), params, base, f"/{parts[0]}")
+            elif len(parts) == 2 and parts[0] in TYPES:
+                body = face.read(parts[0], parts[1])
+            elif len(parts) == 3 and parts[0] == "Patient" and parts[2] == "$everything":
+                extra = [n for n, _ in params if n not in ("_count", "_offset", "_format")]
+                if extra:
+                    raise FhirError(400, "not-supported", f"Parameter {extra[0]!r} is not supported here.")
+                body = searchset(face.everything(parts[1]), params, base, f"/Patient/{parts[1]}/$everything")
+            else:
+                raise FhirError(404, "not-found", "Resource not found.")
+        except FhirError as exc:
+            return Response(outcome(exc.code, exc.diagnostics), exc.status, media_type=FHIR_JSON)
+        accessed(link, "fhir", request)
+        return Response(dumps(body), media_type=FHIR_JSON)
+
+    async def fhir(request: Request) -> Response:
+        return await run_in_threadpool(serve_fhir, request)
+
+    async def fallback(request: Request) -> Response:
+        if request.url.path.startswith("/fhir"):
+            return Response(NOT_FOUND, 404, media_type=FHIR_JSON)
+        return not_found_page()
+
+    app = Starlette(routes=[
+        Route("/c/{token}", view), Route("/c/{token}/report.pdf", pdf), Route("/c/{token}/bundle.json", bundle),
+        Route("/fhir/{rest:path}", fhir), Route("/{rest:path}", fallback),
+    ])
+    return Guard(app, ctx.limiter, ctx.loopback_only)

@@ -1,0 +1,77 @@
+"""Inline SVG trend charts for the clinician view: the PDF chart's content, drawn as escaped SVG markup.
+
+Attributes only (no style attributes, no script), so the page's strict CSP needs nothing for them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from healthdesk.clinical.catalogue import MetricSpec
+from healthdesk.clinical.charts import _nice_range, _runs, _tick_text
+from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.stats import baseline_bands
+
+WIDTH, HEIGHT = 760, 190
+LEFT, RIGHT, TOP, BOTTOM = 48, 10, 26, 26
+COLORS = {BAND: "#1f4e79", "whoop_cloud": "#6b6b6b"}
+DASH = {BAND: "", "whoop_cloud": ' stroke-dasharray="5 3"'}
+
+
+def trend_svg(data: ReportData, spec: MetricSpec) -> str:
+    period = data.period
+    series = {src: s for src in SOURCES if (s := data.series_for(spec.key, src)) is not None}
+    base_src = next(iter(series), None)
+    bands = (baseline_bands(series[base_src].values, (), period, spec.baseline_min_halfwidth, spec.floor,
+                            spec.ceiling) if base_src else [])
+    pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    title = f"{spec.label} ({spec.display_unit})"
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+           f'aria-label="{escape(title)}" class="chart">',
+           f"<title>{escape(title)}</title>",
+           f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>',
+           f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999" stroke-width="0.6"/>']
+    ys = [v.value for s in series.values() for v in s.values] + [y for b in bands for y in (b.low, b.high)]
+    if not ys:
+        out.append(f'<text x="{LEFT + pw / 2}" y="{TOP + ph / 2}" text-anchor="middle" font-size="12">'
+                   "no data recorded in this period</text>")
+        return "".join(out + _date_labels(period.start, period.end, pw) + ["</svg>"])
+    lo, hi, ticks = _nice_range(min(ys), max(ys))
+    span = max(period.days - 1, 1)
+
+    def xy(day: date, value: float) -> str:
+        x = LEFT + pw * ((day - period.start).days / span if period.days > 1 else 0.5)
+        y = TOP + ph - ph * (value - lo) / (hi - lo)
+        return f"{x:.1f},{y:.1f}"
+
+    for t in ticks:
+        y = TOP + ph - ph * (t - lo) / (hi - lo)
+        out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#e3e3e3"/>'
+                   f'<text x="{LEFT - 5}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
+                   f"{escape(_tick_text(t, ticks))}</text>")
+    for run in _runs(bands, key=lambda b: b.day):
+        pts = [xy(b.day, b.high) for b in run] + [xy(b.day, b.low) for b in reversed(run)]
+        out.append(f'<polygon points="{" ".join(pts)}" fill="#dcdcdc" stroke="none"/>')
+    for src, s in series.items():
+        for run in _runs(list(s.values), key=lambda v: v.day):
+            pts = " ".join(xy(v.day, v.value) for v in run)
+            if len(run) > 1:
+                out.append(f'<polyline points="{pts}" fill="none" stroke="{COLORS[src]}" '
+                           f'stroke-width="1.6"{DASH[src]}/>')
+            if len(run) == 1 or len(s.values) <= 62:
+                for v in run:
+                    x, y = xy(v.day, v.value).split(",")
+                    out.append(f'<circle cx="{x}" cy="{y}" r="2.2" fill="{COLORS[src]}">'
+                               f"<title>{v.day.isoformat()}: {v.value:.{spec.decimals}f}</title></circle>")
+    legend = [f"{SOURCE_SHORT[s]}: {'solid' if s == BAND else 'dashed'} line" for s in series]
+    if bands:
+        legend.append(f"grey area: personal baseline ({SOURCE_SHORT[base_src]}, within the shared period)")
+    out.append(f'<text x="{WIDTH - RIGHT}" y="14" text-anchor="end" font-size="11">{escape("; ".join(legend))}</text>')
+    return "".join(out + _date_labels(period.start, period.end, pw) + ["</svg>"])
+
+
+def _date_labels(first: date, last: date, pw: float) -> list[str]:
+    y = HEIGHT - 8
+    return [f'<text x="{LEFT}" y="{y}" font-size="11">{first.isoformat()}</text>',
+            f'<text x="{LEFT + pw}" y="{y}" text-anchor="end" font-size="11">{last.isoformat()}</text>']

@@ -1,0 +1,67 @@
+"""Optional TLS for a LAN bind: a per-install self-signed certificate and its SHA-256 fingerprint.
+
+Browsers will warn (nothing vouches for the certificate); the fingerprint shown in the app lets the
+clinician check they reached the right computer. The key file is written 0600.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+CERT_DAYS = 825
+
+
+def fingerprint(cert_pem: bytes) -> str:
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    return ":".join(f"{b:02X}" for b in cert.fingerprint(hashes.SHA256()))
+
+
+def _covers(cert_pem: bytes, hosts: list[str]) -> bool:
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    if cert.not_valid_after_utc < dt.datetime.now(dt.UTC) + dt.timedelta(days=7):
+        return False
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return False
+    names = {str(ip) for ip in san.get_values_for_type(x509.IPAddress)} | set(san.get_values_for_type(x509.DNSName))
+    return set(hosts) <= names
+
+
+def ensure_certificate(folder: Path, hosts: list[str]) -> tuple[Path, Path, str]:
+    """(cert path, key path, fingerprint); reuses the stored certificate while it covers `hosts`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = folder / "share-cert.pem", folder / "share-key.pem"
+    if cert_path.exists() and key_path.exists() and _covers(cert_path.read_bytes(), hosts):
+        return cert_path, key_path, fingerprint(cert_path.read_bytes())
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "healthdesk share server")])
+    alt: list[x509.GeneralName] = []
+    for host in hosts:
+        try:
+            alt.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            alt.append(x509.DNSName(host))
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=CERT_DAYS))
+            .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    key_bytes = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption())
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key_bytes)
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    cert_path.write_bytes(cert_pem)
+    return cert_path, key_path, fingerprint(cert_pem)

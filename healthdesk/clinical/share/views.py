@@ -1,0 +1,260 @@
+"""The clinician view at /c/<token>: server-rendered HTML, no JavaScript, every string escaped (§1.8).
+
+Order follows the PDF: provenance header (with PDF/FHIR downloads of the same scope), vital signs with
+inline SVG trends, sleep, workouts, the fenced wellness card (disclaimer first), notes. A section the link
+does not share renders nothing but is named in the header as not shared; a shared section without data
+says so in words - a blank card never stands for either.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from html import escape
+from statistics import median
+
+from healthdesk.clinical.catalogue import (
+    CHART_KEYS,
+    DISCLAIMER,
+    METRICS,
+    VITAL_KEYS,
+    WELLNESS_KEYS,
+    WELLNESS_NOTE,
+    format_value,
+)
+from healthdesk.clinical.report_data import BAND, SECTION_TITLES, SECTIONS, SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.share.svg import trend_svg
+from healthdesk.clinical.stats import summarize, trend_text
+from healthdesk.store.share import ShareLink
+
+SLEEP_ROWS = 31
+WORKOUT_ROWS = 20
+
+STYLE = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1b1b1b;
+background:#f4f5f7;margin:0}
+main{max-width:1040px;margin:0 auto;padding:24px 28px 40px;background:#fff;min-height:100vh}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.label{color:#555;margin:0 0 14px}
+dl.meta{display:grid;grid-template-columns:max-content 1fr max-content 1fr;gap:4px 14px;margin:0 0 14px}
+dl.meta dt{font-weight:600;color:#444}dl.meta dd{margin:0}
+.downloads a{display:inline-block;margin:0 10px 6px 0;padding:6px 12px;border:1px solid #1f4e79;border-radius:4px;
+color:#1f4e79;text-decoration:none;font-weight:600}
+.provenance{background:#f1f6fb;border-left:4px solid #1f4e79;padding:8px 12px;margin:10px 0;font-size:14px}
+.provenance p{margin:4px 0}
+table{border-collapse:collapse;width:100%;font-size:14px;margin:6px 0}
+th,td{padding:4px 8px;border-bottom:1px solid #e2e2e2;text-align:left}
+th{background:#eef0f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.small{font-size:13px;color:#555}
+svg.chart{width:100%;height:auto;display:block;margin:10px 0}
+.fenced{border:2px dashed #777;background:#fafafa;padding:6px 14px 10px;margin-top:26px}
+.fenced h2{border:0;margin-top:8px}.warning{font-weight:700}
+footer{margin-top:30px;font-size:13px;color:#555;border-top:1px solid #ddd;padding-top:8px}
+"""
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+CSP = (f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'none'; base-uri 'none'; form-action 'none'; "
+       "frame-ancestors 'none'")
+
+NOT_FOUND_HTML = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex, nofollow">'
+    b"<title>Not found</title></head><body><h1>Not found</h1><p>This link does not exist or is no longer "
+    b"valid.</p></body></html>"
+)
+
+
+def _head(title: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta name="robots" content="noindex, nofollow"><meta name="referrer" content="no-referrer">'
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>")
+
+
+def _table(head: list[str], rows: list[list[str]], numeric_from: int) -> str:
+    def cells(tag: str, values: list[str]) -> str:
+        num = ' class="num"'
+        return "".join(f"<{tag}{num if i >= numeric_from else ''}>{escape(v)}</{tag}>"
+                       for i, v in enumerate(values))
+    body = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+    return f"<table><thead><tr>{cells('th', head)}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _p(text: str, cls: str = "") -> str:
+    attr = f' class="{cls}"' if cls else ""
+    return f"<p{attr}>{escape(text)}</p>"
+
+
+def render_view(data: ReportData, link: ShareLink, token: str) -> bytes:
+    parts = [_head("Wearable data summary"), _header(data, link, token)]
+    if data.includes("vitals"):
+        parts.append(_vitals(data))
+    if data.includes("sleep"):
+        parts.append(_sleep(data))
+    if data.includes("workouts"):
+        parts.append(_workouts(data))
+    if data.includes("wellness"):
+        parts.append(_wellness(data))
+    parts.append(_footer())
+    parts.append("</main></body></html>")
+    return "".join(parts).encode("utf-8")
+
+
+def _header(data: ReportData, link: ShareLink, token: str) -> str:
+    p, pt = data.period, data.patient
+    rows = [
+        ("Patient", pt.name or "not recorded"), ("Period", f"{p.start.isoformat()} to {p.end.isoformat()}"),
+        ("Date of birth", pt.birth_date.isoformat() if pt.birth_date else "not recorded"),
+        ("Days", f"{p.days} days, time zone {p.timezone}"),
+        ("Link expires", link.expires_at.astimezone(p.tz).strftime("%Y-%m-%d %H:%M")),
+        ("Generated", data.generated_at.strftime("%Y-%m-%d %H:%M")),
+        ("Sources", _sources_text(data)), ("App", f"healthdesk {data.app_version}"),
+    ]
+    meta = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
+    shared = [SECTION_TITLES[s] for s in SECTIONS if data.includes(s)]
+    withheld = [SECTION_TITLES[s] for s in SECTIONS if not data.includes(s)]
+    coverage = _coverage_text(data)
+    provenance = [
+        "Patient-generated wearable data, shared read-only by the patient from healthdesk on their own "
+        "computer. Band values are computed by healthdesk; WHOOP cloud values come from WHOOP's API; the two "
+        "are shown side by side, never blended.",
+        f"Shared: {', '.join(shared) or 'nothing'}."
+        + (f" Not shared (not the same as no data): {', '.join(withheld)}." if withheld else ""),
+        coverage, DISCLAIMER,
+    ]
+    base = f"/c/{token}"
+    return (
+        "<header><h1>Wearable data summary for a clinician</h1>"
+        + _p(f"Shared link: {link.label}", "label")
+        + f'<dl class="meta">{meta}</dl>'
+        + f'<div class="downloads"><a href="{escape(base)}/report.pdf">Download PDF report</a>'
+          f'<a href="{escape(base)}/bundle.json">Download FHIR R4 bundle (JSON)</a></div>'
+        + '<div class="provenance">' + "".join(_p(t) for t in provenance) + "</div></header>"
+    )
+
+
+def _sources_text(data: ReportData) -> str:
+    names = []
+    for src in SOURCES:
+        dev = data.device_for(src)
+        if dev or data.coverage.days_with_data.get(src):
+            label = "WHOOP 4.0 band, computed by healthdesk" if src == BAND else "WHOOP cloud API"
+            if dev and dev.firmware:
+                label += f" (firmware {dev.firmware})"
+            names.append(label)
+    return "; ".join(names) or "none"
+
+
+def _coverage_text(data: ReportData) -> str:
+    cov, days = data.coverage, data.period.days
+    parts = []
+    for src in SOURCES:
+        n_days, nights = cov.days_with_data.get(src, 0), cov.nights_with_sleep.get(src, 0)
+        if not n_days and not nights:
+            parts.append(f"{SOURCE_SHORT[src]}: no data recorded")
+            continue
+        text = f"{SOURCE_SHORT[src]}: {n_days} of {days} days with data, {nights} nights with sleep"
+        if src == BAND:
+            text += f", {cov.band_wear_minutes / 60:.1f} h worn"
+        parts.append(text)
+    lead = "Data coverage: " if data.has_any_data else "Data coverage: no data recorded in this period. "
+    return lead + "; ".join(parts) + "."
+
+
+def _summary_rows(data: ReportData, keys: tuple[str, ...]) -> list[list[str]]:
+    rows = []
+    for key in keys:
+        spec = METRICS[key]
+        for src in SOURCES:
+            series = data.series_for(key, src)
+            s = summarize(series.values) if series else None
+            if s is None:
+                continue
+            d = spec.decimals
+            rows.append([spec.label, spec.display_unit, SOURCE_SHORT[src], str(s.n), format_value(s.minimum, d),
+                         format_value(s.median, d), format_value(s.maximum, d), trend_text(s, d)])
+    return rows
+
+
+SUMMARY_HEAD = ["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (Theil-Sen)"]
+
+
+def _vitals(data: ReportData) -> str:
+    out = ['<section id="vitals"><h2>Vital signs</h2>']
+    rows = _summary_rows(data, VITAL_KEYS)
+    for m in sorted(data.body, key=lambda m: m.measured_at)[-1:]:
+        when = f"as of {m.measured_at.astimezone(data.period.tz).date().isoformat()}"
+        if m.weight_kg is not None:
+            rows.append(["Body weight", "kg", SOURCE_SHORT[m.source], "1", "", f"{m.weight_kg:.1f}", "", when])
+        if m.height_m is not None:
+            rows.append(["Body height", "cm", SOURCE_SHORT[m.source], "1", "", f"{m.height_m * 100:.0f}", "", when])
+    if not rows:
+        out.append(_p("No vital-sign data recorded in this period (no value is shown rather than a guess)."))
+    else:
+        out.append(_table(SUMMARY_HEAD, rows, 3))
+        out.append(_p("Resting HR, HRV (RMSSD, not SDNN), SpO2 and respiratory rate are measured during sleep; "
+                      "skin temperature is peripheral wrist skin, not core body temperature.", "small"))
+        out += [trend_svg(data, METRICS[k]) for k in CHART_KEYS if not METRICS[k].wellness]
+    return "".join(out) + "</section>"
+
+
+def _sleep(data: ReportData) -> str:
+    out = ['<section id="sleep"><h2>Sleep</h2>']
+    main_sleeps = [s for s in data.sleeps if not s.nap]
+    if not main_sleeps:
+        return "".join(out) + _p("No sleep sessions recorded in this period.") + "</section>"
+    for src in SOURCES:
+        mine = [s.asleep_min / 60 for s in main_sleeps if s.source == src]
+        if mine:
+            out.append(_p(f"{SOURCE_SHORT[src]}: median {median(mine):.1f} h asleep over {len(mine)} nights."))
+    tz = data.period.tz
+    shown = sorted(main_sleeps, key=lambda s: (s.end, s.source), reverse=True)[:SLEEP_ROWS]
+    rows = []
+    for s in shown:
+        start, end = s.start.astimezone(tz), s.end.astimezone(tz)
+        rows.append([end.date().isoformat(), SOURCE_SHORT[s.source], f"{start:%H:%M}-{end:%H:%M}",
+                     f"{s.asleep_min / 60:.1f}", format_value(s.light_min, 0), format_value(s.deep_min, 0),
+                     format_value(s.rem_min, 0), format_value(s.awake_min, 0)])
+    out.append(_table(["Night ending", "Source", "In bed", "Asleep (h)", "Light (min)", "Deep (min)",
+                       "REM (min)", "Awake (min)"], rows, 3))
+    if len(main_sleeps) > len(shown):
+        out.append(_p(f"The most recent {len(shown)} of {len(main_sleeps)} nights are listed; the PDF and FHIR "
+                      "downloads carry the rest.", "small"))
+    return "".join(out) + "</section>"
+
+
+def _workouts(data: ReportData) -> str:
+    out = ['<section id="workouts"><h2>Workouts</h2>']
+    if not data.workouts:
+        return "".join(out) + _p("No workouts recorded in this period.") + "</section>"
+    tz = data.period.tz
+    shown = sorted(data.workouts, key=lambda w: (w.start, w.source), reverse=True)[:WORKOUT_ROWS]
+    rows = [[w.start.astimezone(tz).date().isoformat(), SOURCE_SHORT[w.source], w.sport,
+             f"{(w.end - w.start).total_seconds() / 60:.0f}", format_value(w.avg_hr, 0), format_value(w.max_hr, 0),
+             format_value(w.energy_kj, 0)] for w in shown]
+    out.append(_table(["Date", "Source", "Activity", "Duration (min)", "Avg HR (bpm)", "Max HR (bpm)",
+                       "Energy (kJ)"], rows, 3))
+    if len(data.workouts) > len(shown):
+        out.append(_p(f"The most recent {len(shown)} of {len(data.workouts)} workouts are listed.", "small"))
+    return "".join(out) + "</section>"
+
+
+def _wellness(data: ReportData) -> str:
+    out = ['<section id="wellness" class="fenced"><h2>Wellness scores - not a diagnosis</h2>',
+           _p(WELLNESS_NOTE, "warning"),
+           _p("Shown for context only, kept apart from the vital signs above; exported to FHIR as survey "
+              "observations.", "small")]
+    rows = _summary_rows(data, WELLNESS_KEYS)
+    if not rows:
+        out.append(_p("No wellness scores recorded in this period."))
+    else:
+        out.append(_table(["Score", *SUMMARY_HEAD[1:]], rows, 3))
+        if any(data.series_for("recovery", src) for src in SOURCES):
+            out.append(trend_svg(data, METRICS["recovery"]))
+    return "".join(out) + "</section>"
+
+
+def _footer() -> str:
+    return ("<footer>" + _p("RMSSD: root mean square of successive R-R interval differences (not SDNN). "
+                           "Resting HR: lowest sustained heart rate during sleep. Trend: Theil-Sen slope per "
+                           "week, from 7 days of data. Personal baseline: median \u00b1 3 x 1.4826 x MAD of the "
+                           "previous 30 days, using only days inside the shared period.")
+            + _p(DISCLAIMER) + "</footer>")
