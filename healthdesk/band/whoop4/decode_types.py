@@ -94,8 +94,9 @@ class CommandResponse:
 class DecodedBatch:
     frames_total: int = 0
     # Frames kept out of the decoded data, by reason: truncated, bad_sof, bad_header_crc, bad_length, bad_crc32
-    # (wire damage); unknown_type, unknown_version, short_inner (CRC-valid but undecodable, raw inner kept in
-    # `unknown`); not_hex / empty (capture-file input only).
+    # (wire damage; not in valid_frames); unknown_type, unknown_version, short_inner (CRC-valid, so in
+    # valid_frames, but undecodable: raw inner kept in `unknown`); not_bytes (decode_frames got a non-bytes
+    # item); not_hex / empty (capture-file input: a line that is not hex / no frame line at all, counted once).
     invalid: Counter[str] = field(default_factory=Counter)
     records: np.ndarray = field(default_factory=lambda: np.empty(0, RECORD_DTYPE))
     imu: np.ndarray = field(default_factory=lambda: np.empty(0, IMU_DTYPE))
