@@ -94,6 +94,12 @@ def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
     files_read = 0
     failed_store = False
     progress = sys.stderr.isatty()
+
+    def warn(message: str) -> None:
+        if progress:  # clear the progress line first so the message stands on its own line
+            print("\r\033[K", end="", file=sys.stderr)
+        _warn(message)
+
     db = _open(paths)
     try:
         for index, name in enumerate(args.files, 1):
@@ -103,11 +109,11 @@ def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
             try:
                 hex_file = read_hex_frames(path)
             except ValueError as exc:
-                _warn(f"{name}: {exc}")
+                warn(f"{name}: {exc}")
                 continue
             if hex_file.bad_lines:
                 count = len(hex_file.bad_lines)
-                _warn(f"{name}: {count} line{'s are' if count > 1 else ' is'} not hex frames "
+                warn(f"{name}: {count} line{'s are' if count > 1 else ' is'} not hex frames "
                       f"(first: line {hex_file.bad_lines[0]}), skipped")
             if not hex_file.frames:
                 continue
@@ -115,7 +121,7 @@ def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
                 report = ingest_frames(db, args.device, hex_file.frames, received_at=time.time())
             except Exception as exc:  # the transaction rolled back: nothing of this file is stored
                 failed_store = True
-                _warn(f"{name}: not stored, nothing of it was written ({exc.__class__.__name__}: "
+                warn(f"{name}: not stored, nothing of it was written ({exc.__class__.__name__}: "
                       f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})")
                 continue
             files_read += 1
