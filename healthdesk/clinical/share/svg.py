@@ -22,7 +22,8 @@ DASH = {BAND: "", "whoop_cloud": ' stroke-dasharray="5 3"'}
 def trend_svg(data: ReportData, spec: MetricSpec) -> str:
     period = data.period
     series = {src: s for src in SOURCES if (s := data.series_for(spec.key, src)) is not None}
-    base_src = next(iter(series), None)
+    # Baseline from the source with the most days: two overlapping bands would blur the picture.
+    base_src = max(series, key=lambda src: len(series[src].values), default=None)
     bands = (baseline_bands(series[base_src].values, (), period, spec.baseline_min_halfwidth, spec.floor,
                             spec.ceiling) if base_src else [])
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

@@ -206,14 +206,14 @@ def _sleep(data: ReportData) -> str:
         if mine:
             out.append(_p(f"{SOURCE_SHORT[src]}: median {median(mine):.1f} h asleep over {len(mine)} nights."))
     tz = data.period.tz
-    shown = sorted(main_sleeps, key=lambda s: (s.end, s.source), reverse=True)[:SLEEP_ROWS]
+    shown = sorted(main_sleeps, key=lambda s: (s.start, s.source), reverse=True)[:SLEEP_ROWS]
     rows = []
     for s in shown:
         start, end = s.start.astimezone(tz), s.end.astimezone(tz)
-        rows.append([end.date().isoformat(), SOURCE_SHORT[s.source], f"{start:%H:%M}-{end:%H:%M}",
+        rows.append([start.date().isoformat(), SOURCE_SHORT[s.source], f"{start:%H:%M}-{end:%H:%M}",
                      f"{s.asleep_min / 60:.1f}", format_value(s.light_min, 0), format_value(s.deep_min, 0),
                      format_value(s.rem_min, 0), format_value(s.awake_min, 0)])
-    out.append(_table(["Night ending", "Source", "In bed", "Asleep (h)", "Light (min)", "Deep (min)",
+    out.append(_table(["Night of", "Source", "In bed", "Asleep (h)", "Light (min)", "Deep (min)",
                        "REM (min)", "Awake (min)"], rows, 3))
     if len(main_sleeps) > len(shown):
         out.append(_p(f"The most recent {len(shown)} of {len(main_sleeps)} nights are listed; the PDF and FHIR "

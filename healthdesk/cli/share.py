@@ -1,0 +1,159 @@
+"""`healthdesk-cli share create|list|revoke|serve`: scoped, expiring, revocable links for a clinician.
+
+`create` prints the link once (only its HMAC is stored); `serve` runs the local share server in the
+foreground until Ctrl-C. The server binds 127.0.0.1 unless `--host` asks for the LAN explicitly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from healthdesk.cli import CliError
+from healthdesk.clinical.report_data import SECTIONS
+from healthdesk.config import Paths
+from healthdesk.services.export import ExportError, parse_day, parse_sections
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("share", help="share links for a clinician and the local share server",
+                                   description="Read-only, scoped, expiring links to a clinician view and a "
+                                               "FHIR R4 face, served from this computer.")
+    sub = parser.add_subparsers(dest="share_command", metavar="ACTION", required=True)
+
+    create = sub.add_parser("create", help="mint a link (printed once)")
+    create.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    create.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
+    create.add_argument("--sections", required=True, metavar="LIST",
+                        help=f"comma-separated parts to share, from {','.join(SECTIONS)}")
+    create.add_argument("--fhir", action="store_true", help="also allow the FHIR R4 face (Bearer token)")
+    create.add_argument("--expires-days", type=int, default=7, metavar="N", help="1-90 days (default 7)")
+    create.add_argument("--label", default="clinician link", help="what the link is for (shown in lists)")
+    create.add_argument("--timezone", metavar="ZONE", help="IANA zone for day boundaries (default: this computer's)")
+    create.add_argument("--host", default="127.0.0.1", help="address in the printed URL (default 127.0.0.1)")
+    create.add_argument("--port", type=int, default=None, help="port in the printed URL (default: serve's default)")
+    create.add_argument("--qr", metavar="FILE", help="also write the link as a QR code (PNG)")
+    create.set_defaults(handler=_create)
+
+    listing = sub.add_parser("list", help="list links with status and access counts (never the tokens)")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=_list)
+
+    revoke = sub.add_parser("revoke", help="revoke a link at once")
+    revoke.add_argument("id", type=int, help="link id from 'share list'")
+    revoke.set_defaults(handler=_revoke)
+
+    serve = sub.add_parser("serve", help="run the share server until Ctrl-C")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="bind address (default 127.0.0.1; 0.0.0.0 shares on the LAN - read the warning)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 47811; 0 = any free port)")
+    serve.add_argument("--tls", action="store_true", help="HTTPS with a self-signed certificate (LAN use)")
+    serve.set_defaults(handler=_serve)
+
+
+def _service(paths: Paths):
+    from healthdesk.services.share import ShareService
+
+    if not paths.database.exists():
+        raise CliError(f"no database at {paths.database}: drain the band or sync WHOOP first")
+    service = ShareService(paths.database, paths.config_dir)
+    if service.key_warning:
+        print(f"warning: {service.key_warning}", file=sys.stderr)
+    return service
+
+
+def _create(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.services.share import DEFAULT_PORT, LinkRequest, ShareError, qr_png
+
+    try:
+        request = LinkRequest(args.label, parse_day(args.start, "--from"), parse_day(args.end, "--to"),
+                              parse_sections(args.sections), args.fhir, args.expires_days, args.timezone)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    service = _service(paths)
+    try:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        created = service.create_link(request, f"http://{host}:{args.port or DEFAULT_PORT}")
+    except ShareError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        service.close()
+    info = created.info
+    print(f"link {info.id} '{info.label}': {info.start} to {info.end}, {', '.join(info.sections)}"
+          f"{', FHIR face' if info.fhir else ''}; expires {info.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(created.url)
+    if created.fhir_base:
+        print(f"FHIR base: {created.fhir_base}  (send 'Authorization: Bearer' + the hds_ token in the link)")
+    print("This link is shown only once; keep it private. Run 'healthdesk-cli share serve' to open it.")
+    if args.qr:
+        try:
+            Path(args.qr).expanduser().write_bytes(qr_png(created.url))
+        except OSError as exc:
+            raise CliError(f"cannot write {args.qr}: {exc.strerror or exc}") from None
+    return 0
+
+
+def _list(args: argparse.Namespace, paths: Paths) -> int:
+    service = _service(paths)
+    try:
+        links = service.list_links()
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps([link.to_json() for link in links], indent=2))
+        return 0
+    if not links:
+        print("no share links")
+    for link in links:
+        last = f"{link.last_access_at:%Y-%m-%d %H:%M}" if link.last_access_at else "never"
+        print(f"{link.id:>4}  {link.status:<8} {link.label!r}  {link.start} to {link.end}  "
+              f"{','.join(link.sections)}{' +fhir' if link.fhir else ''}  expires {link.expires_at:%Y-%m-%d}  "
+              f"opened {link.access_count}x (last {last})")
+    return 0
+
+
+def _revoke(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.services.share import ShareError
+
+    service = _service(paths)
+    try:
+        info = service.revoke(args.id)
+    except ShareError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        service.close()
+    print(f"link {info.id} '{info.label}' revoked at {info.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+    return 0
+
+
+def _serve(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.services.share import DEFAULT_PORT, ShareError
+
+    service = _service(paths)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    service.add_access_listener(lambda e: print(f"{e.at:%H:%M:%S} link {e.link_id} {e.kind} from {e.client}",
+                                                flush=True))
+    try:
+        info = service.start_server(args.host, DEFAULT_PORT if args.port is None else args.port, tls=args.tls)
+    except ShareError as exc:
+        service.close()
+        raise CliError(str(exc)) from None
+    if info.warning:
+        print(f"WARNING: {info.warning}", file=sys.stderr, flush=True)
+    if info.tls_fingerprint:
+        print(f"TLS certificate SHA-256 fingerprint: {info.tls_fingerprint}", flush=True)
+    print(f"share server listening on {info.base_url} (Ctrl-C to stop)", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.close()
+    print("share server stopped", flush=True)
+    return 0
