@@ -39,7 +39,7 @@ from healthdesk.store.derived import (  # noqa: E402
     replace_band_workouts,
 )
 from tests.clinical.factory import TZ, report  # noqa: E402
-from tests.clinical.store_fill import BAND_STAGES, ensure_tables, fill_cloud  # noqa: E402
+from tests.clinical.store_fill import BAND_STAGES, fill_cloud  # noqa: E402
 from tests.clinical.whoop_records import truth  # noqa: E402
 
 YEAR = Period(date(2025, 11, 1), date(2026, 10, 31), TZ)
@@ -99,7 +99,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "healthdesk.db"
         db = open_database(db_path)
-        ensure_tables(db)
         t0 = time.perf_counter()
         fill_cloud(db, YEAR.start - timedelta(days=30), YEAR.end)
         fill_band_year(db)

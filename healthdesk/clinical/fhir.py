@@ -134,8 +134,12 @@ def _day_kind(metric: str, source: str) -> str:
 
 
 def bundle_bytes(data: ReportData) -> bytes:
-    """The bundle as compact UTF-8 JSON (key order fixed by construction, so the bytes are stable)."""
-    return json.dumps(build_bundle(data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return to_bytes(build_bundle(data))
+
+
+def to_bytes(bundle: dict) -> bytes:
+    """Compact UTF-8 JSON (key order fixed by construction, so the bytes are stable)."""
+    return json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _sources_present(data: ReportData) -> list[str]:

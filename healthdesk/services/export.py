@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from healthdesk import __version__
-from healthdesk.clinical.fhir import build_bundle, bundle_bytes
+from healthdesk.clinical.fhir import build_bundle, to_bytes
 from healthdesk.clinical.loader import load_report_data
 from healthdesk.clinical.pdf import render_pdf
 from healthdesk.clinical.report_data import SECTIONS, InvalidPeriod, PatientInfo, Period, ReportData
@@ -116,7 +116,8 @@ def render(data: ReportData, kind: str) -> tuple[bytes, dict]:
         pdf, pages = render_pdf(data)
         return pdf, {"pages": pages}
     if kind == "fhir":
-        return bundle_bytes(data), {"entries": len(build_bundle(data)["entry"])}
+        bundle = build_bundle(data)
+        return to_bytes(bundle), {"entries": len(bundle["entry"])}
     raise ExportError(f"unknown export kind {kind!r} (choose {' or '.join(KINDS)})")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from healthdesk.store.database import open_database
 
-from .store_fill import ensure_tables, fill_band, fill_cloud
+from .store_fill import fill_band, fill_cloud
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,6 @@ def _store_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("store") / "healthdesk.db"
     db = open_database(path)
     try:
-        ensure_tables(db)
         fill_cloud(db)
         fill_band(db)
     finally:
@@ -41,9 +40,5 @@ def store_path(_store_template, home) -> Path:
 @pytest.fixture
 def empty_store_path(home) -> Path:
     path = home / "healthdesk.db"
-    db = open_database(path)
-    try:
-        ensure_tables(db)
-    finally:
-        db.close()
+    open_database(path).close()  # a fresh file at the newest schema, no rows
     return path

@@ -10,12 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
-from sqlalchemy import inspect
 
 from healthdesk.cloud.daily import project_daily_values
 from healthdesk.core.models import RECORD_PERIOD_S, SAMPLE_DTYPE, SUBSEC_PER_SECOND
 from healthdesk.store import band_writes
-from healthdesk.store.base import Base
 from healthdesk.store.cloud import put_profile, soft_delete, upsert_records, write_session
 from healthdesk.store.database import Database
 from healthdesk.store.derived import (
@@ -42,13 +40,6 @@ BAND_NAME = "WHOOP 4A1234567"
 BAND_VALUES = {"resting_hr": ("bpm", 52.0), "hrv_rmssd": ("ms", 61.0), "sleep_duration": ("min", 400.0),
                "recovery": ("%", 71.0), "day_strain": ("strain", 9.5), "sleep_performance": ("%", 88.0)}
 BAND_STAGES = "1" * 240 + "0" * 80 + "2" * 80 + "3" * 60  # light, deep, REM, awake minutes
-
-
-def ensure_tables(db: Database) -> None:
-    # The whoop_* tables get their Alembic migration with the cloud work; until then create them here.
-    with db.write() as conn:
-        missing = [t for name, t in Base.metadata.tables.items() if not inspect(conn).has_table(name)]
-        Base.metadata.create_all(conn, tables=missing)
 
 
 def band_samples(day: date, seconds: int, counter0: int) -> np.ndarray:

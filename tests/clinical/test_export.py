@@ -22,7 +22,7 @@ from healthdesk.services.pairing import PairedBand, save_paired_band
 from healthdesk.store.database import open_database
 
 from .fhir_checks import conformance_problems, structural_r4
-from .store_fill import BAND_NAME, ensure_tables, fill_band, fill_cloud
+from .store_fill import BAND_NAME, fill_band, fill_cloud
 
 GEN = "2026-11-21T09:30:00+01:00"
 OCT = ["--from", "2026-10-01", "--to", "2026-10-31", "--timezone", "Europe/Berlin"]
@@ -41,7 +41,6 @@ def _pdf_text(path: Path) -> str:
 def _store_with(home: Path, *, band: bool, cloud: bool) -> None:
     db = open_database(home / "healthdesk.db")
     try:
-        ensure_tables(db)
         if band:
             fill_band(db)
         if cloud:
