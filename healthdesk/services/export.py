@@ -191,3 +191,8 @@ def export(database: Path, request: ExportRequest) -> ExportResult:
 async def export_async(database: Path, request: ExportRequest) -> ExportResult:
     """Off the event loop: SQL and PDF layout take up to a second or two for a year."""
     return await asyncio.to_thread(export, database, request)
+
+
+async def preview_pages_async(database: Path, request: ExportRequest) -> int:
+    """The page count for the app's preview, off the event loop."""
+    return await asyncio.to_thread(preview_pages, database, request)

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from healthdesk.cli import main
 from healthdesk.config import resolve_paths
-from healthdesk.services.export import ExportRequest, export, export_async, preview_pages
+from healthdesk.services.export import ExportRequest, export, export_async, preview_pages, preview_pages_async
 from healthdesk.services.pairing import PairedBand, save_paired_band
 from healthdesk.store.database import open_database
 
@@ -189,6 +189,7 @@ def test_preview_page_count_matches_the_written_pdf(store_path, tmp_path):
     out = tmp_path / "r.pdf"
     request = ExportRequest("pdf", date(2026, 10, 1), date(2026, 10, 31), out, timezone="Europe/Berlin")
     pages = preview_pages(store_path, request)
+    assert asyncio.run(preview_pages_async(store_path, request)) == pages
     assert not out.exists()
     assert pages == len(PdfReader(str(export(store_path, request).path)).pages)
 
