@@ -11,12 +11,13 @@ import struct
 import zlib
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from healthdesk.core.models import SAMPLE_DTYPE
 
-FRAMES_FORMAT = 1
+FRAMES_FORMAT = 2  # 2: segmented zlib (1 was one zlib stream)
 SAMPLES_FORMAT = 1
 # Rows per transposed block: small enough that a column repeated elsewhere in the frame (the v12/v24 gravity
 # copy at inner 52-63) is still inside zlib's 32 KiB window, large enough for long runs.
@@ -25,6 +26,8 @@ _BLOCK_ROWS = 1024
 # level 6 in 60 % of the time. Sample chunks are rewritten on every merge (the BLE drain merges 50 records at
 # a time): level 1, about 5 % larger than level 6 and twice as fast.
 _FRAMES_ZLIB_LEVEL = 3
+_SEGMENT_THREADS = 2
+_SEGMENT_MIN_BYTES = 1 << 20
 _SAMPLES_ZLIB_LEVEL = 1
 
 # A stored chunk row: the sample without its version (the version is part of the chunk's key).
@@ -70,12 +73,39 @@ def pack_frames(frames: Sequence[bytes]) -> bytes:
             continue
         matrix = np.frombuffer(b"".join(members), np.uint8).reshape(len(members), width)
         parts.append(_transpose_blocks(_delta_rows(matrix)))
-    return zlib.compress(b"".join(parts), _FRAMES_ZLIB_LEVEL)
+    return _compress_segments(b"".join(parts))
+
+
+def _compress_segments(payload: bytes) -> bytes:
+    """zlib in independent segments, compressed on two threads when the payload is large (zlib releases the
+    GIL): u16 segment count, u32 compressed sizes, then the segments."""
+    count = max(1, min(_SEGMENT_THREADS, len(payload) // _SEGMENT_MIN_BYTES))
+    step = -(-len(payload) // count)
+    pieces = [payload[i : i + step] for i in range(0, len(payload), step)] or [b""]
+    if len(pieces) > 1:
+        with ThreadPoolExecutor(max_workers=len(pieces), thread_name_prefix="archive-zlib") as pool:
+            compressed = list(pool.map(lambda piece: zlib.compress(piece, _FRAMES_ZLIB_LEVEL), pieces))
+    else:
+        compressed = [zlib.compress(pieces[0], _FRAMES_ZLIB_LEVEL)]
+    sizes = struct.pack(f"<H{len(compressed)}I", len(compressed), *map(len, compressed))
+    return sizes + b"".join(compressed)
+
+
+def _decompress_segments(blob: bytes) -> bytes:
+    (count,) = struct.unpack_from("<H", blob)
+    sizes = struct.unpack_from(f"<{count}I", blob, 2)
+    offset, pieces = 2 + 4 * count, []
+    for size in sizes:
+        pieces.append(zlib.decompress(blob[offset : offset + size]))
+        offset += size
+    if offset != len(blob):
+        raise CorruptBlob("trailing bytes after the last segment")
+    return b"".join(pieces)
 
 
 def unpack_frames(blob: bytes) -> list[bytes]:
     try:
-        data = memoryview(zlib.decompress(blob))
+        data = memoryview(_decompress_segments(blob))
         fmt, count = struct.unpack_from("<BI", data)
         if fmt != FRAMES_FORMAT:
             raise CorruptBlob(f"unknown frame archive format {fmt}")

@@ -27,6 +27,15 @@ def test_frame_archive_round_trips_many_equal_length_frames(make_samples, make_f
     assert len(blob) < sum(map(len, frames)) / 4
 
 
+def test_large_archives_are_compressed_in_segments_and_round_trip(make_samples, make_frames):
+    frames = make_frames(make_samples(25_000))  # 2.6 MB of frames: two zlib segments
+    blob = pack_frames(frames)
+    assert int.from_bytes(blob[:2], "little") == 2
+    assert unpack_frames(blob) == frames
+    with pytest.raises(CorruptBlob):
+        unpack_frames(blob + b"x")
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 5000), st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
 def test_sample_chunk_round_trips_bit_exactly(n, counter0, unix0):
