@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import httpx
@@ -116,12 +117,25 @@ def test_denied_consent_message(world):
     assert done.returncode == 1 and "access was not granted" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_bad_arguments(world):
-    # (a server that is down is covered in-process in test_bad_input, where the backoff runs in virtual time)
-    bad = cli(world, "sync", "--api-base", "ftp://nope")
-    assert bad.returncode == 2 and "API base must be an http(s) URL" in bad.stderr
-    port = cli(world, "connect", "--client-id", "x", "--client-secret", "y", "--redirect-port", "70000")
-    assert port.returncode == 2 and "--redirect-port must be 1..65535" in port.stderr
+def test_bad_arguments(world, capsys, monkeypatch):
+    # In-process (same parser and handlers; the subprocess runs above already prove the entry point).
+    # A server that is down is covered in test_bad_input, where the backoff runs in virtual time.
+    from healthdesk.cli import main
+
+    # healthdesk.cli.build_parser imports every sub-module, including __main__ (which calls sys.exit(main())
+    # on import); stand in an empty module so the in-process call parses only the argv given here.
+    monkeypatch.setitem(sys.modules, "healthdesk.cli.__main__", types.ModuleType("healthdesk.cli.__main__"))
+    for key in ("HEALTHDESK_HOME", "HEALTHDESK_WHOOP_API_BASE"):
+        monkeypatch.setenv(key, world["env"][key])
+    assert main(["whoop", "sync", "--api-base", "ftp://nope"]) == 2
+    assert capsys.readouterr().err == "healthdesk-cli: API base must be an http(s) URL, got 'ftp://nope'\n"
+    assert main(["whoop", "connect", "--client-id", "x", "--client-secret", "y", "--redirect-port", "70000"]) == 2
+    assert capsys.readouterr().err == "healthdesk-cli: --redirect-port must be 1..65535, got 70000\n"
+    assert main(["whoop", "connect", "--client-id", " ", "--client-secret", "y"]) == 2
+    assert "must not be empty" in capsys.readouterr().err
+    assert main(["whoop", "sync"]) == 1
+    assert capsys.readouterr().err == ("healthdesk-cli: not signed in to WHOOP: run `whoop connect` "
+                                       "(no system keyring: sign-in is not kept between runs)\n")
 
 
 def test_no_keyring_keeps_secrets_in_memory_and_says_so(world):
