@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from healthdesk.clinical.share.fhir_face import FHIR_JSON, outcome
 
 MAX_URL_BYTES = 2048  # path + query; a capability URL is ~60 bytes
+MAX_HEADER_BYTES = 8 * 1024  # all header names and values together (h11 separately caps partial requests)
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 GATED_PREFIXES = ("/c/", "/fhir")
 
@@ -100,6 +101,8 @@ class Guard:
                           {"Allow": "GET, HEAD"})
         if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > MAX_URL_BYTES:
             return refuse(414, "too-costly", "URL too long.")
+        if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADER_BYTES:
+            return refuse(431, "too-costly", "Request headers too large.")
         host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
         server_port = (scope.get("server") or ("", 0))[1]
         if not host_allowed(host, server_port, self.loopback_only):
