@@ -91,7 +91,7 @@ def build_bundle(data: ReportData) -> dict:
                 continue
             width = bucket_days_for(data.period, SERIES_CAP)
             for b in bucketize(series.values, data.period, width):
-                day_kind = _day_kind(spec.key, src)
+                day_kind = CYCLE_DAY if is_cycle_day(spec.key, src) else CALENDAR_DAY
                 method = (f"Value for the {day_kind} {b.first_day}" if width == 1 else
                           f"Median of {b.n} daily value(s) from {b.first_day} to {b.last_day} "
                           f"({width}-day buckets of {day_kind}s; series capped at {SERIES_CAP} points per "
@@ -101,7 +101,8 @@ def build_bundle(data: ReportData) -> dict:
                     "the source marks as provisional).",)
                 target.append(out.add(R.observation(
                     spec, source=src, patient_urn=patient_urn, device_urn=device_urns[src],
-                    issued=data.generated_at, effective=R.day_period(data.period, b.first_day, b.last_day),
+                    issued=data.generated_at,
+                    effective=R.day_period(data.period, b.first_day, b.last_day, cycle_days=is_cycle_day(spec.key, src)),
                     value=R.quantity(b.value, spec.unit, spec.decimals), method=method, notes=notes)))
 
     for m in sorted(data.body, key=lambda m: (m.measured_at, m.source)) if data.includes("vitals") else ():
@@ -126,11 +127,13 @@ def build_bundle(data: ReportData) -> dict:
     }
 
 
-def _day_kind(metric: str, source: str) -> str:
+CALENDAR_DAY = "local calendar day"
+CYCLE_DAY = "cycle day (sleep onset to next sleep onset, named by its local start date)"
+
+
+def is_cycle_day(metric: str, source: str) -> bool:
     """How a daily value's day is cut: the band's mean HR per calendar day, everything else per cycle."""
-    if (metric, source) == ("avg_hr", BAND):
-        return "local calendar day"
-    return "cycle day (sleep onset to next sleep onset, named by its local start date)"
+    return (metric, source) != ("avg_hr", BAND)
 
 
 def bundle_bytes(data: ReportData) -> bytes:

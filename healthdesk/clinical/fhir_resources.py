@@ -6,7 +6,7 @@ names its data source in `meta.tag`, in `device` and in a note, so band and WHOO
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from html import escape
 
 from healthdesk.clinical.catalogue import (
@@ -30,10 +30,20 @@ def instant(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
-def day_period(period: Period, first: date, last: date) -> dict:
-    """Local calendar days first..last as an effectivePeriod with offsets (inclusive end second)."""
-    end = datetime.combine(last, time(23, 59, 59), period.tz)
-    return {"start": instant(period.day_start(first)), "end": instant(end)}
+def day_period(period: Period, first: date, last: date, cycle_days: bool = False) -> dict:
+    """Days first..last as an effectivePeriod with offsets (inclusive end second).
+
+    Calendar days run midnight to midnight. A cycle day D (core.timeutil.cycle_label) is the cycle whose
+    sleep onset falls in D's local noon-to-noon window, so its night - when resting HR, HRV, SpO2 are
+    measured - lies in [D 12:00, D+1 12:00); that window is the honest effective time.
+    """
+    if cycle_days:
+        start = datetime.combine(first, time(12, 0), period.tz)
+        end = datetime.combine(last + timedelta(days=1), time(11, 59, 59), period.tz)
+    else:
+        start = period.day_start(first)
+        end = datetime.combine(last, time(23, 59, 59), period.tz)
+    return {"start": instant(start), "end": instant(end)}
 
 
 def narrative(*paragraphs: str) -> dict:

@@ -177,7 +177,13 @@ def test_utc_period_and_midnight_boundaries():
     bundle = build_bundle(data)
     assert conformance_problems(bundle) == []
     starts = {o["effectivePeriod"]["start"] for o in _observations(bundle, "40443-4", BAND)}
-    assert "2026-03-28T00:00:00+00:00" in starts
+    assert "2026-03-28T12:00:00+00:00" in starts  # a cycle day: the noon-to-noon window of its night
+    rhr = next(o for o in _observations(bundle, "40443-4", BAND) if o["effectivePeriod"]["start"].startswith("2026-03-28"))
+    assert rhr["effectivePeriod"]["end"] == "2026-03-29T11:59:59+00:00"
+    mean_hr = [o for o in _observations(bundle, "8867-4", BAND) if len(o["code"]["coding"]) == 1]
+    assert {(o["effectivePeriod"]["start"], o["effectivePeriod"]["end"]) for o in mean_hr} >= {
+        ("2026-03-28T00:00:00+00:00", "2026-03-28T23:59:59+00:00")}  # the band's mean HR: a calendar day
+    assert all(o["method"]["text"].startswith("Value for the local calendar day") for o in mean_hr)
 
 
 # --- the checks themselves must be able to fail -------------------------------------------------------
