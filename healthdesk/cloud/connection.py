@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,10 +81,14 @@ async def connect(stack: CloudStack, creds: ClientCredentials, port: int, path: 
     stack.stats.count()
     stack.store.set_credentials(creds)
     stack.store.set_tokens(pair)
-    with local.write_session(stack.db) as session:
-        local.put_connection(session, status="connected", api_base=stack.endpoints.root,
-                             redirect_uri=request.redirect_uri, connected_at=_now_iso(stack.clock),
-                             last_sync_error=None)
+
+    def record() -> None:
+        with local.write_session(stack.db) as session:
+            local.put_connection(session, status="connected", api_base=stack.endpoints.root,
+                                 redirect_uri=request.redirect_uri, connected_at=_now_iso(stack.clock),
+                                 last_sync_error=None)
+
+    await asyncio.to_thread(record)
     log.info("connected to WHOOP at %s (redirect %s)", stack.endpoints.root, request.redirect_uri)
 
 
@@ -96,8 +101,12 @@ async def disconnect(stack: CloudStack, revoke: bool) -> str | None:
         except CloudError as exc:
             warning = f"could not revoke access at WHOOP ({exc}); revoke it in the WHOOP app if needed"
     stack.store.clear()
-    with local.write_session(stack.db) as session:
-        local.put_connection(session, status="disconnected", next_sync_at=None)
+
+    def record() -> None:
+        with local.write_session(stack.db) as session:
+            local.put_connection(session, status="disconnected", next_sync_at=None)
+
+    await asyncio.to_thread(record)
     return warning
 
 

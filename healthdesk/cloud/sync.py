@@ -19,7 +19,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
 
 from healthdesk.cloud.client import WhoopClient
 from healthdesk.cloud.clock import Clock
@@ -27,6 +29,7 @@ from healthdesk.cloud.errors import BadResponse, CloudError
 from healthdesk.store import cloud as local
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COLLECTION_PATHS = {"cycle": "/v2/cycle", "sleep": "/v2/activity/sleep", "recovery": "/v2/recovery",
                     "workout": "/v2/activity/workout"}
@@ -84,6 +87,15 @@ class WhoopSync:
         self.on_changed = on_changed
         self.report = SyncReport()
 
+    async def _in_db(self, work: Callable[[Session], T]) -> T:
+        """Run `work(session)` as one write transaction on a worker thread: SQL never runs on the event loop
+        (which is the UI thread under qasync)."""
+        def job() -> T:
+            with local.write_session(self.db) as session:
+                return work(session)
+
+        return await asyncio.to_thread(job)
+
     async def run(self, full: bool = False) -> SyncReport:
         stats = self.client.stats
         base_requests, base_waits = stats.requests, stats.rate_limit_waits
@@ -95,63 +107,73 @@ class WhoopSync:
                 deep_any |= await self._sync_resource(resource, full, changed[resource])
             if deep_any:
                 await self._sync_profile()
-            with local.write_session(self.db) as session:
+
+            def finish(session: Session) -> None:
                 local.put_connection(session, last_sync_at=_iso(self.clock.time()), last_sync_error=None)
                 if self.on_changed is not None:
                     self.on_changed(session, changed)
+
+            await self._in_db(finish)
         except CloudError as exc:
-            with local.write_session(self.db) as session:
-                local.put_connection(session, last_sync_error=str(exc))
+            message = str(exc)
+            await self._in_db(lambda session: local.put_connection(session, last_sync_error=message))
             raise
         finally:
             self.report.requests = stats.requests - base_requests
             self.report.rate_limit_waits = stats.rate_limit_waits - base_waits
         return self.report
 
-    def _window(self, resource: str, full: bool) -> tuple[str | None, bool]:
+    def _window(self, session: Session, resource: str, full: bool) -> tuple[str | None, bool]:
         """(window start or None for the whole history, whether this is a deep pass)."""
-        with local.read_session(self.db) as session:
-            state = session.get(local.WhoopSyncState, resource)
-            watermark = state.watermark if state else None
-            if full or state is None or not state.backfill_done or watermark is None:
-                return None, True
-            last_deep = state.last_deep_pass_at
+        state = session.get(local.WhoopSyncState, resource)
+        watermark = state.watermark if state else None
+        if full or state is None or not state.backfill_done or watermark is None:
+            return None, True
         mark = datetime.fromisoformat(watermark.replace("Z", "+00:00"))
         now = datetime.fromtimestamp(self.clock.time(), UTC)
+        last_deep = state.last_deep_pass_at
         deep = last_deep is None or now - datetime.fromisoformat(last_deep.replace("Z", "+00:00")) \
             >= self.options.deep_every
         return local.iso_utc(mark - (self.options.deep_window if deep else self.options.overlap)), deep
 
     async def _sync_resource(self, resource: str, full: bool, changed: set[int | str]) -> bool:
-        window_start, deep = self._window(resource, full)
+        window_start, deep = await self._in_db(lambda session: self._window(session, resource, full))
         counts = self.report.resources[resource]
         seen: set[int | str] = set()
+
+        def soft_delete(session: Session, keys: set[int | str]) -> None:
+            now = _iso(self.clock.time())
+            for key in keys:
+                if local.soft_delete(session, resource, key, now):
+                    counts.deleted += 1
+                    changed.add(key)
+
+        def reconcile(session: Session) -> set[int | str]:
+            if seen:  # an empty walk proves nothing: never delete on it
+                soft_delete(session, local.live_keys_starting_at_or_after(session, resource, window_start) - seen)
+            return local.keys_to_recheck(session, resource) - seen
+
         try:
             async for page in self.client.pages(COLLECTION_PATHS[resource], start=window_start):
                 await self._store_page(resource, page, seen, changed, counts)
-            with local.write_session(self.db) as session:
-                if seen:  # an empty walk proves nothing: never delete on it
-                    now = _iso(self.clock.time())
-                    for key in local.live_keys_starting_at_or_after(session, resource, window_start) - seen:
-                        if local.soft_delete(session, resource, key, now):
-                            counts.deleted += 1
-                            changed.add(key)
-                recheck = local.keys_to_recheck(session, resource) - seen
+            recheck = await self._in_db(reconcile)
             for key in sorted(recheck, key=str):
                 record = await self.client.get(by_id_path(resource, key))
-                if record is None:
-                    with local.write_session(self.db) as session:
-                        if local.soft_delete(session, resource, key, _iso(self.clock.time())):
-                            counts.deleted += 1
-                            changed.add(key)
+                if record is None:  # gone at WHOOP
+                    await self._in_db(lambda session, key=key: soft_delete(session, {key}))
                 else:
                     await self._store_page(resource, [record], seen, changed, counts)
         except CloudError as exc:
-            with local.write_session(self.db) as session:
+            message = str(exc)
+
+            def note_error(session: Session) -> None:
                 state = local.get_sync_state(session, resource)
-                state.last_error, state.last_error_at = str(exc), _iso(self.clock.time())
+                state.last_error, state.last_error_at = message, _iso(self.clock.time())
+
+            await self._in_db(note_error)
             raise
-        with local.write_session(self.db) as session:
+
+        def done(session: Session) -> None:
             state = local.get_sync_state(session, resource)
             state.watermark = local.max_start(session, resource) or state.watermark
             state.backfill_done = True
@@ -159,6 +181,8 @@ class WhoopSync:
             state.last_error = state.last_error_at = None
             if deep:
                 state.last_deep_pass_at = state.last_success_at
+
+        await self._in_db(done)
         log.info("WHOOP %s synced: %s", resource, counts)
         return deep
 
@@ -168,7 +192,7 @@ class WhoopSync:
             if not isinstance(record, dict):
                 raise BadResponse(f"WHOOP sent a malformed {resource} record")
             _key_of(resource, record)
-        outcomes = await asyncio.to_thread(self._write_page, resource, records)  # SQL off the event loop
+        outcomes = await self._in_db(lambda session: self._write_page(session, resource, records))
         for key, outcome in outcomes:
             seen.add(key)
             if outcome == "new":
@@ -178,19 +202,23 @@ class WhoopSync:
             if outcome != "unchanged":
                 changed.add(key)
 
-    def _write_page(self, resource: str, records: list[dict[str, Any]]) -> list[tuple[int | str, str]]:
-        with local.write_session(self.db) as session:  # one page, one transaction
-            try:
-                return local.upsert_records(session, resource, records, _iso(self.clock.time()))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise BadResponse(f"WHOOP sent a malformed {resource} record ({type(exc).__name__}: {exc})") \
-                    from exc
+    def _write_page(self, session: Session, resource: str,
+                    records: list[dict[str, Any]]) -> list[tuple[int | str, str]]:
+        """One page, one transaction: a malformed record rolls the whole page back."""
+        try:
+            return local.upsert_records(session, resource, records, _iso(self.clock.time()))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadResponse(f"WHOOP sent a malformed {resource} record ({type(exc).__name__}: {exc})") from exc
 
     async def _sync_profile(self) -> None:
         profile = await self.client.get("/v2/user/profile/basic")
         body = await self.client.get("/v2/user/measurement/body")  # some accounts have none (404)
         if profile is None or "user_id" not in profile:
             return
-        with local.write_session(self.db) as session:
-            local.put_profile(session, int(profile["user_id"]), profile, body, _iso(self.clock.time()))
-            local.put_connection(session, user_id=int(profile["user_id"]))
+        user_id = int(profile["user_id"])
+
+        def store(session: Session) -> None:
+            local.put_profile(session, user_id, profile, body, _iso(self.clock.time()))
+            local.put_connection(session, user_id=user_id)
+
+        await self._in_db(store)
