@@ -111,12 +111,11 @@ class Decoder:
         self.crc_table = np.zeros(MAX_WIRE_LENGTH + 2, np.uint32)
         self.crc_known = np.zeros(MAX_WIRE_LENGTH + 2, bool)
 
-    def add_chunk(self, frames: list[bytes], lens: np.ndarray | None = None, blob: bytes | None = None) -> None:
-        """Validate and decode frames. `lens` and `blob` (= b"".join(frames)) may be passed when already known."""
+    def add_chunk(self, frames: list[bytes]) -> None:
+        """Validate and decode one chunk of frames into the batch."""
         n = len(frames)
         crcs = np.fromiter(map(frame_crc32, frames), np.uint32, n)  # raises TypeError for non-bytes-like items
-        if lens is None:
-            lens = np.fromiter(map(len, frames), np.int64, n)
+        lens = np.fromiter(map(len, frames), np.int64, n)
         self.last_valid_before = dict(self.last_valid)
         capped = np.minimum(lens, MAX_WIRE_LENGTH + 1)
         plausible = (lens >= MIN_WIRE_LENGTH) & (lens <= MAX_WIRE_LENGTH)
@@ -127,19 +126,17 @@ class Decoder:
         valid = plausible & (crcs == self.crc_table[capped])
         members = np.arange(n) if valid.all() else np.flatnonzero(valid)
         if len(members):
-            self._add_valid(frames, lens, members, valid, blob)
+            self._add_valid(frames, lens, members, valid)
         if not valid.all():  # also catches frames whose CRC matched but whose header did not
             self._count_invalid(frames, lens, valid)
         self.batch.valid_frames.extend(frames if valid.all() else itertools.compress(frames, valid.tolist()))
         self.batch.frames_total += n
         self.seen += n
 
-    def _add_valid(self, frames: list[bytes], lens: np.ndarray, members: np.ndarray, valid: np.ndarray,
-                   blob: bytes | None) -> None:
+    def _add_valid(self, frames: list[bytes], lens: np.ndarray, members: np.ndarray, valid: np.ndarray) -> None:
         """Join the chunk once, then gather the CRC-matching frames of each length as one block of rows
         (a fancy index over a sliding-window view: far cheaper than joining per length)."""
-        if blob is None:
-            blob = b"".join(frames)
+        blob = b"".join(frames)
         flat = np.frombuffer(blob, np.uint8)
         declared = (lens[members] - HEADER_LEN).astype(np.uint16)  # fits: valid lengths are <= 4 + 0xFFFF
         if declared[0] == declared[-1] and (declared == declared[0]).all():
