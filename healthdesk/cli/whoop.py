@@ -15,7 +15,7 @@ from healthdesk.cloud.errors import CloudError
 from healthdesk.cloud.oauth import DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_PORT, redirect_uri_for
 from healthdesk.cloud.secrets import ClientCredentials
 from healthdesk.config import Paths
-from healthdesk.services.cloud_sync import CloudSyncService
+from healthdesk.services.cloud_sync import CloudSyncService, options_from_settings
 from healthdesk.store import cloud as local
 from healthdesk.store.database import StoreError, open_database
 
@@ -35,7 +35,8 @@ def _with_service(args: argparse.Namespace, paths: Paths,
     try:
         try:
             service = CloudSyncService(db, lock_path=paths.config_dir / "whoop-token.lock",
-                                       api_base=getattr(args, "api_base", None))
+                                       api_base=getattr(args, "api_base", None),
+                                       options=options_from_settings(paths))
         except ValueError as exc:  # a malformed --api-base / HEALTHDESK_WHOOP_API_BASE
             raise CliError(str(exc)) from exc
 

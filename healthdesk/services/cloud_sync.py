@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +30,29 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_HOURS = 2.0
 SETTINGS_KEY = "whoop_sync_interval_hours"
+OVERLAP_KEY = "whoop_sync_overlap_hours"
+
+
+def _setting(paths: Paths, key: str, default: float) -> float:
+    """A positive number from settings.json, else the default (a broken file never stops a sync)."""
+    try:
+        value = float(json.loads(paths.settings_file.read_text()).get(key, default))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return default
+    return value if value > 0 else default
 
 
 def interval_from_settings(paths: Paths) -> float:
     """The user's sync interval (settings.json `whoop_sync_interval_hours`), else 2 h."""
-    try:
-        value = float(json.loads(paths.settings_file.read_text()).get(SETTINGS_KEY, DEFAULT_INTERVAL_HOURS))
-    except (OSError, ValueError, AttributeError, TypeError):
-        return DEFAULT_INTERVAL_HOURS
-    return value if value > 0 else DEFAULT_INTERVAL_HOURS
+    return _setting(paths, SETTINGS_KEY, DEFAULT_INTERVAL_HOURS)
+
+
+def options_from_settings(paths: Paths) -> SyncOptions:
+    """Sync options; the overlap window (settings.json `whoop_sync_overlap_hours`) defaults to 72 h."""
+    default = SyncOptions()
+    hours = _setting(paths, OVERLAP_KEY, default.overlap.total_seconds() / 3600)
+    return SyncOptions(overlap=timedelta(hours=hours), deep_window=default.deep_window,
+                       deep_every=default.deep_every)
 
 
 def stored_api_base(db: Any) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from cloud_helpers import connect_through_browser
@@ -11,7 +12,12 @@ from cloud_helpers import connect_through_browser
 from healthdesk.cloud.clock import VirtualClock
 from healthdesk.cloud.secrets import MemorySecretStore
 from healthdesk.config import resolve_paths
-from healthdesk.services.cloud_sync import CloudSyncService, SyncEvent, interval_from_settings
+from healthdesk.services.cloud_sync import (
+    CloudSyncService,
+    SyncEvent,
+    interval_from_settings,
+    options_from_settings,
+)
 from healthdesk.store import cloud as local
 
 
@@ -127,10 +133,12 @@ def test_disconnect_with_revoke_keeps_the_data(service, fake, db, aio):
         assert local.dump_local_copy(session) == before
 
 
-def test_interval_setting(tmp_path):
+def test_interval_and_overlap_settings(tmp_path):
     paths = resolve_paths(tmp_path).ensure()
     assert interval_from_settings(paths) == 2.0
-    paths.settings_file.write_text(json.dumps({"whoop_sync_interval_hours": 6}))
+    assert options_from_settings(paths).overlap == timedelta(hours=72)
+    paths.settings_file.write_text(json.dumps({"whoop_sync_interval_hours": 6, "whoop_sync_overlap_hours": 24}))
     assert interval_from_settings(paths) == 6.0
+    assert options_from_settings(paths).overlap == timedelta(hours=24)
     paths.settings_file.write_text("{not json")
-    assert interval_from_settings(paths) == 2.0
+    assert interval_from_settings(paths) == 2.0 and options_from_settings(paths).overlap == timedelta(hours=72)

@@ -164,3 +164,25 @@ def test_pre_4_strap_has_no_spo2_or_skin_temp(make_stack, fake, db, aio):
         rows = session.scalars(select(local.WhoopRecovery).where(local.WhoopRecovery.score_state == "SCORED")).all()
         assert rows and all(r.spo2_pct is None and r.skin_temp_c is None and r.hrv_rmssd_ms for r in rows)
 
+
+
+def test_incremental_window_is_watermark_minus_overlap(synced, db, data, fake, aio):
+    from datetime import datetime
+
+    from healthdesk.cloud.sync import SyncOptions
+
+    stack, _ = synced
+    fake.log.clear()
+    aio(stack.syncer(SyncOptions(overlap=timedelta(hours=24))).run())
+    def window_start(table: dict) -> str:
+        newest = max(r["start"] for r in table.values())
+        return local.iso_utc(datetime.fromisoformat(newest.replace("Z", "+00:00")) - timedelta(hours=24))
+
+    expected = {"/developer/v2/cycle": window_start(data.cycles),  # recoveries are placed by their cycle
+                "/developer/v2/activity/sleep": window_start(data.sleeps),
+                "/developer/v2/recovery": window_start(data.cycles),
+                "/developer/v2/activity/workout": window_start(data.workouts)}
+    collections = [r for r in fake.data_requests() if r.path in expected]
+    assert [r.path for r in collections] == list(expected)  # cycles -> sleeps -> recoveries -> workouts
+    assert {r.path: r.query["start"] for r in collections} == expected
+    assert all(r.query["limit"] == "25" and "end" not in r.query for r in collections)
