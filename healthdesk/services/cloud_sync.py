@@ -3,6 +3,12 @@
 The next scheduled time is always known (`next_run_at`, also stored for `whoop status`). Runs are serialised:
 an on-demand sync while a scheduled one runs waits for it instead of racing it. Disconnect stops the timer,
 optionally revokes WHOOP access, forgets the keys and keeps every synced record.
+
+For the app: `svc = CloudSyncService.from_paths(db, paths, on_event)`; on the running loop `svc.start()`;
+`await svc.connect(ClientCredentials(id, secret), port, "/callback", show_url)`; `await svc.sync_now()`;
+`svc.status()` (a dict, also what `whoop status --json` prints); `await svc.disconnect(revoke=True)`;
+`await svc.aclose()` at shutdown. Events: SyncEvent("started" | "finished" | "failed", report, error,
+needs_reauth).
 """
 
 from __future__ import annotations
@@ -86,6 +92,18 @@ class CloudSyncService:
         self._stack: CloudStack | None = None
         self._run_lock = asyncio.Lock()
         self._timer: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_paths(cls, db: Any, paths: Paths,
+                   on_event: Callable[[SyncEvent], None] | None = None) -> CloudSyncService:
+        """The app's service: OS keyring, the shared token lock file, interval and overlap from settings."""
+        return cls(db, lock_path=paths.config_dir / "whoop-token.lock", interval_hours=interval_from_settings(paths),
+                   options=options_from_settings(paths), on_event=on_event)
+
+    @property
+    def keyring_warning(self) -> str | None:
+        """Set when secrets live in memory only (no usable system keyring): show it to the user."""
+        return self.store.warning
 
     @property
     def stack(self) -> CloudStack:

@@ -10,7 +10,7 @@ import pytest
 from cloud_helpers import connect_through_browser
 
 from healthdesk.cloud.clock import VirtualClock
-from healthdesk.cloud.secrets import MemorySecretStore
+from healthdesk.cloud.secrets import MemorySecretStore, TokenPair
 from healthdesk.config import resolve_paths
 from healthdesk.services.cloud_sync import (
     CloudSyncService,
@@ -142,3 +142,13 @@ def test_interval_and_overlap_settings(tmp_path):
     assert options_from_settings(paths).overlap == timedelta(hours=24)
     paths.settings_file.write_text("{not json")
     assert interval_from_settings(paths) == 2.0 and options_from_settings(paths).overlap == timedelta(hours=72)
+
+
+def test_from_paths_reads_settings_and_warns_without_keyring(db, tmp_path):
+    paths = resolve_paths(tmp_path).ensure()
+    paths.settings_file.write_text(json.dumps({"whoop_sync_interval_hours": 3, "whoop_sync_overlap_hours": 48}))
+    svc = CloudSyncService.from_paths(db, paths)
+    assert svc.interval_s == 3 * 3600 and svc.options.overlap == timedelta(hours=48)
+    assert svc.lock_path == paths.config_dir / "whoop-token.lock"
+    svc.store.set_tokens(TokenPair("a", "r", 1.0))
+    assert svc.keyring_warning is not None and "in memory" in svc.keyring_warning  # tests run on the fail backend
