@@ -14,7 +14,7 @@ from healthdesk.core.metrics.features import minute_features
 TZ = 3600  # UTC+1: local days and noon windows must follow the wearer's clock, not UTC
 # 2023-11-14 20:00 local: the wearer puts the band on in the evening, so every cycle after the first night has
 # a measured resting HR to anchor strain and workout detection.
-START = 1_699_988_400 - TZ
+START = 1_699_988_400  # 19:00 UTC
 
 
 @dataclass

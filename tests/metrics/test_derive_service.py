@@ -31,7 +31,7 @@ from healthdesk.store.derived import (
 )
 
 TZ = 3600
-START = 1_699_988_400 - TZ  # 2023-11-14 20:00 local
+START = 1_699_988_400  # 2023-11-14 19:00 UTC = 20:00 local
 ENTRY = "import sys; from healthdesk.cli import main; sys.exit(main())"
 
 

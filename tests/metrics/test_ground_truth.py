@@ -42,6 +42,14 @@ def test_resting_hr_within_2_bpm_and_rmssd_within_10_percent(fortnight):
         assert 0 < rhr.confidence <= 1 and 0 < rmssd.confidence <= 1
 
 
+def test_respiratory_rate_within_1_breath_per_minute(fortnight):
+    truth = fortnight.history.truth
+    for night, result in zip(truth.nights, _main_sleeps(fortnight), strict=True):
+        resp = result.metrics["respiratory_rate"]
+        assert resp.value == pytest.approx(night.resp_rate_bpm, abs=1.0)
+        assert 0 < resp.confidence <= 1
+
+
 def test_every_workout_of_20_min_or_more_found_and_no_false_ones(fortnight):
     truth = fortnight.history.truth
     found = [w for r in fortnight.results for w in (r.workouts or [])]

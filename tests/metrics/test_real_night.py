@@ -31,6 +31,8 @@ def test_plausible_resting_hr_and_rmssd_with_confidence(real_night):
     night = next(r for r in results if r.sleep is not None).metrics
     assert 40 <= night["resting_hr"].value <= 70 and night["resting_hr"].confidence > 0
     assert 15 <= night["hrv_rmssd"].value <= 150 and night["hrv_rmssd"].confidence > 0
+    resp = night["respiratory_rate"]
+    assert resp.value is None or 9 <= resp.value <= 24  # the RSA band: 9-24 breaths/min, or an honest dash
     # one night and no effort: history-gated values abstain honestly
     assert night["recovery"].value is None and night["recovery"].confidence == 0
     assert night["max_hr"].value is None and night["day_strain"].value is None

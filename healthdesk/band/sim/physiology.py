@@ -13,6 +13,7 @@ Choices (documented because the firmware and the metrics engine depend on them):
   target RMSSD of the moment. A record lists the beats that ended during its tick (0..4); some beats go
   unreported (more during motion), a few ectopic beats and artefacts are injected for the cleaner to remove.
   The 1 Hz HR is the rate of the last 4 beats, so HR and RR agree.
+* Breathing modulates R-R (RSA) at the night's respiratory rate (truth `resp_rate_bpm`).
 * Truth RMSSD of a night is the target used for clean sleep beats (the sleeping target swings +-12 % over a
   90-min cycle around it); truth resting HR is the sleeping HR floor (HR sits on it for > 1 h each night).
 * The wearer is awake when the band goes on (start_unix) and nights that would run past the end are not
@@ -50,6 +51,7 @@ class NightTruth:
     resting_hr: float  # bpm, sleeping HR floor
     rmssd_ms: float  # target RMSSD of clean sleep beats
     wake_bouts: list[Interval] = field(default_factory=list)
+    resp_rate_bpm: float = 0.0  # breathing rate of the night (the RSA frequency in the R-R series), br/min
 
 
 @dataclass
@@ -125,8 +127,11 @@ def _schedule(
             bout = Interval(s, s + float(rng.uniform(3, 12)) * _MIN)
             if not _overlaps(bout, bouts, 20 * _MIN) and bout.end < offset - 15 * _MIN:
                 bouts.append(bout)
+        resp = round(float(rng.uniform(12.5, 17.5)), 2)
         nights.append(
-            NightTruth(onset, offset, round(rhr, 2), round(rmssd, 2), sorted(bouts, key=lambda b: b.start))
+            NightTruth(
+                onset, offset, round(rhr, 2), round(rmssd, 2), sorted(bouts, key=lambda b: b.start), resp
+            )
         )
 
     sleeps = [Interval(n.onset, n.offset) for n in nights]
@@ -248,6 +253,7 @@ def generate_history(
         t, [nt.offset for nt in nights] or [start], [nt.rmssd_ms for nt in nights] or [rmssd_ms]
     )
     sleep_extra = np.zeros(n)
+    resp_t = np.full(n, 16.5)  # breaths per minute; awake breathing is irregular (weak RSA below)
     for night, sl in zip(nights, _mask(t, [Interval(x.onset, x.offset) for x in nights]), strict=True):
         asleep[sl] = True
         rhr_t[sl] = night.resting_hr
@@ -258,6 +264,7 @@ def generate_history(
             since > 4 * _HOUR
         )
         rmssd_t[sl] = night.rmssd_ms * (1 + 0.12 * cycle)
+        resp_t[sl] = night.resp_rate_bpm
         for bs in _mask(t, night.wake_bouts):
             restless[bs] = True
     for sl in _mask(t, naps):
@@ -290,9 +297,17 @@ def generate_history(
     kernel = 0.5 ** np.arange(12)
     d_rms = math.sqrt(np.sum(np.diff(np.concatenate(([0.0], kernel))) ** 2) + kernel[-1] ** 2)
     x = np.convolve(rng.normal(0, 1, len(nn_smooth) + 11), kernel, mode="valid")[: len(nn_smooth)] / d_rms
-    nn = nn_smooth + x * target
+    # respiratory sinus arrhythmia: a sinusoid at the breathing rate; its own successive differences
+    # (RMS sqrt(2) A sin(pi f NN)) are taken out of the noise budget so the total RMSSD stays on target
+    breath_phase = 2 * np.pi * np.cumsum(resp_t / 60.0 * TICK_S)
+    f_beat = np.interp(beat_t, t, resp_t) / 60.0
+    rsa_amp = 0.5 * target * np.interp(beat_t, t, np.where(awake, 0.3, 1.0))
+    rsa = rsa_amp * np.sin(np.interp(beat_t, t, breath_phase))
+    rsa_d2 = 2 * rsa_amp**2 * np.sin(np.pi * f_beat * nn_smooth / 1000.0) ** 2
+    noise = x * np.sqrt(np.maximum(target**2 - rsa_d2, (0.3 * target) ** 2))
+    nn = nn_smooth + noise + rsa
     # remove the slow drift the noise adds to beat times, so beats stay aligned with the state timeline
-    drift = np.cumsum(x * target) / 1000.0
+    drift = np.cumsum(noise + rsa) / 1000.0
     nn -= np.diff(np.concatenate(([0.0], _moving_mean(drift, 301)))) * 1000.0
     ectopic = np.flatnonzero(rng.random(len(nn) - 1, dtype=np.float32) < 0.002)
     nn[ectopic + 1] += 0.3 * nn[ectopic]

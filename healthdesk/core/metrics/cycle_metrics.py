@@ -13,6 +13,7 @@ from healthdesk.core.metrics.hrv import nightly_hrv
 from healthdesk.core.metrics.recovery import recovery
 from healthdesk.core.metrics.registry import REGISTRY
 from healthdesk.core.metrics.rhr import baseline_rhr, nightly_rhr
+from healthdesk.core.metrics.sleep import ASLEEP
 from healthdesk.core.metrics.stages import estimate_stages, stage_minutes
 from healthdesk.core.metrics.strain import (
     cycle_hr_peak,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 Got = dict[str, Metric]
 MIN_WORN_FOR_STRAIN = 10
 LOAD_MIN_WEAR = 0.60
+RESP_MIN_WINDOWS = 6
 NO_SLEEP = "no_main_sleep"
 
 
@@ -93,6 +95,21 @@ def _naps(x: CycleInputs, got: Got) -> Got:
 )
 def _hrv(x: CycleInputs, got: Got) -> Got:
     return nightly_hrv(x.sleep, x.sleep_minutes)
+
+
+@REGISTRY.register({"respiratory_rate": "br/min"}, ("sleep_duration",))
+def _resp(x: CycleInputs, got: Got) -> Got:
+    if x.sleep is None or x.sleep_minutes is None:
+        return {"respiratory_rate": Metric.missing("br/min", NO_SLEEP)}
+    m, state = x.sleep_minutes, x.sleep.state
+    starts = np.flatnonzero(np.isfinite(m["resp_bpm"]))
+    starts = starts[starts + 5 <= len(state)]
+    inside = [i for i in starts.tolist() if np.all(state[i : i + 5] == ASLEEP)]
+    if len(inside) < RESP_MIN_WINDOWS:
+        return {"respiratory_rate": Metric.missing("br/min", f"need_windows:have={len(inside)},need=6")}
+    value = float(np.median(m["resp_bpm"][inside]))
+    conf = min(1.0, len(inside) / 24) * x.sleep.confidence
+    return {"respiratory_rate": Metric(value, "br/min", round(conf, 3), detail={"windows": len(inside)})}
 
 
 @REGISTRY.register({"resting_hr": "bpm"}, ("sleep_duration",))
@@ -252,18 +269,20 @@ def _consistency(x: CycleInputs, got: Got) -> Got:
     return {"sleep_consistency": Metric(max(0.0, sri), "%", round(pairs / 3, 3), detail={"sri": sri})}
 
 
-@REGISTRY.register({"recovery": "%"}, ("hrv_rmssd", "resting_hr", "sleep_performance"))
+@REGISTRY.register({"recovery": "%"}, ("hrv_rmssd", "resting_hr", "sleep_performance", "respiratory_rate"))
 def _recovery(x: CycleInputs, got: Got) -> Got:
     h = x.history
     tonight = {
         "hrv": _val(got["hrv_rmssd"]),
         "rhr": _val(got["resting_hr"]),
         "sleep_performance": _val(got["sleep_performance"]),
+        "resp_rate": _val(got["respiratory_rate"]),
     }
     past = {
         "hrv": h.series("hrv_rmssd"),
         "rhr": h.series("resting_hr"),
         "sleep_performance": h.series("sleep_performance"),
+        "resp_rate": h.series("respiratory_rate"),
     }
     m = recovery(tonight, past)
     if m.value is not None:

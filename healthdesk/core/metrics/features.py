@@ -18,12 +18,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from healthdesk.core.metrics.spectral import respiratory_rate
+
 RECORD_PERIOD_S = 31504 / 32768
 RECORDS_PER_MINUTE = 60 / RECORD_PERIOD_S
 WORN_FRACTION_MIN = 0.5  # a minute is "worn" when at least half its ticks carry a heart rate
 EPOCH_S = 5  # z-angle epochs (van Hees 2018 uses 5-s epochs)
 HR_EPOCH_S = 15  # sustained-HR epochs for max HR (metrics.md §2.1)
 NN_MIN_MS, NN_MAX_MS, MALIK = 300.0, 2000.0, 0.20
+RESP_WINDOW_S = 300
+RESP_STILL_DEG = 5.0
+RESP_QUIET_MEDIAN_DEG = 0.5  # the HDCZA rest ceiling: lying still, not sitting at a desk
+RESP_MIN_BEATS = 150
 
 MINUTE_DTYPE = np.dtype(
     [
@@ -41,6 +47,7 @@ MINUTE_DTYPE = np.dtype(
         ("ssd_n", "<u2"),
         ("nn_sum", "<f8"),  # clean beats: sum and sum of squares (ms, ms^2) for SDNN
         ("nn_sq", "<f8"),
+        ("resp_bpm", "<f4"),  # RSA breathing rate of the still 5-min clock window starting here, else NaN
     ]
 )
 
@@ -53,7 +60,7 @@ def empty_minutes(m0: int, m1: int) -> np.ndarray:
     """A grid of minutes [m0, m1) (unix seconds, multiples of 60) with nothing recorded."""
     out = np.zeros(max(0, (m1 - m0) // 60), MINUTE_DTYPE)
     out["minute"] = np.arange(m0, m0 + 60 * len(out), 60)
-    for name in ("hr_mean", "hr_peak15", "angle_step_max", "angle_step_med", "motion"):
+    for name in ("hr_mean", "hr_peak15", "angle_step_max", "angle_step_med", "motion", "resp_bpm"):
         out[name] = np.nan
     return out
 
@@ -189,7 +196,32 @@ def minute_features(records: np.ndarray, m0: int | None = None, m1: int | None =
         ki = ((end_t[kb] - m0) // 60).astype(np.int64)
         out["nn_sum"] = _group_sum(ki, nn[kb], n)
         out["nn_sq"] = _group_sum(ki, nn[kb] ** 2, n)
+        _respiration(out, end_t[kb], nn[kb])
     return out
+
+
+def _respiration(out: np.ndarray, beat_t: np.ndarray, nn: np.ndarray) -> None:
+    """RSA breathing rate per still, fully worn 5-min clock window starting on an even 5-min mark (unix-
+    aligned, so a window is the same whichever span is derived). Only still windows are worth the
+    periodogram: movement hides the RSA."""
+    minute = out["minute"]
+    step_max = np.nan_to_num(out["angle_step_max"].astype(np.float64), nan=99.0)
+    step_med = np.nan_to_num(out["angle_step_med"].astype(np.float64), nan=99.0)
+    ok = worn_minutes(out) & (step_max < RESP_STILL_DEG) & (step_med < RESP_QUIET_MEDIAN_DEG)
+    window = minute // RESP_WINDOW_S
+    # every other window (10-min spacing): the nightly median needs a few dozen, not all of them
+    first = np.flatnonzero(minute % (2 * RESP_WINDOW_S) == 0)
+    first = first[first + 5 <= len(out)]
+    if len(first) == 0 or len(beat_t) == 0:
+        return
+    still = ok[first[:, None] + np.arange(5)[None, :]].all(axis=1)
+    for i in first[still]:
+        a, b = np.searchsorted(beat_t, [window[i] * RESP_WINDOW_S, (window[i] + 1) * RESP_WINDOW_S])
+        if b - a < RESP_MIN_BEATS:
+            continue
+        rate = respiratory_rate(beat_t[a:b], nn[a:b])
+        if rate is not None:
+            out["resp_bpm"][i] = rate
 
 
 def _group_median(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

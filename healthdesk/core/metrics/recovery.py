@@ -3,8 +3,8 @@
 Inputs tonight vs the trailing 30-night baseline (median, sigma = 1.4826 MAD): ln HRV (+, 0.40), RHR (-, 0.25),
 sleep performance (+, 0.20), respiratory rate (-, 0.15). z_c = sum w z / sum w over present inputs (HRV
 required, >= 2 inputs), score = 100 / (1 + e^(-1.702 z_c)). Gate: >= 4 prior nights with HRV (WHOOP's
-calibration count). sigma = 0 -> None (degenerate baseline). Respiratory rate is not derived yet from band
-data, so band recoveries renormalise over the other three (the §12 "without resp" case).
+calibration count). sigma = 0 -> None (degenerate baseline). An input without its own >= 4-night baseline
+(e.g. respiratory rate on nights with too few still windows) is left out and the weights renormalise.
 """
 
 from __future__ import annotations
