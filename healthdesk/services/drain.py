@@ -18,7 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from healthdesk.band.base import BandLink
-from healthdesk.band.whoop4.session import BandDisconnected, DrainProgress, DrainResult, Whoop4Session
+from healthdesk.band.whoop4.session import (
+    BandDisconnected,
+    CommitFailed,
+    DrainProgress,
+    DrainResult,
+    Whoop4Session,
+)
 from healthdesk.ble.errors import BandConnectionError
 from healthdesk.services.ingest import IngestReport, ingest_frames
 from healthdesk.store.database import Database
@@ -118,7 +124,14 @@ class DrainJob:
                 self._emit("connected", records_remaining=waiting, detail=device)
 
                 async def commit(frames: list[bytes]) -> None:
-                    report = await loop.run_in_executor(writer, self.ingest, self.db, device, frames, time.time())
+                    try:
+                        report = await loop.run_in_executor(writer, self.ingest, self.db, device, frames,
+                                                            time.time())
+                    except Exception as exc:
+                        log.exception("storing a batch failed")
+                        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                        raise CommitFailed(f"could not store the drained data ({first_line}); "
+                                           "nothing was lost: the band keeps it until the next drain") from exc
                     self._count(report)
 
                 await session.drain(commit, self._on_progress, records_reported=waiting, result=result)

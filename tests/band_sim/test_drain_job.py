@@ -70,3 +70,37 @@ def test_set_clock_sets_the_band_rtc_and_get_clock_reads_it():
     assert before[0] < 40_000_000  # 1971: never set
     assert after[0] == pytest.approx(time.time(), abs=2) and 0 <= after[1] < 32768
     assert info.clock_set
+
+
+def test_failing_commit_stops_the_drain_without_ack_and_the_next_drain_completes(tmp_path):
+    from healthdesk.band.whoop4.constants import Opcode
+    from healthdesk.band.whoop4.framing import parse_frame
+    from healthdesk.band.whoop4.session import CommitFailed
+    from healthdesk.services.ingest import ingest_frames
+
+    records = steady_records(600, seed=5, start_unix=START)
+    flash = compose_flash(records)
+    band = SimulatedBand.create(flash, seed=5)
+    calls = 0
+
+    def full_disk_on_third_batch(db, device, frames, received_at):
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError(28, "No space left on device")
+        return ingest_frames(db, device, frames, received_at)
+
+    async def connect():
+        return InProcessLink(band)
+
+    with open_database(tmp_path / "hd.db") as db:
+        job = DrainJob(db, connect, ingest=full_disk_on_third_batch, derive=False)
+        with pytest.raises(CommitFailed, match="No space left on device.*band keeps it"):
+            asyncio.run(asyncio.wait_for(job.run(), 60))
+        assert band.state.freed_frames == 100  # two ACKed batches; the third stays on the band
+        assert parse_frame(band.commands_written[-1])[2] == Opcode.ABORT_HISTORICAL_TRANSMITS
+        assert len(records_between(db, None, 0, 2**32)) == sum(1 for f in flash[:100] if f[4] == 0x2F)
+        rest = asyncio.run(asyncio.wait_for(DrainJob(db, connect, derive=False).run(), 60))
+        assert rest.complete and rest.records_duplicate == 0
+        stored = records_between(db, None, 0, 2**32)
+        assert len(stored) == 600 and list(stored["counter"]) == list(records["counter"])

@@ -30,7 +30,7 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], pattern: str) 
 
 
 def test_real_adapter_absent_gives_one_clear_line(tmp_path):
-    for action in ("scan", "drain", "info"):
+    for action in ("scan", "drain"):
         done = cli(tmp_path, "band", action)
         assert_one_line_error(done, r"^healthdesk-cli: Bluetooth is not available: .*--sim")
         assert done.returncode == 3 and done.stdout == ""

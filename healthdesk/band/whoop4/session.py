@@ -66,6 +66,10 @@ class CommandRefused(BandError):
     pass
 
 
+class CommitFailed(BandError):
+    """Storing a batch failed; the batch was not ACKed, so the band still holds it."""
+
+
 @dataclass(frozen=True)
 class Response:
     band_seq: int
@@ -320,10 +324,8 @@ class Whoop4Session:
                 elif kind == MetadataType.HISTORY_COMPLETE:
                     result.complete = True
                     return result
-        except asyncio.CancelledError:
-            await self._abort_quietly()
-            raise
-        except DrainStalled:
+        except BaseException:
+            # cancelled, stalled, or the commit failed: tell the band to stop; what was not ACKed stays on it
             await self._abort_quietly()
             raise
         finally:
