@@ -10,12 +10,12 @@ implements FORCE_TRIM's sentinels so the client's guard can be tested. Test knob
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
@@ -39,6 +39,7 @@ from healthdesk.band.whoop4.constants import (
 from healthdesk.band.whoop4.framing import FrameError, parse_frame
 
 from . import frames as fb
+from .faults import Faults
 from .flash import is_record, steady_records
 from .storage import BandState, BandStorage
 
@@ -46,16 +47,6 @@ log = logging.getLogger(__name__)
 BATCH_FRAMES = 50
 RECORDS_PER_PAGE = 10
 REALTIME_PERIOD_S = RECORD_PERIOD_TICKS / SUBSEC_PER_SECOND
-
-
-@dataclass
-class Faults:
-    """Fault injection. Frame numbers count history frames (records/events/logs) emitted since the band was made."""
-
-    drop_link_at_frame: int | None = None  # drop the link just before sending this frame (one shot)
-    corrupt_frames: set[int] = field(default_factory=set)  # flip one payload byte of these frames
-    truncate_frames: set[int] = field(default_factory=set)  # send only the first half of these frames
-    swallow_acks: int = 0  # ignore this many success ACKs completely (as if lost on air)
 
 
 class SimulatedBand:
@@ -180,13 +171,14 @@ class SimulatedBand:
             self._respond(opcode, seq, ResultCode.FAILURE)  # strict firmware: unaligned commands are refused
             return
         self._record_elapsed()
-        handler = self._handlers().get(opcode)
+        handler = self._handlers.get(opcode)
         if handler is None:
             self._respond(opcode, seq, ResultCode.UNSUPPORTED)
         else:
             handler(seq, payload)
 
     # --- command handlers ------------------------------------------------------------------------------------
+    @functools.cached_property
     def _handlers(self) -> dict[int, Callable[[int, bytes], None]]:
         return {
             Opcode.GET_HELLO_HARVARD: self._hello,
@@ -236,8 +228,7 @@ class SimulatedBand:
 
     def _history_result(self, seq: int, payload: bytes) -> None:
         success = payload[:1] == b"\x01"
-        if success and self.faults.swallow_acks > 0:
-            self.faults.swallow_acks -= 1
+        if success and self.faults.ack_lost():
             return  # lost on air: no response, the END will be re-offered
         # Real bands echo seq 0 here and answer `00 01 00 00 00` (band-protocol §5.1, BW-RE captures).
         self._respond(Opcode.HISTORICAL_DATA_RESULT, 0, 1, b"\x00\x00\x00")
@@ -326,19 +317,14 @@ class SimulatedBand:
 
     async def _emit_history_frame(self, frame: bytes) -> bool:
         n = self.frames_emitted = self.frames_emitted + 1
-        if self.faults.drop_link_at_frame == n:
-            self.faults.drop_link_at_frame = None
+        if self.faults.drops_link(n):
             if self.link_dropper is not None:
                 self.link_dropper()
             self.disconnected()
             return False
-        if n in self.faults.corrupt_frames:
-            frame = frame[:20] + bytes((frame[20] ^ 0x5A,)) + frame[21:]
-        if n in self.faults.truncate_frames:
-            frame = frame[: len(frame) // 2]
         if self._notify is None:
             return False
-        self._notify(DATA_FROM_STRAP_UUID, frame)
+        self._notify(DATA_FROM_STRAP_UUID, self.faults.damage(n, frame))
         if self.frame_interval_s > 0:
             await asyncio.sleep(self.frame_interval_s)
         elif n % 10 == 0:
