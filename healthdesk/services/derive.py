@@ -23,6 +23,7 @@ from healthdesk.core.metrics.cycle_metrics import LOAD_MIN_WEAR
 from healthdesk.core.metrics.engine import CycleResult, History, derive_span, plan_cycles
 from healthdesk.core.metrics.features import minute_features
 from healthdesk.core.metrics.sleep import SleepPeriod
+from healthdesk.core.metrics.strain import fit_t_ref
 from healthdesk.core.timeutil import system_tz_offset
 from healthdesk.store.band_reads import list_devices, records_between
 from healthdesk.store.database import Database
@@ -45,6 +46,7 @@ HISTORY_DAYS = 400
 LOAD_METRICS = ("acwr", "ctl", "atl", "tsb", "monotony", "training_strain")
 TRAILING_LOAD_DAYS = 60
 CHUNK_DAYS = 14
+CALIBRATION_DAYS = 90
 
 
 @dataclass
@@ -82,6 +84,18 @@ def _history_before(db: Database, day: date) -> History:
 def daily_values_between_db(db: Database, day0: date | str, day1: date | str, **kw) -> list[DailyValue]:
     with db.read() as conn:
         return daily_values_between(conn, day0, day1, **kw)
+
+
+def strain_calibration(db: Database) -> float | None:
+    """T_ref fitted to WHOOP's own day strain over the latest CALIBRATION_DAYS days that have both a band
+    TRIMP and a cloud strain (decision D1); None until 14 such days exist. One value for every day, so a
+    partial re-derive and a full one agree."""
+    with db.read() as conn:
+        rows = daily_values_between(conn, "1970-01-01", "9999-12-31", metrics=["day_trimp", "day_strain"])
+    trimp = {r.day: r.value for r in rows if r.metric == "day_trimp" and r.source == "band"}
+    cloud = {r.day: r.value for r in rows if r.metric == "day_strain" and r.source == "whoop_cloud"}
+    days = sorted(d for d in trimp.keys() & cloud.keys() if trimp[d] and cloud[d])[-CALIBRATION_DAYS:]
+    return fit_t_ref([trimp[d] for d in days], [cloud[d] for d in days])
 
 
 def _sleep_detail(p: SleepPeriod) -> dict:
@@ -222,7 +236,9 @@ def _derive_range(
     if first is None:
         return
     history = _history_before(db, first.day)
-    results = derive_span(minutes, tz, history, profile, evaluate_from=first.start)
+    results = derive_span(
+        minutes, tz, history, profile, evaluate_from=first.start, strain_reference=strain_calibration(db)
+    )
     if span1 < extent[1] and results and results[-1].cycle.end is None:
         results = results[:-1]  # it ends beyond the loaded context: derived when that data is in range
     if not results:

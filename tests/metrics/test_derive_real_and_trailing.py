@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from healthdesk.cli.frames import read_hex_frames
@@ -63,3 +64,22 @@ def test_trailing_load_metrics_follow_an_earlier_change(tmp_path):
     loads = [r.value for r in rows[:40]]
     assert stored[days[-1].isoformat()].value == pytest.approx(load.acwr(loads).value)
     assert stored[days[20].isoformat()].metric == "acwr" and stored[days[20].isoformat()].value is None
+
+
+def test_strain_calibration_reads_band_trimp_against_cloud_strain(tmp_path):
+    from healthdesk.services.derive import strain_calibration
+
+    days = [(date(2024, 3, 1) + timedelta(days=k)).isoformat() for k in range(20)]
+    trimps = [30.0 + 7 * k for k in range(20)]
+    rows = [DailyValue(d, "day_trimp", "band", t, "trimp", 0.9) for d, t in zip(days, trimps, strict=True)]
+    rows += [
+        DailyValue(d, "day_strain", "whoop_cloud", 21 * np.log1p(t) / np.log1p(4000.0), "strain", 1.0)
+        for d, t in zip(days, trimps, strict=True)
+    ]
+    with open_database(tmp_path / "cal.db") as db:
+        with db.write() as conn:
+            put_daily_values(conn, rows[:13] + rows[20:33])  # 13 paired days: not enough
+        assert strain_calibration(db) is None
+        with db.write() as conn:
+            put_daily_values(conn, rows)
+        assert strain_calibration(db) == pytest.approx(4000.0, rel=1e-9)

@@ -209,3 +209,10 @@ def test_cole_kripke_single_active_epoch_is_wake():
     si = cole_kripke(np.array([0, 0, 0, 0, 5, 0, 0], float))
     assert si[4] == pytest.approx(1.15) and si[4] >= 1
     assert cole_kripke(np.zeros(7)).max() == 0
+
+
+def test_t_ref_calibration_recovers_the_users_anchor():
+    trimps = [20.0 + 9 * k for k in range(16)]
+    whoop = [21 * math.log(1 + t) / math.log(1 + 5000.0) for t in trimps]
+    assert strain.fit_t_ref(trimps, whoop) == pytest.approx(5000.0, rel=1e-9)
+    assert strain.fit_t_ref(trimps[:13], whoop[:13]) is None  # fewer than 14 cycles: keep the default anchor

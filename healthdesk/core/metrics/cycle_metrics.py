@@ -169,10 +169,18 @@ def _strain(x: CycleInputs, got: Got) -> Got:
     sex = x.profile.sex if x.profile else None
     trimp = float(trimp_per_minute(x.minutes["hr_mean"], x.minutes["worn"], rhr, hrmax, sex).sum())
     conf = got["wear"].value * anchor_conf * (1.0 if sex else 0.8)
-    note = "" if sex else "sex_default"
+    note = ",".join(
+        n for n in ("" if sex else "sex_default", "t_ref=calibrated" if x.strain_reference else "") if n
+    )
     return {
         "day_trimp": Metric(trimp, "trimp", round(conf, 3), note=note),
-        "day_strain": Metric(strain_from_trimp(trimp, sex), "strain", round(conf, 3), note=note),
+        "day_strain": Metric(
+            strain_from_trimp(trimp, sex, x.strain_reference),
+            "strain",
+            round(conf, 3),
+            note=note,
+            detail={"t_ref": round(x.strain_reference, 1)} if x.strain_reference else None,
+        ),
     }
 
 
@@ -190,7 +198,7 @@ def _zones(x: CycleInputs, got: Got) -> Got:
 def _workouts(x: CycleInputs, got: Got) -> Got:
     anchors = _anchors(got)
     sex = x.profile.sex if x.profile else None
-    found = detect_workouts(x.minutes, anchors[0], anchors[1], sex) if anchors else None
+    found = detect_workouts(x.minutes, anchors[0], anchors[1], sex, x.strain_reference) if anchors else None
     x.scratch["workouts"] = found
     if found is None:
         return {"workout_count": Metric.missing("count", "need:rhr_baseline,max_hr")}

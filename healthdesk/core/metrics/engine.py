@@ -62,6 +62,7 @@ class CycleInputs:
     sri_days: list[np.ndarray]
     history: History
     profile: Profile | None
+    strain_reference: float | None = None  # calibrated T_ref (strain.fit_t_ref), None: the 24 h-at-max anchor
     scratch: dict = field(default_factory=dict)  # per-cycle results other than metrics (workouts)
 
 
@@ -122,6 +123,7 @@ def derive_span(
     history: History | None = None,
     profile: Profile | None = None,
     evaluate_from: float | None = None,
+    strain_reference: float | None = None,
 ) -> list[CycleResult]:
     """Evaluate every cycle starting at or after `evaluate_from` (default: all) in a contiguous minute grid."""
     history = history if history is not None else History()
@@ -150,6 +152,7 @@ def derive_span(
             _sri_days(minutes, state, cycle.day, tz_offset_s) if sleep else [],
             history,
             profile,
+            strain_reference,
         )
         metrics = REGISTRY.evaluate(inputs)
         results.append(CycleResult(cycle, metrics, sleep, naps, inputs.scratch.get("workouts")))

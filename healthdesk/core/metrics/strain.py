@@ -41,6 +41,28 @@ def strain_from_trimp(trimp: float, sex: str | None = None, reference: float | N
     return 21.0 * math.log1p(max(0.0, trimp)) / math.log1p(reference or t_ref(sex))
 
 
+CALIBRATION_MIN_PAIRS = 14
+
+
+def fit_t_ref(trimps: list[float], strains: list[float]) -> float | None:
+    """Per-user T_ref (decision D1): least squares on the strain scale against WHOOP's own day strain.
+
+    strain = 21 ln(1 + T) / ln(1 + T_ref) is linear in v = 1 / ln(1 + T_ref), so v has a closed form;
+    >= 14 cycles with both values and some load are required, else None (the default anchor stays).
+    """
+    pairs = [
+        (t, s)
+        for t, s in zip(trimps, strains, strict=True)
+        if t is not None and s is not None and t > 0 and s > 0
+    ]
+    if len(pairs) < CALIBRATION_MIN_PAIRS:
+        return None
+    u = np.array([21.0 * math.log1p(t) for t, _ in pairs])
+    y = np.array([s for _, s in pairs])
+    v = float(u @ y / (u @ u))
+    return math.expm1(1.0 / v) if v > 0 else None
+
+
 def trimp_per_minute(
     hr_mean: np.ndarray, worn: np.ndarray, rhr: float, hrmax: float, sex: str | None = None
 ) -> np.ndarray:

@@ -40,7 +40,11 @@ def _runs(mask: np.ndarray) -> list[list[int]]:
 
 
 def detect_workouts(
-    minutes: np.ndarray, rhr: float | None, hrmax: float | None, sex: str | None = None
+    minutes: np.ndarray,
+    rhr: float | None,
+    hrmax: float | None,
+    sex: str | None = None,
+    reference: float | None = None,
 ) -> list[Workout] | None:
     if rhr is None or hrmax is None or hrmax <= rhr:
         return None
@@ -68,7 +72,7 @@ def detect_workouts(
         if len(mot) and float(np.mean(mot)) < MIN_MOTION_G_PER_S:
             continue
         load = float(trimp[s:e].sum())
-        strain = strain_from_trimp(load, sex)
+        strain = strain_from_trimp(load, sex, reference)
         if strain < MIN_STRAIN:
             continue
         seg = hr[s:e][worn[s:e] & np.isfinite(hr[s:e])]
