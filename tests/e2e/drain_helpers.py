@@ -29,7 +29,8 @@ async def drain_over_ble(db: Database, band: SimulatedBand, **job_options) -> Dr
     air = simulated_air()
     await air.power_on(band)
     try:
-        job = DrainJob(db, ble_connector(band), derive=False, reconnect_delay_s=0.05, **job_options)
+        job_options.setdefault("derive", False)
+        job = DrainJob(db, ble_connector(band), reconnect_delay_s=0.05, **job_options)
         return await job.run()
     finally:
         await air.close()

@@ -88,7 +88,8 @@ def test_pairing_drain_and_live_hr_write_no_destructive_opcode(tmp_path, home):
     assert load_paired_band(paths) == paired and paired.serial == "4C2000004" and paired.simulated
     assert len(samples) >= 3
     with open_database(tmp_path / "hd.db") as db:
-        assert drain(db, band).records_new == 3000
+        summary = drain(db, band, derive=True)
+        assert summary.records_new == 3000 and summary.derived  # metrics recomputed for the drained span
     opcodes = [parse_frame(w)[2] for w in band.commands_written]
     assert {Opcode.GET_HELLO_HARVARD, Opcode.SET_CLOCK, Opcode.SEND_HISTORICAL_DATA,
             Opcode.HISTORICAL_DATA_RESULT, Opcode.TOGGLE_REALTIME_HR} <= set(opcodes)
