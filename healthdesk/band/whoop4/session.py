@@ -32,6 +32,7 @@ from healthdesk.band.whoop4.constants import (
     PacketType,
     ResultCode,
 )
+from healthdesk.band.whoop4.decode import CommandResponse, parse_response
 from healthdesk.band.whoop4.framing import FrameReassembler
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,6 @@ class CommandRefused(BandError):
 
 class CommitFailed(BandError):
     """Storing a batch failed; the batch was not ACKed, so the band still holds it."""
-
-
-@dataclass(frozen=True)
-class Response:
-    band_seq: int
-    opcode: int
-    request_seq: int
-    result: int
-    body: bytes  # inner[5:]
 
 
 @dataclass
@@ -122,11 +114,6 @@ class LiveSample:
     rr_ms: tuple[int, ...]
 
 
-def parse_response_frame(frame: bytes) -> Response:
-    inner = frame[4:-4]
-    return Response(inner[1], inner[2], inner[3], inner[4], bytes(inner[5:]))
-
-
 class Whoop4Session:
     """One connected band. Use `async with Whoop4Session(link) as s:`; it reads notifications in the background."""
 
@@ -140,7 +127,7 @@ class Whoop4Session:
         self._seq = first_seq & 0xFF
         self._reassemblers = {u: FrameReassembler() for u in (CMD_FROM_STRAP_UUID, DATA_FROM_STRAP_UUID,
                                                               EVENTS_FROM_STRAP_UUID)}
-        self._waiters: dict[int, asyncio.Future[Response]] = {}
+        self._waiters: dict[int, asyncio.Future[CommandResponse]] = {}
         self._data: asyncio.Queue[bytes] = asyncio.Queue()
         self._realtime: asyncio.Queue[bytes] = asyncio.Queue()
         self.live_events: asyncio.Queue[bytes] = asyncio.Queue()  # 0x30 frames from EVENTS_FROM_STRAP
@@ -183,7 +170,10 @@ class Whoop4Session:
     def _route(self, characteristic: str, frame: bytes) -> None:
         ptype = frame[4]
         if ptype == PacketType.COMMAND_RESPONSE:
-            response = parse_response_frame(frame)
+            try:
+                response = parse_response(frame[4:-4])
+            except ValueError:
+                return  # too short to be an answer
             waiter = self._waiters.pop(response.opcode, None)
             if waiter is not None and not waiter.done():
                 waiter.set_result(response)
@@ -216,9 +206,9 @@ class Whoop4Session:
                 raise BandDisconnected("the band disconnected") from exc
             raise
 
-    async def request(self, build: Callable[[int], bytes], opcode: int) -> Response:
+    async def request(self, build: Callable[[int], bytes], opcode: int) -> CommandResponse:
         """Send a command built with `build(seq)` and wait for its COMMAND_RESPONSE."""
-        waiter: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[CommandResponse] = asyncio.get_running_loop().create_future()
         self._waiters[opcode] = waiter
         await self._write(build(self._next_seq()))
         try:
@@ -226,7 +216,7 @@ class Whoop4Session:
         finally:
             self._waiters.pop(opcode, None)
 
-    async def _wait(self, fut: asyncio.Future[Response], timeout: float, what: str) -> Response:
+    async def _wait(self, fut: asyncio.Future[CommandResponse], timeout: float, what: str) -> CommandResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not fut.done():
