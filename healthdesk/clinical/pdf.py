@@ -94,12 +94,12 @@ def render_pdf(data: ReportData) -> tuple[bytes, int]:
     story = [*sections.header_block(data, fonts.regular)]
     if data.includes("vitals"):
         story += [*sections.summary_table(data), *sections.charts(data, FRAME_W)]
-    if data.includes("wellness"):
-        story += sections.wellness_box(data, FRAME_W)
     if data.includes("sleep"):
         story += sections.sleep_table(data)
     if data.includes("workouts"):
         story += sections.workouts_table(data)
+    if data.includes("wellness"):  # last, fenced off from everything clinical (clinical.md §5.1)
+        story += sections.wellness_box(data, FRAME_W)
     story += sections.notes(data)
     pages: list[int] = []
     doc.build(story, canvasmaker=_canvas_class(header_left, fonts.regular, header_right, DISCLAIMER, pdf_date,
