@@ -1,0 +1,125 @@
+"""Drain benchmark: simulated days through bleak -> bumble -> session -> store, simulator pacing off.
+
+    .venv/bin/python bench/drain.py [--days 3] [--baseline-records 20000] [--batch-frames 50]
+
+Prints frames/s and CPU seconds per 10,000 records for the whole path, and the same for two baselines measured
+in this run on a slice of the same data: the BLE path alone (commit does nothing) and the store alone (batches
+ingested directly). Ratios are against the real band's ~100 frames/s (band-protocol §6.2). Target: >= 1,000
+frames/s end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from healthdesk.band.sim.firmware import SimulatedBand
+from healthdesk.band.sim.flash import compose_flash, generate
+from healthdesk.band.sim.peripheral import address_for_serial
+from healthdesk.band.whoop4.session import Whoop4Session
+from healthdesk.ble.bumble_backend import SIMULATED, simulated_air
+from healthdesk.services.drain import DrainJob
+from healthdesk.services.ingest import ingest_frames
+from healthdesk.services.pairing import BandConnector
+from healthdesk.store.database import open_database
+
+REAL_BAND_FRAMES_PER_S = 100.0
+START_UNIX = 1_767_225_600
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _connector(band: SimulatedBand) -> BandConnector:
+    return BandConnector(SIMULATED, scan_timeout=0.5, address=address_for_serial(band.serial))
+
+
+async def _full_path(flash: list[bytes], db_path: Path, batch_frames: int) -> tuple[int, int]:
+    band = SimulatedBand.create(flash, seed=1, batch_frames=batch_frames)
+    air = simulated_air()
+    await air.power_on(band)
+    try:
+        with open_database(db_path) as db:
+            summary = await DrainJob(db, _connector(band), derive=False).run()
+    finally:
+        await air.close()
+    assert summary.complete and not band.pending_frames
+    return summary.frames, summary.records_new
+
+
+async def _ble_only(flash: list[bytes], batch_frames: int) -> tuple[int, int]:
+    band = SimulatedBand.create(flash, seed=2, batch_frames=batch_frames)
+    air = simulated_air()
+    await air.power_on(band)
+    try:
+        link = await _connector(band)()
+
+        async def discard(frames: list[bytes]) -> None:
+            return None
+
+        async with Whoop4Session(link) as session:
+            await session.handshake()
+            result = await session.drain(discard)
+        await link.disconnect()
+    finally:
+        await air.close()
+    return result.frames, result.records
+
+
+def _store_only(flash: list[bytes], db_path: Path, batch_frames: int) -> tuple[int, int]:
+    new = 0
+    with open_database(db_path) as db:
+        for i in range(0, len(flash), batch_frames):
+            new += ingest_frames(db, "bench", flash[i : i + batch_frames], time.time()).records_new
+    return len(flash), new
+
+
+def _measure(name: str, run) -> dict[str, float | str]:
+    wall0, cpu0 = time.perf_counter(), _cpu()
+    frames, records = run()
+    wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
+    return {"path": name, "frames": frames, "records": records, "seconds": wall,
+            "frames_per_s": frames / wall, "cpu_per_10k": cpu / records * 10_000}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--baseline-records", type=int, default=20_000)
+    parser.add_argument("--batch-frames", type=int, default=50, help="frames per band batch (real band: ~50)")
+    args = parser.parse_args()
+
+    history = generate(args.days, seed=7, start_unix=START_UNIX)
+    flash = compose_flash(history.records, seed=7)
+    small = compose_flash(history.records[: args.baseline_records], seed=7)
+    print(f"{len(history.records):,} records / {len(flash):,} frames ({args.days} simulated days), "
+          f"batches of {args.batch_frames}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows.append(_measure("baseline: store only (ingest_frames per batch)",
+                             lambda: _store_only(small, Path(tmp) / "store.db", args.batch_frames)))
+        rows.append(_measure("baseline: BLE only (bleak->bumble->session, no store)",
+                             lambda: asyncio.run(_ble_only(small, args.batch_frames))))
+        rows.append(_measure("end to end: bleak->bumble->session->store",
+                             lambda: asyncio.run(_full_path(flash, Path(tmp) / "full.db", args.batch_frames))))
+    print("\n| path | records | seconds | frames/s | x real band (100/s) | CPU s / 10k records |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['path']} | {r['records']:,} | {r['seconds']:.1f} | {r['frames_per_s']:,.0f} | "
+              f"{r['frames_per_s'] / REAL_BAND_FRAMES_PER_S:.1f} | {r['cpu_per_10k']:.2f} |")
+    end_to_end = rows[-1]["frames_per_s"]
+    print(f"\ntarget >= 1,000 frames/s end to end: {'met' if end_to_end >= 1000 else 'NOT met'} "
+          f"({end_to_end:,.0f} frames/s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
