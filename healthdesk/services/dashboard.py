@@ -1,50 +1,243 @@
 """The dashboard's read side: Qt-free queries that return the plain types of dashboard_types.
 
-Every method is blocking (SQL + numpy) and is meant to run on a worker thread; nothing here writes.
+Every method is blocking (SQL + numpy) and runs on the UI's reader thread; nothing here writes. Values come
+from `daily_values` (band-derived and WHOOP cloud side by side); the shown one per day follows the store's
+source priority and the other stays visible. Baselines and trajectories are computed here from those values
+with the core metrics (metrics.md §18, §19), never stored guesses.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import math
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
+from sqlalchemy import func, select
+
+from healthdesk.core.metrics.baseline import baseline_band
+from healthdesk.core.metrics.trajectory import WINDOW_DAYS, project
+from healthdesk.core.timeutil import day_noon, system_tz_offset
+from healthdesk.services.dashboard_night import cloud_sleeps, cloud_workouts, night_detail
 from healthdesk.services.dashboard_types import (
     TODAY_METRICS,
+    BaselineBand,
     MetricHistory,
     MetricValue,
     NightDetail,
     SleepPeriod,
+    SourceSeries,
     TodaySummary,
     Trajectory,
     WorkoutRow,
+    empty_array,
+)
+from healthdesk.store.band_tables import Device
+from healthdesk.store.database import Database
+from healthdesk.store.derived import (
+    DailyValue,
+    DailyValueRow,
+    daily_values_between,
+    preferred,
+    sleeps_between,
+    workouts_between,
 )
 
 TRAJECTORY_METRICS = ("resting_hr", "hrv_rmssd", "recovery", "day_strain", "sleep_duration")
+BASELINE_METRICS = ("resting_hr", "hrv_rmssd", "recovery", "day_strain", "sleep_duration", "sleep_performance")
+FIRST_DAY = date(1970, 1, 2)
+LAST_DAY = date(9999, 12, 30)
 
 
 class DashboardService:
-    """Reads what the pages show. Until the derived tables exist every answer is the honest empty one."""
+    """Reads what the pages show; with no database (before start-up finished) every answer is empty."""
 
-    def __init__(self, database: object | None = None) -> None:
+    def __init__(self, database: Database | None = None, *, tz_offset_s: int | None = None) -> None:
         self._db = database
+        self._tz = system_tz_offset(datetime.now(UTC).timestamp()) if tz_offset_s is None else tz_offset_s
 
-    def today(self, on: date | None = None) -> TodaySummary:
-        values = {m: MetricValue.missing(m, unit, "no_data", on) for m, unit in TODAY_METRICS.items()}
-        return TodaySummary(day=on, values=values, last_drain=self.last_drain(), last_cloud_sync=None)
+    # --- helpers -------------------------------------------------------------------------------------------
+    def _local_today(self) -> date:
+        return datetime.fromtimestamp(datetime.now(UTC).timestamp() + self._tz, UTC).date()
 
-    def history(self, metric: str) -> MetricHistory:
-        return MetricHistory(metric, TODAY_METRICS.get(metric, ""), [])
+    def _noon(self, day: str | date) -> float:
+        return day_noon(date.fromisoformat(day) if isinstance(day, str) else day, self._tz)
 
-    def sleeps(self) -> list[SleepPeriod]:
-        return []
+    def _values(self, metrics: tuple[str, ...] | list[str], day0: date = FIRST_DAY,
+                day1: date = LAST_DAY) -> list[DailyValue]:
+        if self._db is None:
+            return []
+        with self._db.read() as conn:
+            return daily_values_between(conn, day0, day1, metrics=list(metrics))
 
-    def workouts(self) -> list[WorkoutRow]:
-        return []
+    # --- Today ---------------------------------------------------------------------------------------------
+    def latest_day(self) -> date | None:
+        """The newest cycle day (not after today) that has any Today metric stored."""
+        if self._db is None:
+            return None
+        with self._db.read() as conn:
+            day = conn.execute(
+                select(func.max(DailyValueRow.day)).where(
+                    DailyValueRow.metric.in_(list(TODAY_METRICS)),
+                    DailyValueRow.value.is_not(None),
+                    DailyValueRow.day <= self._local_today().isoformat(),
+                )
+            ).scalar()
+        return date.fromisoformat(day) if day else None
 
-    def night(self, sleep: SleepPeriod) -> NightDetail | None:
-        return None
-
-    def trajectories(self) -> list[Trajectory]:
-        return []
+    def today(self) -> TodaySummary:
+        day = self.latest_day()
+        empty = {m: MetricValue.missing(m, unit, "no_data") for m, unit in TODAY_METRICS.items()}
+        if day is None:
+            return TodaySummary(None, empty, last_drain=self.last_drain(), last_cloud_sync=self.last_cloud_sync())
+        rows = self._values(list(TODAY_METRICS), day - timedelta(days=WINDOW_DAYS), day)
+        chosen = preferred(r for r in rows if r.day == day.isoformat())
+        values: dict[str, MetricValue] = {}
+        others: dict[str, list[MetricValue]] = {}
+        for metric, unit in TODAY_METRICS.items():
+            shown = chosen.get((day.isoformat(), metric))
+            values[metric] = _to_value(shown, day) if shown else MetricValue.missing(metric, unit, "no_data", day)
+            others[metric] = [
+                _to_value(r, day) for r in rows
+                if r.day == day.isoformat() and r.metric == metric and shown and r.source != shown.source
+                and r.value is not None
+            ]
+        baselines: dict[str, BaselineBand | None] = {}
+        for metric in ("resting_hr", "hrv_rmssd"):
+            source = values[metric].source or "band"
+            trailing = [r.value for r in rows if r.metric == metric and r.source == source and r.day < day.isoformat()]
+            band = baseline_band(trailing, metric)
+            baselines[metric] = BaselineBand(band.centre, band.low, band.high, band.days) if band else None
+        return TodaySummary(day, values, others, baselines, self.last_drain(), self.last_cloud_sync())
 
     def last_drain(self) -> datetime | None:
-        return None
+        """When a band last delivered something new (drain or import)."""
+        if self._db is None:
+            return None
+        with self._db.read() as conn:
+            t = conn.execute(select(func.max(Device.last_contact_at))).scalar()
+        return datetime.fromtimestamp(t, UTC) if t else None
+
+    def last_cloud_sync(self) -> datetime | None:
+        if self._db is None:
+            return None
+        from healthdesk.store.cloud import WhoopConnection
+
+        with self._db.read() as conn:
+            text = conn.execute(select(WhoopConnection.last_sync_at)).scalar()
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+    # --- history charts ------------------------------------------------------------------------------------
+    def history(self, metric: str) -> MetricHistory:
+        rows = [r for r in self._values([metric]) if r.value is not None]
+        unit = rows[0].unit if rows else TODAY_METRICS.get(metric, "")
+        by_source: dict[str, list[DailyValue]] = defaultdict(list)
+        for r in rows:
+            by_source[r.source].append(r)
+        series = [
+            SourceSeries(
+                source,
+                np.array([self._noon(r.day) for r in rs], dtype=np.float64),
+                np.array([r.value for r in rs], dtype=np.float64),
+                np.array([r.confidence for r in rs], dtype=np.float64),
+            )
+            for source, rs in sorted(by_source.items(), key=lambda kv: kv[0] != "band")
+        ]
+        if metric not in BASELINE_METRICS or not rows:
+            return MetricHistory(metric, unit, series)
+        shown = preferred(rows)
+        days = sorted({d for d, _ in shown})
+        t, low, high = [], [], []
+        trailing: list[float | None] = []
+        for d in days:
+            band = baseline_band(trailing, metric)
+            t.append(self._noon(d))
+            low.append(band.low if band else math.nan)
+            high.append(band.high if band else math.nan)
+            trailing.append(shown[(d, metric)].value)
+        return MetricHistory(metric, unit, series, np.array(t), np.array(low), np.array(high))
+
+    # --- sleep and workouts --------------------------------------------------------------------------------
+    def sleeps(self) -> list[SleepPeriod]:
+        if self._db is None:
+            return []
+        with self._db.read() as conn:
+            band = [
+                SleepPeriod(_utc(s.start), _utc(s.end), s.asleep_min, s.main, s.source,
+                            _performance(conn, s.day) if s.main else None)
+                for s in sleeps_between(conn, 0, 2**40)
+            ]
+            return sorted(band + cloud_sleeps(conn), key=lambda s: s.start)
+
+    def workouts(self) -> list[WorkoutRow]:
+        if self._db is None:
+            return []
+        with self._db.read() as conn:
+            band = [
+                WorkoutRow(_utc(w.start), _utc(w.end), w.strain, w.source, w.kind, w.avg_hr)
+                for w in workouts_between(conn, 0, 2**40)
+            ]
+            return sorted(band + cloud_workouts(conn), key=lambda w: w.start, reverse=True)
+
+    def night(self, sleep: SleepPeriod) -> NightDetail | None:
+        if self._db is None:
+            return None
+        return night_detail(self._db, sleep)
+
+    # --- trends --------------------------------------------------------------------------------------------
+    def trajectories(self) -> list[Trajectory]:
+        today = self._local_today()
+        rows = [r for r in self._values(list(TRAJECTORY_METRICS), today - timedelta(days=WINDOW_DAYS + 1), today)]
+        shown = preferred(r for r in rows if r.value is not None)
+        out = []
+        for metric in TRAJECTORY_METRICS:
+            picked = sorted((d, v) for (d, m), v in shown.items() if m == metric)
+            days = np.array([date.fromisoformat(d).toordinal() for d, _ in picked], dtype=np.int64)
+            values = np.array([v.value for _, v in picked], dtype=np.float64)
+            unit = picked[0][1].unit if picked else TODAY_METRICS.get(metric, "")
+            history_t = np.array([self._noon(d) for d, _ in picked], dtype=np.float64)
+            proj = project(days, values, today.toordinal())
+            if proj.status != "ok" or proj.fit is None:
+                out.append(Trajectory(metric, unit, history_t, values, "insufficient", _gate_words(proj.note),
+                                      n_days=len(picked)))
+                continue
+            last = int(days.max())
+            ahead = np.concatenate([[0], proj.horizon_days])  # start the line and band at the last observation
+            y, half = proj.fit.predict(last - int(days[days > today.toordinal() - WINDOW_DAYS].min()) + ahead)
+            proj_t = np.array([self._noon(date.fromordinal(last + int(h))) for h in ahead])
+            out.append(Trajectory(
+                metric, unit, history_t, values, "ok", "", "least-squares line with a 95 % prediction interval",
+                proj.fit.r2, proj.fit.slope, proj.fit.n, proj_t, y, y - half, y + half,
+            ))
+        return out
+
+
+def _to_value(row: DailyValue, day: date) -> MetricValue:
+    note = (row.detail or {}).get("note", "") if row.value is None else ""
+    return MetricValue(row.metric, row.value, row.unit, row.confidence if row.value is not None else 0.0,
+                       row.source, day, str(note or ("no_data" if row.value is None else "")))
+
+
+def _utc(unix: float) -> datetime:
+    return datetime.fromtimestamp(unix, UTC)
+
+
+def _performance(conn: object, day: str) -> float | None:
+    rows = daily_values_between(conn, day, day, metrics=["sleep_performance"], source="band")  # type: ignore[arg-type]
+    return rows[0].value if rows else None
+
+
+def _gate_words(note: str) -> str:
+    """'gate:days=9<14' -> '9 of the 14 days needed in the last 30'."""
+    key, _, rest = note.partition(":")
+    if rest.startswith("days="):
+        have, need = rest[5:].split("<")
+        return f"{have} of the {need} days needed in the last 30"
+    if rest.startswith("stale="):
+        return f"no value in the last {rest[6:].split('>')[0].rstrip('d')} days"
+    if rest.startswith("r2="):
+        return f"the trend is too noisy to project (R\u00b2 {rest[3:].split('<')[0]})"
+    return note.replace("_", " ") or "not enough history"
+
+
+__all__ = ["DashboardService", "TRAJECTORY_METRICS", "empty_array"]

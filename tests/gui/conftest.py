@@ -111,10 +111,16 @@ def context(qloop: qasync.QEventLoop, home: Path, database: Database, qtbot: Any
     assert not task_failures, f"tasks failed: {task_failures}"
 
 
+def close_window(qtbot: Any, win: MainWindow) -> None:
+    """As the app does: stop the window's tasks first, then close and delete it."""
+    run_on_loop(qtbot, win.context.runner.shutdown())
+    win.close()
+    win.deleteLater()
+
+
 @pytest.fixture
 def window(context: AppContext, qtbot: Any) -> Iterator[MainWindow]:
     win = MainWindow(context)
-    qtbot.addWidget(win)
     win.show()
     yield win
-    win.close()
+    close_window(qtbot, win)

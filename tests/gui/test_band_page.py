@@ -17,6 +17,8 @@ from healthdesk.store.band_reads import records_between
 from healthdesk.ui.main_window import MainWindow
 from healthdesk.ui.pages.band import BandPage, describe_drift, describe_rate
 
+from .conftest import close_window
+
 RECORDS = 1500
 SERIAL = "4C0000077"
 
@@ -40,11 +42,10 @@ def band_window(context, database, home, sim_band, qtbot) -> Iterator[MainWindow
     control = BandControl(resolve_paths(home), database, SIMULATED, simulated=True, scan_timeout=0.5)
     context.attach(dashboard=context.dashboard, band=control)
     win = MainWindow(context)
-    qtbot.addWidget(win)
     win.show()
     win.show_page("band")
     yield win
-    win.close()
+    close_window(qtbot, win)
 
 
 def _scan_and_pick(page: BandPage, qtbot) -> None:

@@ -16,12 +16,14 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from healthdesk.services.dashboard_types import SOURCE_LABELS, MetricHistory
 from healthdesk.ui import theme
+from healthdesk.ui.charts.axes import DayAxisItem
 
 DAY_S = 86400.0
 
 
-def make_plot(parent: QWidget | None = None, *, dates: bool = True) -> pg.PlotWidget:
-    axis = {"bottom": pg.DateAxisItem(orientation="bottom")} if dates else {}
+def make_plot(parent: QWidget | None = None, *, dates: bool = True, days: bool = False) -> pg.PlotWidget:
+    """days=True: an axis of whole days (daily values); dates=True: clock times (one night, live HR)."""
+    axis = {"bottom": DayAxisItem()} if days else {"bottom": pg.DateAxisItem(orientation="bottom")} if dates else {}
     plot = pg.PlotWidget(parent=parent, axisItems=axis)
     plot.setBackground(theme.colors().card)
     plot.showGrid(x=False, y=True, alpha=0.25)
@@ -58,8 +60,9 @@ class HistoryChart(QWidget):
         layout.setSpacing(4)
         self.readout = QLabel(" ")
         self.readout.setObjectName("tileDetail")
-        self.plot = make_plot()
-        self.plot.setMinimumHeight(240)
+        self.plot = make_plot(days=True)
+        self.plot.setMinimumHeight(220)
+        self.plot.setMaximumHeight(300)
         layout.addWidget(self.readout)
         layout.addWidget(self.plot, 1)
         self._history: MetricHistory | None = None
@@ -93,7 +96,8 @@ class HistoryChart(QWidget):
             for item in (low, high, band):
                 self.plot.addItem(item)
                 self._items.append(item)
-            self.legend.addItem(band, "your baseline")
+            # A legend sample of the fill itself crashes pyqtgraph's ItemSample; a wide pen in its colour reads the same.
+            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(colors.baseline_fill, width=10)), "your baseline")
         for series in history.series:
             color = theme.source_color(series.source)
             curve = self.plot.plot(

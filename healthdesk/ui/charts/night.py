@@ -18,17 +18,15 @@ from healthdesk.services.dashboard_types import (
 from healthdesk.ui import theme
 from healthdesk.ui.charts.history import make_plot
 
+
+def _stage_color(stage: int) -> str:
+    c = theme.colors()
+    return {STAGE_DEEP: c.accent_text if c is theme.LIGHT else c.accent, STAGE_LIGHT: c.accent,
+            STAGE_REM: c.cloud, STAGE_AWAKE: c.yellow, STAGE_ASLEEP: c.accent}[stage]
+
 # Rows of the hypnogram from bottom to top.
 STAGED_ROWS = (STAGE_DEEP, STAGE_LIGHT, STAGE_REM, STAGE_AWAKE)
 PLAIN_ROWS = (STAGE_ASLEEP, STAGE_AWAKE)
-
-
-def step_arrays(start: np.ndarray, end: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Segment starts/ends/levels -> x (n+1 edges) and y (n levels) for a stepMode='center' curve."""
-    if start.size == 0:
-        return np.empty(0), np.empty(0)
-    x = np.append(start, end[-1]).astype(np.float64)
-    return x, level.astype(np.float64)
 
 
 class NightChart(QWidget):
@@ -41,12 +39,12 @@ class NightChart(QWidget):
         self.caption.setObjectName("tileDetail")
         self.caption.setWordWrap(True)
         self.stages = make_plot()
-        self.stages.setMinimumHeight(150)
+        self.stages.setFixedHeight(170)
         self.stages.setMouseEnabled(x=False, y=False)
         self.stages.showGrid(x=False, y=False)
         self.stages.getAxis("left").setWidth(56)
         self.hr = make_plot()
-        self.hr.setMinimumHeight(150)
+        self.hr.setFixedHeight(150)
         self.hr.setMouseEnabled(x=False, y=False)
         self.hr.getAxis("left").setWidth(56)
         self.hr.setLabel("left", "HR", units="bpm")
@@ -67,14 +65,14 @@ class NightChart(QWidget):
         self.detail = detail
         colors = theme.colors()
         rows = STAGED_ROWS if detail.stages_estimated else PLAIN_ROWS
-        row_of = {stage: i for i, stage in enumerate(rows)}
-        levels = np.array([row_of.get(int(s), row_of[STAGE_AWAKE]) for s in detail.stage], dtype=np.float64)
-        x, y = step_arrays(detail.stage_start, detail.stage_end, levels)
-        if x.size:
-            self.stages.plot(
-                x, y, stepMode="center", pen=pg.mkPen(colors.accent, width=2),
-                fillLevel=-0.5, fillBrush=pg.mkBrush(colors.baseline_fill),
-            )
+        # One bar per segment on its stage's row; minutes without data (band off) stay empty.
+        for i, stage in enumerate(rows):
+            mask = detail.stage == stage
+            if mask.any():
+                self.stages.addItem(pg.BarGraphItem(
+                    x0=detail.stage_start[mask], x1=detail.stage_end[mask], y0=i - 0.35, height=0.7,
+                    brush=pg.mkBrush(_stage_color(stage)), pen=pg.mkPen(None),
+                ))
         self.stages.getAxis("left").setTicks([[(i, STAGE_NAMES[s]) for i, s in enumerate(rows)]])
         self.stages.setYRange(-0.5, len(rows) - 0.5, padding=0)
         finite = np.isfinite(detail.hr_bpm)
@@ -91,6 +89,8 @@ class NightChart(QWidget):
     def _caption(detail: NightDetail) -> str:
         sleep = detail.sleep
         span = f"{sleep.start.astimezone():%a %d %b %H:%M} \u2192 {sleep.end.astimezone():%H:%M}"
+        if detail.stage.size == 0:
+            return f"{span}   ·   no minute-by-minute timeline for this sleep (WHOOP cloud reports totals only)"
         if detail.stages_estimated:
             return (
                 f"{span}   ·   stages are estimates from wrist motion and heart rate "

@@ -20,8 +20,8 @@ class TrajectoryCard(Card):
         self.label = QLabel(" ")
         self.label.setObjectName("tileDetail")
         self.label.setWordWrap(True)
-        self.plot = make_plot()
-        self.plot.setMinimumHeight(190)
+        self.plot = make_plot(days=True)
+        self.plot.setFixedHeight(200)
         self.plot.setMouseEnabled(x=False, y=False)
         self.body.addWidget(self.label)
         self.body.addWidget(self.plot)
@@ -58,8 +58,10 @@ class TrajectoryCard(Card):
     @staticmethod
     def describe(traj: Trajectory) -> str:
         if traj.status != "ok":
-            why = traj.note.replace("_", " ") if traj.note else "too few days in the last 30"
-            return f"Not enough history for a projection ({why})."
+            why = traj.note or "no values in the last 30 days"
+            if "days needed" in why or "no value" in why:
+                return f"Not enough history for a projection: {why}."
+            return f"No projection: {why}."
         direction = "stable"
         if traj.slope_per_day is not None and abs(traj.slope_per_day) >= 0.01:
             direction = "rising" if traj.slope_per_day > 0 else "falling"

@@ -127,13 +127,17 @@ class BandPage(Page):
         live_row = QHBoxLayout()
         self.live_button = QPushButton("Start live heart rate")
         self.live_button.setCheckable(True)
-        self.live_value = QLabel(DASH)
+        self.live_value = QLabel("")
         self.live_value.setObjectName("tileValue")
         live_row.addWidget(self.live_button)
         live_row.addStretch(1)
         live_row.addWidget(self.live_value)
         self.live_card.body.addLayout(live_row)
+        self.live_hint = QLabel("Streams the band's heart rate once a second while this is on.")
+        self.live_hint.setObjectName("muted")
+        self.live_card.body.addWidget(self.live_hint)
         self.live_chart = LiveHeartRateChart()
+        self.live_chart.hide()
         self.live_card.body.addWidget(self.live_chart)
         self.content.addWidget(self.live_card)
         self.content.addStretch(1)
@@ -329,6 +333,8 @@ class BandPage(Page):
         if on:
             self.live_button.setText("Stop live heart rate")
             self.live_chart.clear()
+            self.live_chart.show()
+            self.live_hint.hide()
             self._set_busy("Live heart rate")
             self._live_task = self.context.runner.spawn(self._live(), name="Live heart rate", background=True)
         else:
@@ -351,17 +357,17 @@ class BandPage(Page):
         """The demo: scan, pick the simulated band and pair (auto-drain follows), exactly as the buttons do."""
         if self.band is None:
             return
+        self.auto_drain.setChecked(True)
         if self.band.paired is None:
             self.context.runner.spawn(self._demo_pair(), name="Pairing the demo band")
         else:
-            self.sync_now()
+            self.check()  # battery, clock drift, records waiting; the auto-drain follows
 
     async def _demo_pair(self) -> None:
         self._set_busy("Scanning")
         found = await self._scan()
         if not found:
             raise RuntimeError("the demo band did not show up in the scan")
-        self.auto_drain.setChecked(True)
         self.pair_selected()
 
 

@@ -32,7 +32,6 @@ class SleepPage(HistoryPage):
         card.body.addLayout(pick_row)
         self.night_empty = EmptyState("No sleep recorded yet.")
         self.night_chart = NightChart()
-        self.night_chart.setMinimumHeight(340)
         card.body.addWidget(self.night_empty)
         card.body.addWidget(self.night_chart)
         self.night_chart.hide()

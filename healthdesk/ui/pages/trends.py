@@ -27,7 +27,7 @@ class TrendsPage(Page):
         self.cards: dict[str, TrajectoryCard] = {}
         for i, metric in enumerate(TRAJECTORY_METRICS):
             card = TrajectoryCard(metric)
-            card.label.setText("Not enough history for a projection (no values yet).")
+            card.label.setText("Not enough history for a projection: no values in the last 30 days yet.")
             self.cards[metric] = card
             grid.addWidget(card, i // 2, i % 2)
         grid.setColumnStretch(0, 1)
