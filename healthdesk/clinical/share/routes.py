@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import anyio
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -37,6 +37,9 @@ from healthdesk.clinical.share.views import NOT_FOUND_HTML, render_view
 from healthdesk.store.share import ShareLink
 
 log = logging.getLogger("healthdesk.clinical.share")
+# Few worker threads: requests are short once a snapshot is cached, and every extra thread competing for
+# the GIL would take time slices from the app's UI thread.
+WORKER_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,13 @@ def _client(request: Request) -> str:
 
 
 def build_app(ctx: ShareContext) -> Guard:
+    limiter: list[anyio.CapacityLimiter] = []
+
+    async def run_in_threadpool(fn, *args):
+        if not limiter:  # created on the server's own event loop
+            limiter.append(anyio.CapacityLimiter(WORKER_THREADS))
+        return await anyio.to_thread.run_sync(lambda: fn(*args), limiter=limiter[0])
+
     def accessed(link: ShareLink, kind: str, request: Request) -> None:
         log.info("share link %d served %s to %s", link.id, kind, _client(request))
         if ctx.on_access is not None:
