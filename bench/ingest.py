@@ -101,15 +101,10 @@ def write_day_files(folder: Path, days: int) -> tuple[list[Path], int]:
 
 def child_import(home: str, files: list[str]) -> None:
     """Runs in a fresh process so peak RSS is the import's alone."""
-    import types
     from contextlib import redirect_stdout
     from io import StringIO
 
     import healthdesk.services.ingest  # noqa: F401  (imports are a one-off cost of any process, not timed)
-
-    # healthdesk/cli/__main__.py runs main() when imported, and the CLI root imports every module of the
-    # package: give it an empty stand-in so main(argv) below is the only run.
-    sys.modules.setdefault("healthdesk.cli.__main__", types.ModuleType("healthdesk.cli.__main__"))
     from healthdesk.cli import build_parser, main
 
     build_parser()  # imports every sub-command's module (bumble, reportlab, ...) before the clock starts

@@ -7,21 +7,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import types
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 _ENTRY = "import sys; from healthdesk.cli import main; sys.exit(main())"
-
-
-@pytest.fixture(autouse=True)
-def _cli_main_module_stubbed(monkeypatch):
-    """WORKAROUND: healthdesk/cli/__main__.py calls main() on import, and the CLI root's sub-command
-    discovery imports every module of the package, so an in-process main(argv) would parse pytest's argv.
-    Until __main__.py guards its call, in-process tests see an empty stand-in for that module."""
-    monkeypatch.setitem(sys.modules, "healthdesk.cli.__main__", types.ModuleType("healthdesk.cli.__main__"))
 
 
 @dataclass
