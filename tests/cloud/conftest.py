@@ -33,9 +33,15 @@ def year_history() -> FakeData:
     return simulate_history(days=365, seed=7)
 
 
+@pytest.fixture(scope="session")
+def short_history() -> FakeData:
+    return simulate_history(days=60, seed=7)
+
+
 @pytest.fixture
-def data(year_history) -> FakeData:
-    return copy.deepcopy(year_history)
+def data(short_history) -> FakeData:
+    """60 days: enough for every window (72 h overlap, 30-day deep pass); the e2e module uses a full year."""
+    return copy.deepcopy(short_history)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import timedelta
 
@@ -13,6 +14,12 @@ from sqlalchemy import select
 from healthdesk.store import cloud as local
 
 NOTHING_NEW_REQUESTS = 4  # one page per collection; nothing pending outside the 72 h window
+
+
+@pytest.fixture
+def data(year_history):
+    """This module syncs one simulated year."""
+    return copy.deepcopy(year_history)
 
 
 def live_dump(db) -> dict:
