@@ -92,7 +92,8 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     app.setWindowIcon(theme.app_icon())
     services_future = asyncio.ensure_future(asyncio.to_thread(open_services, paths, args.demo))
     try:
-        context = AppContext(TaskRunner(), settings, paths.data_dir, demo=args.demo)
+        context = AppContext(TaskRunner(), settings, paths.data_dir, demo=args.demo,
+                             settings_file=paths.settings_file)
         window = MainWindow(context)
         services = await services_future
     except Exception as exc:  # the database cannot be opened: one line, no traceback
@@ -107,6 +108,7 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     app.aboutToQuit.connect(closed.set)
     window.show()
     window.refresh_all()
+    services.cloud.start()  # sync at start (when connected) and every N hours while the window is open
     log.info("window shown after %.3f s", time.perf_counter() - STARTED)
     exit_code = 0
     if args.demo:
@@ -149,7 +151,9 @@ class AppServices:
 
             backend = SIMULATED
         self.band = BandControl(paths, self.database, backend, simulated=demo, scan_timeout=1.0 if demo else 5.0)
-        self.cloud = None  # pending: services/cloud_sync.py
+        from healthdesk.services.cloud_sync import CloudSyncService
+
+        self.cloud = CloudSyncService.from_paths(self.database, paths)
         self.demo = demo
         self._air: object | None = None
         self.demo_plan: object | None = None
@@ -176,6 +180,7 @@ class AppServices:
         self.demo_plan = None
 
     async def aclose(self) -> None:
+        await self.cloud.aclose()
         if self._air is not None:
             await self._air.close()  # type: ignore[attr-defined]
         await asyncio.to_thread(self.database.close)

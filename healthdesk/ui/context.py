@@ -18,6 +18,7 @@ class AppContext:
     settings: QSettings
     data_dir: Path
     demo: bool = False
+    settings_file: Path | None = None  # the shared settings.json services read (profile, sync interval)
     # Until `attach` the dashboard answers with the empty state; band and cloud stay None while their
     # services are missing (the pages then say so).
     dashboard: DashboardService = field(default_factory=DashboardService)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from healthdesk.services.user_settings import read_settings, update_settings
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.common import Card, Page
 
@@ -61,7 +62,9 @@ class SettingsPage(Page):
         self.theme = QComboBox()
         self.theme.addItems(["system", "light", "dark"])
         self.theme.setCurrentText(str(s.value("theme", "system")))
-        self.sync_hours = _spin(QSpinBox(), 1, 24, " h", int(s.value("cloud/sync_interval_h", 2)))
+        shared = read_settings(context.settings_file) if context.settings_file else {}
+        hours = shared.get("whoop_sync_interval_hours", s.value("cloud/sync_interval_h", 2))
+        self.sync_hours = _spin(QSpinBox(), 1, 24, " h", int(float(hours)))
         form.addRow("Units", self.units)
         form.addRow("Appearance", self.theme)
         form.addRow("WHOOP cloud sync every", self.sync_hours)
@@ -103,6 +106,15 @@ class SettingsPage(Page):
         self.theme.currentTextChanged.connect(self.theme_changed.emit)
         self.sync_hours.valueChanged.connect(self.sync_interval_changed.emit)
 
+    def profile(self) -> dict[str, float | int | str | None]:
+        """The profile as the metrics read it: None for anything not set (never a population default)."""
+        return {
+            "weight_kg": self.weight.value() or None,
+            "height_cm": self.height.value() or None,
+            "birth_year": self.birth_year.value() or None,
+            "sex": None if self.sex.currentText() == "not set" else self.sex.currentText(),
+        }
+
     def save(self) -> None:
         s = self.context.settings
         s.setValue("profile/weight_kg", self.weight.value())
@@ -112,6 +124,12 @@ class SettingsPage(Page):
         s.setValue("units", self.units.currentText())
         s.setValue("theme", self.theme.currentText())
         s.setValue("cloud/sync_interval_h", self.sync_hours.value())
+        if self.context.settings_file is not None:  # the keys services read
+            update_settings(self.context.settings_file, profile=self.profile(), units=self.units.currentText(),
+                            whoop_sync_interval_hours=float(self.sync_hours.value()))
+        cloud = self.context.cloud
+        if cloud is not None and hasattr(cloud, "interval_s"):
+            cloud.interval_s = self.sync_hours.value() * 3600.0  # takes effect from the next scheduled run
 
     def start_demo(self) -> None:
         """The demo runs as its own process with its own data folder, so it can never mix with real data."""
