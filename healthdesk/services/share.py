@@ -235,7 +235,7 @@ class ShareService:
         self._listeners.append(listener)
 
     def start_server(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, tls: bool = False,
-                     limiter: MissLimiter | None = None) -> ServerInfo:
+                     limiter: MissLimiter | None = None, limit_concurrency: int = 256) -> ServerInfo:
         if self.running:
             raise ShareError("the share server is already running")
         self._open()  # migrated, so share_links exists for the read-only connections
@@ -253,7 +253,8 @@ class ShareService:
             cache=SnapshotCache(self._ro, __version__, self._clock), app_version=__version__,
             limiter=limiter or MissLimiter(), loopback_only=loopback, on_access=self._events.put,
             clock=self._clock)
-        server = ShareServer(build_app(ctx), ServerOptions(host=host, port=port, certfile=cert, keyfile=key))
+        server = ShareServer(build_app(ctx), ServerOptions(host=host, port=port, certfile=cert, keyfile=key,
+                                                                  limit_concurrency=limit_concurrency))
         try:
             server.start()
         except ShareServerError as exc:

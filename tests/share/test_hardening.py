@@ -141,19 +141,15 @@ def test_a_burst_of_misses_is_rate_limited(share_db, home):
 
 
 def test_connection_cap_answers_503_with_headers(share_db, home):
-    from healthdesk.clinical.share.server import ServerOptions, ShareServer
     from healthdesk.services.share import ShareService
 
     service = ShareService(share_db, home)
-    service.start_server(port=0)  # only to reuse its app; a second server with a tiny cap serves it
-    server = ShareServer(service._server.app, ServerOptions(port=0, limit_concurrency=1))
-    server.start()
+    info = service.start_server(port=0, limit_concurrency=1)
     try:
-        idle = socket.create_connection(("127.0.0.1", server.port))  # holds the only slot
-        r = httpx.get(f"http://127.0.0.1:{server.port}/c/x", timeout=10)
+        idle = socket.create_connection(("127.0.0.1", info.port))  # holds the only slot
+        r = httpx.get(f"{info.base_url}/c/x", timeout=10)
         assert r.status_code == 503
         assert_hardened(r)
         idle.close()
     finally:
-        server.stop()
         service.close()
