@@ -61,8 +61,9 @@ class CloudStack:
         return cls(endpoints, store, db, clock, http, stats, tokens, client)
 
     def syncer(self, options: SyncOptions | None = None,
-               on_changed: Callable[[Any, dict[str, set[int | str]]], None] | None = None) -> WhoopSync:
-        return WhoopSync(self.client, self.db, self.clock, options, on_changed)
+               on_changed: Callable[[Any, dict[str, set[int | str]]], None] | None = None,
+               on_progress: Callable[[str, Any], None] | None = None) -> WhoopSync:
+        return WhoopSync(self.client, self.db, self.clock, options, on_changed, on_progress)
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -79,12 +79,15 @@ def _key_of(resource: str, record: dict[str, Any]) -> int | str:
 
 class WhoopSync:
     def __init__(self, client: WhoopClient, db: Any, clock: Clock, options: SyncOptions | None = None,
-                 on_changed: Callable[[Any, dict[str, set[int | str]]], None] | None = None) -> None:
+                 on_changed: Callable[[Any, dict[str, set[int | str]]], None] | None = None,
+                 on_progress: Callable[[str, SyncReport], None] | None = None) -> None:
         """`db` is a store Database; `on_changed(session, keys by resource)` runs in the final transaction
-        (used to project WHOOP values into the daily values table)."""
+        (used to project WHOOP values into the daily values table); `on_progress(resource, report so far)`
+        runs on the event loop after every stored page."""
         self.client, self.db, self.clock = client, db, clock
         self.options = options or SyncOptions()
         self.on_changed = on_changed
+        self.on_progress = on_progress or (lambda resource, report: None)
         self.report = SyncReport()
 
     async def _in_db(self, work: Callable[[Session], T]) -> T:
@@ -99,6 +102,7 @@ class WhoopSync:
     async def run(self, full: bool = False) -> SyncReport:
         stats = self.client.stats
         base_requests, base_waits = stats.requests, stats.rate_limit_waits
+        self._base_requests = base_requests
         self.report = SyncReport()
         changed: dict[str, set[int | str]] = {name: set() for name in local.RESOURCES}
         deep_any = False
@@ -201,6 +205,8 @@ class WhoopSync:
                 counts.updated += 1
             if outcome != "unchanged":
                 changed.add(key)
+        self.report.requests = self.client.stats.requests - self._base_requests
+        self.on_progress(resource, self.report)
 
     def _write_page(self, session: Session, resource: str,
                     records: list[dict[str, Any]]) -> list[tuple[int | str, str]]:

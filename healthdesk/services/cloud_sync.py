@@ -69,10 +69,11 @@ def stored_api_base(db: Any) -> str | None:
 
 @dataclass
 class SyncEvent:
-    kind: str  # "started", "finished", "failed"
+    kind: str  # "started", "progress" (after each stored page), "finished", "failed"
     report: SyncReport | None = None
     error: str | None = None
     needs_reauth: bool = False
+    resource: str | None = None  # for "progress": the resource being walked
 
 
 class CloudSyncService:
@@ -133,7 +134,9 @@ class CloudSyncService:
             self.on_event(SyncEvent("started"))
             try:
                 project = lambda session, changed: project_daily_values(session, changed, self.clock.time())  # noqa: E731
-                report = await self.stack.syncer(self.options, project).run(full=full)
+                progress = lambda resource, so_far: self.on_event(  # noqa: E731
+                    SyncEvent("progress", report=so_far, resource=resource))
+                report = await self.stack.syncer(self.options, project, progress).run(full=full)
             except CloudError as exc:
                 self.on_event(SyncEvent("failed", error=str(exc), needs_reauth=isinstance(exc, NeedsReauth)))
                 raise

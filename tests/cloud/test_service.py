@@ -80,6 +80,9 @@ def test_syncs_at_start_then_every_interval(service, clock, db, data, aio):
     aio(run_three())
     assert [t - t0 for t, _ in seen] == pytest.approx([0, 7200, 14400])  # at start, then every 2 h
     assert [n - t for t, n in seen] == pytest.approx([7200] * 3)  # the next run is always known
+    progress = [e for e in service.events if e.kind == "progress"]
+    assert [e.resource for e in progress][:1] == ["cycle"] and progress[-1].resource == "workout"
+    assert {e.resource for e in progress} == {"cycle", "sleep", "recovery", "workout"}
     reports = [e.report for e in service.events if e.kind == "finished"]
     assert reports[0].resources["cycle"].new == len(data.cycles)  # the first run is the backfill
     assert all(r.resources["cycle"].new == 0 for r in reports[1:])
