@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
 import healthdesk.ui  # noqa: F401  (binding choice and the PySide6 6.12 refcount fix, before any Qt use)
-from healthdesk.config import resolve_paths
+from healthdesk.config import Paths, resolve_paths
 from healthdesk.services.dashboard import DashboardService
 from healthdesk.store.database import Database, open_database
 from healthdesk.ui.context import AppContext
@@ -83,6 +83,34 @@ def run_on_loop(qtbot: Any, coro: Coroutine[Any, Any, Any], timeout_ms: int = 30
 @pytest.fixture
 def drive(qloop: qasync.QEventLoop, qtbot: Any) -> Any:
     return lambda coro, timeout_ms=30_000: run_on_loop(qtbot, coro, timeout_ms)
+
+
+SEEDED_DAYS = 12
+
+
+@pytest.fixture(scope="session")
+def seeded_paths(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """One database with 12 days of simulated band data, imported and derived through the demo's real path
+    (simulate -> frames -> decoder -> store -> derive); the last day stays on the simulated band. Shared
+    read-only by the tests that need data."""
+    from healthdesk.services.demo import demo_paths, import_demo_history, prepare_demo_band
+
+    paths = demo_paths(resolve_paths(tmp_path_factory.mktemp("seeded"))).ensure()
+    db = open_database(paths.database)
+    try:
+        plan = prepare_demo_band(paths, days=SEEDED_DAYS, band_hours=24, seed=99)
+        assert plan is not None
+        import_demo_history(paths, db, plan)
+    finally:
+        db.close()
+    return paths
+
+
+@pytest.fixture
+def seeded_database(seeded_paths: Paths) -> Iterator[Database]:
+    db = open_database(seeded_paths.database)
+    yield db
+    db.close()
 
 
 @pytest.fixture
