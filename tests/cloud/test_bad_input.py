@@ -107,6 +107,7 @@ def test_malformed_json_mid_walk_keeps_whole_pages_and_recovers(make_stack, fake
         state = session.get(local.WhoopSyncState, "cycle")
         assert stored_cycles == 50  # two whole pages, nothing of the broken one
         assert state.backfill_done is False and state.watermark is None and "malformed" in state.last_error
+    assert "malformed JSON" in connection_status(db, stack.store)["last_sync_error"]  # what `whoop status` shows
     fake._dispatch = original
     aio(stack.syncer().run())
     with local.read_session(db) as session:
