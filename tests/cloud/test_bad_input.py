@@ -152,3 +152,14 @@ def test_sync_without_sign_in_says_what_to_do(db, clock, aio):
     with pytest.raises(NeedsReauth, match="run `whoop connect`"):
         aio(stack.syncer().run())
     aio(stack.aclose())
+
+
+def test_account_without_body_measurement(make_stack, fake, db, data, aio):
+    data.body = None  # WHOOP answers 404 for some accounts (pitfall §5.11)
+    stack = make_stack()
+    aio(connect_through_browser(stack, fake))
+    aio(stack.syncer().run())
+    with local.read_session(db) as session:
+        profile = session.get(local.WhoopProfile, data.user_id)
+        assert profile.first_name == data.profile["first_name"]
+        assert profile.height_meter is None and profile.body_json is None
