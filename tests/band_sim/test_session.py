@@ -264,3 +264,17 @@ def test_erase_band_with_confirmation_and_trim_sentinels(flash):
     assert band.pending_frames == flash[:300]
     band.command_written(commands.force_trim(2, 0xFFFFFFFF, 0), False)  # probe: no change
     assert band.pending_frames == flash[:300]
+
+
+def test_a_band_answering_hello_in_another_layout_gives_one_clear_error():
+    from healthdesk.band.whoop4.session import BandError
+
+    band = make_band([])
+    band._handlers[Opcode.GET_HELLO_HARVARD] = lambda s, p: band._respond(Opcode.GET_HELLO_HARVARD, s, 1, b"\x01")
+
+    async def go():
+        async with Whoop4Session(InProcessLink(band)) as session:
+            with pytest.raises(BandError, match="not a WHOOP 4.0 one"):
+                await session.handshake()
+
+    run(go())

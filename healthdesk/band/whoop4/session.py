@@ -234,12 +234,16 @@ class Whoop4Session:
         hello = await self.request(commands.get_hello, Opcode.GET_HELLO_HARVARD)
         host_now = self.host_clock()
         body = hello.body  # inner[5:]
+        if hello.result != ResultCode.SUCCESS or len(body) < 24:
+            raise BandError(f"the band's hello answer is not a WHOOP 4.0 one ({len(body)} bytes, "
+                            f"result {hello.result}); is this a WHOOP 5.0/MG?")
         battery = struct.unpack_from("<I", body, 1)[0] / 10
         band_unix, band_subsec = struct.unpack_from("<II", body, 6)
         band_clock = band_unix + band_subsec / SUBSEC_PER_SECOND
         serial = body[14:24].split(b"\x00", 1)[0].decode("ascii", "replace")
         version = await self.request(commands.report_version, Opcode.REPORT_VERSION_INFO)
-        firmware = ".".join(str(v) for v in struct.unpack_from("<4I", version.body, 1))
+        firmware = (".".join(str(v) for v in struct.unpack_from("<4I", version.body, 1))
+                    if len(version.body) >= 17 else "unknown")
         clock_set = False
         if set_clock:
             now = self.host_clock()
@@ -267,6 +271,8 @@ class Whoop4Session:
 
     async def band_clock(self) -> tuple[int, int]:
         answer = await self.request(commands.get_clock, Opcode.GET_CLOCK)
+        if answer.result != ResultCode.SUCCESS or len(answer.body) < 8:
+            raise BandError(f"the band did not tell its clock (result {answer.result})")
         return struct.unpack_from("<II", answer.body)  # type: ignore[return-value]
 
     # --- history drain -----------------------------------------------------------------------------------
