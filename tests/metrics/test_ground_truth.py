@@ -20,7 +20,7 @@ def test_scenario_is_varied(fortnight):
     durations = [(n.offset - n.onset) / 3600 for n in truth.nights]
     assert len(truth.nights) >= 13
     assert max(onsets) - min(onsets) > 1.5 and max(durations) - min(durations) > 1.5
-    assert truth.naps and truth.off_wrist
+    assert truth.naps and truth.off_wrist and truth.sedentary
     assert any(w.minutes >= 20 for w in truth.workouts) and any(w.minutes < 15 for w in truth.workouts)
 
 
@@ -81,6 +81,14 @@ def test_off_wrist_is_never_sleep(fortnight):
     periods = [r.sleep for r in _main_sleeps(fortnight)] + [p for r in fortnight.results for p in r.naps]
     for gap in truth.off_wrist:
         assert not any(p.start < gap.end and gap.start < p.end for p in periods)
+
+
+def test_a_still_evening_on_the_sofa_is_not_sleep(fortnight):
+    truth = fortnight.history.truth
+    periods = [r.sleep for r in _main_sleeps(fortnight)] + [p for r in fortnight.results for p in r.naps]
+    for quiet in truth.sedentary:
+        overlap = sum(max(0.0, min(p.end, quiet.end) - max(p.start, quiet.start)) for p in periods)
+        assert overlap <= 5 * 60, f"sofa spell at {quiet.start} counted as {overlap / 60:.0f} min of sleep"
 
 
 def test_cycle_labels_are_local_start_dates_and_unique(fortnight):

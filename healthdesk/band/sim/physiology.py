@@ -16,6 +16,8 @@ Choices (documented because the firmware and the metrics engine depend on them):
 * Breathing modulates R-R (RSA) at the night's respiratory rate (truth `resp_rate_bpm`).
 * Truth RMSSD of a night is the target used for clean sleep beats (the sleeping target swings +-12 % over a
   90-min cycle around it); truth resting HR is the sleeping HR floor (HR sits on it for > 1 h each night).
+* Some evenings end with a quiet spell on the sofa (truth `sedentary`): the wrist lies as still as in sleep,
+  only the heart rate (resting + 15 bpm) says awake - the classic trap of wrist actigraphy.
 * The wearer is awake when the band goes on (start_unix) and nights that would run past the end are not
   generated. Workouts, naps and off-wrist gaps never overlap each other or a sleep.
 """
@@ -76,6 +78,7 @@ class PhysiologyTruth:
     naps: list[Interval]
     workouts: list[WorkoutTruth]
     off_wrist: list[Interval]
+    sedentary: list[Interval] = field(default_factory=list)  # quiet evenings (TV, reading): still but awake
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -89,6 +92,7 @@ class PhysiologyTruth:
         raw["naps"] = [Interval(**x) for x in raw["naps"]]
         raw["workouts"] = [WorkoutTruth(**x) for x in raw["workouts"]]
         raw["off_wrist"] = [Interval(**x) for x in raw["off_wrist"]]
+        raw["sedentary"] = [Interval(**x) for x in raw.get("sedentary", [])]
         return cls(**raw)
 
 
@@ -107,7 +111,7 @@ def _overlaps(a: Interval, others: list[Interval], margin: float) -> bool:
 
 def _schedule(
     rng: np.random.Generator, days: int, start: float, end: float, tz: int, rhr0: float, rmssd0: float
-) -> tuple[list[NightTruth], list[Interval], list[WorkoutTruth], list[Interval]]:
+) -> tuple[list[NightTruth], list[Interval], list[WorkoutTruth], list[Interval], list[Interval]]:
     midnight0 = math.floor((start + tz) / 86400) * 86400 - tz
     nights: list[NightTruth] = []
     for k in range(days + 1):
@@ -181,10 +185,20 @@ def _schedule(
             if g:
                 busy.append(g)
                 gaps.append(g)
+    sedentary: list[Interval] = []
+    for night in nights:  # a quiet evening on the sofa shortly before some nights: still wrist, awake heart
+        if rng.random() < 0.4:
+            end_q = night.onset - float(rng.uniform(3, 30)) * _MIN
+            quiet = Interval(end_q - float(rng.uniform(30, 90)) * _MIN, end_q)
+            if quiet.start >= start + 10 * _MIN and not _overlaps(
+                quiet, [b for b in busy if b.start != night.onset], 5 * _MIN
+            ):
+                busy.append(quiet)
+                sedentary.append(quiet)
     workouts.sort(key=lambda w: w.start)
     naps.sort(key=lambda n: n.start)
     gaps.sort(key=lambda g: g.start)
-    return nights, naps, workouts, gaps
+    return nights, naps, workouts, gaps, sedentary
 
 
 # ---------------------------------------------------------------------------------------------- signals
@@ -234,7 +248,9 @@ def generate_history(
         raise ValueError("days must be positive")
     rng = np.random.default_rng(seed)
     start, end = float(start_unix), float(start_unix + days * 86400)
-    nights, naps, workouts, gaps = _schedule(rng, days, start, end, tz_offset_s, resting_hr, rmssd_ms)
+    nights, naps, workouts, gaps, sedentary = _schedule(
+        rng, days, start, end, tz_offset_s, resting_hr, rmssd_ms
+    )
 
     n = int((end - start) * SUBSEC // TICK_SUBSEC)
     sub = int(start_unix) * SUBSEC + np.arange(n, dtype=np.int64) * TICK_SUBSEC
@@ -273,6 +289,9 @@ def generate_history(
         effort[sl] = w.intensity
     for sl in _mask(t, gaps):
         off[sl] = True
+    sofa = np.zeros(n, bool)
+    for sl in _mask(t, sedentary):
+        sofa[sl] = True
     awake = ~asleep & ~napping
 
     # --- target heart rate
@@ -282,6 +301,7 @@ def generate_history(
     day_hr += 15 * walk
     hr = np.where(awake, day_hr, rhr_t + sleep_extra)
     hr = np.where(napping, rhr_t + 5, hr)
+    hr = np.where(sofa, rhr_t + 15, hr)  # sitting still, awake: below the day's level, well above sleep
     hr = np.where(restless, rhr_t + 14, hr)
     hr = np.where(effort > 0, rhr_t + effort * (hr_max - rhr_t) + _smooth_noise(rng, t, 30, 3, 3), hr)
     hr = _moving_mean(hr, 91)  # physiological inertia: ~1.5-min transitions
@@ -341,7 +361,7 @@ def generate_history(
     f32 = np.float32
     elev = _smooth_noise(rng, t, 20, 35, 3).astype(f32) + 2.5 * rng.standard_normal(n, dtype=f32)
     azim = _smooth_noise(rng, t, 20, 60, 3).astype(f32) + 2.5 * rng.standard_normal(n, dtype=f32)
-    still = (asleep | napping) & ~restless
+    still = (asleep | napping | sofa) & ~restless
     posture_id = np.cumsum(rng.random(n, dtype=f32) < TICK_S / (50 * _MIN))  # a turn-over every ~50 min
     elev[still] = rng.uniform(-60, 60, int(posture_id[-1]) + 1).astype(f32)[posture_id[still]]
     azim[still] = rng.uniform(-180, 180, int(posture_id[-1]) + 1).astype(f32)[posture_id[still]]
@@ -383,5 +403,6 @@ def generate_history(
         naps=naps,
         workouts=workouts,
         off_wrist=gaps,
+        sedentary=sedentary,
     )
     return SimulatedHistory(records=rec, truth=truth)

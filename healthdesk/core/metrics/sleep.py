@@ -10,7 +10,10 @@ metrics.md §4 (decision D4), adapted to minute features:
 3. Main sleep = the longest merged block >= 60 min of its noon-to-noon window whose median HR is not above
    1.25 x the resting-HR reference (given, else the window's P10 worn-minute HR). Other blocks >= 10 min are naps when their median HR
    is at least 5 bpm below the window's awake median HR.
-4. Inside a period, a minute is wake when the z-angle moved > 5 deg in it or HR > 1.20 x the period's P10 HR.
+4. Inside a period, a minute is wake when the z-angle moved > 5 deg in it or HR > 1.20 x the period's P10 HR;
+   wakeful edges are trimmed (the period starts in the first 10 min that are >= 80 % asleep): a quiet wrist
+   on the sofa is still, but its heart rate is awake. Limitation: the rule is relative, so quiet waking
+   within ~20 % of the sleeping heart rate cannot be told from sleep on a wrist.
 Choice: minutes instead of 5-s epochs for the rolling median (the year of minute features must fit in memory
 and the 15-min accuracy target is far above the 1-min resolution).
 """
@@ -35,6 +38,7 @@ WAKE_ANGLE_DEG = 5.0
 WAKE_HR_FACTOR = 1.20
 HR_REJECT_FACTOR = 1.25
 NAP_HR_MARGIN = 5.0
+TRIM_WINDOW_MIN, TRIM_MIN_ASLEEP = 10, 8
 
 WAKE, ASLEEP, UNKNOWN = 0, 1, -1
 
@@ -186,6 +190,23 @@ def _states(minutes: np.ndarray, worn: np.ndarray) -> np.ndarray:
     return state
 
 
+def _trim(state: np.ndarray) -> tuple[int, int]:
+    """Offsets [a, b) of a block without its wakeful edges: it starts in the first 10-min stretch that is
+    >= 80 % asleep and ends in the last one. A still wrist on the sofa before bed passes the gravity test;
+    its heart rate (the wake rule) does not, so the period starts when sleep does."""
+    asleep = (state == ASLEEP).astype(np.int64)
+    if len(asleep) <= TRIM_WINDOW_MIN:
+        return 0, len(asleep)
+    c = np.convolve(asleep, np.ones(TRIM_WINDOW_MIN, np.int64), "valid")
+    dense = np.flatnonzero(c >= TRIM_MIN_ASLEEP)
+    if len(dense) == 0:
+        return 0, 0
+    i, j = int(dense[0]), int(dense[-1])
+    a = i + int(np.argmax(asleep[i : i + TRIM_WINDOW_MIN]))
+    b = j + TRIM_WINDOW_MIN - int(np.argmax(asleep[j : j + TRIM_WINDOW_MIN][::-1]))
+    return a, b
+
+
 def detect_sleeps(
     minutes: np.ndarray, tz_offset_s: int, rhr_reference: float | None = None
 ) -> list[SleepPeriod]:
@@ -219,7 +240,11 @@ def detect_sleeps(
         if awake.any():
             awake_median[w] = float(np.median(hr[sl][awake]))
     candidates = []
-    for s, e in blocks:
+    for s0, e0 in blocks:
+        a, b = _trim(_states(minutes[s0:e0], worn[s0:e0]))
+        s, e = s0 + a, s0 + b
+        if e - s < NAP_MIN:
+            continue
         m = median_hr(s, e)
         if not np.isfinite(m):
             continue
