@@ -8,18 +8,19 @@ import json
 import sys
 import webbrowser
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from healthdesk.cli import CliError
-from healthdesk.cloud.errors import CloudError
-from healthdesk.cloud.oauth import DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_PORT, redirect_uri_for
-from healthdesk.cloud.secrets import ClientCredentials
 from healthdesk.config import Paths
-from healthdesk.services.cloud_sync import CloudSyncService, options_from_settings
-from healthdesk.store import cloud as local
-from healthdesk.store.database import StoreError, open_database
+
+if TYPE_CHECKING:
+    from healthdesk.services.cloud_sync import CloudSyncService
 
 T = TypeVar("T")
+# Kept in step with healthdesk.cloud.oauth (a test pins them); importing the cloud stack here would slow
+# every healthdesk-cli call, since the CLI root registers all sub-commands.
+DEFAULT_REDIRECT_PORT = 53682
+DEFAULT_REDIRECT_PATH = "/callback"
 
 
 def _say(message: str) -> None:
@@ -28,6 +29,10 @@ def _say(message: str) -> None:
 
 def _with_service(args: argparse.Namespace, paths: Paths,
                   job: Callable[[CloudSyncService], Awaitable[T]]) -> T:
+    from healthdesk.cloud.errors import CloudError
+    from healthdesk.services.cloud_sync import CloudSyncService, options_from_settings
+    from healthdesk.store.database import StoreError, open_database
+
     try:
         db = open_database(paths.database)
     except StoreError as exc:
@@ -56,6 +61,9 @@ def _with_service(args: argparse.Namespace, paths: Paths,
 
 
 def _connect(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.cloud.oauth import redirect_uri_for
+    from healthdesk.cloud.secrets import ClientCredentials
+
     secret = sys.stdin.readline().strip() if args.client_secret == "-" else args.client_secret
     if not args.client_id.strip() or not secret:
         raise CliError("--client-id and --client-secret must not be empty")
@@ -111,6 +119,9 @@ def _status(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _dump(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.store import cloud as local
+    from healthdesk.store.database import StoreError, open_database
+
     try:
         db = open_database(paths.database)
     except StoreError as exc:
