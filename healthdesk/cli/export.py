@@ -10,18 +10,8 @@ import argparse
 from pathlib import Path
 
 from healthdesk.cli import CliError
-from healthdesk.clinical.report_data import SECTIONS, PatientInfo
+from healthdesk.clinical.report_data import GENDERS, SECTIONS, PatientInfo
 from healthdesk.config import Paths
-from healthdesk.services.export import (
-    GENDERS,
-    ExportError,
-    ExportRequest,
-    export,
-    parse_day,
-    parse_generated_at,
-    parse_sections,
-)
-from healthdesk.services.pairing import load_paired_band
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _paired_firmware(paths: Paths) -> dict[str, str]:
     """The firmware the paired band reported (the report names it); none when no band is paired."""
+    from healthdesk.services.pairing import load_paired_band
+
     try:
         band = load_paired_band(paths)
     except ValueError:
@@ -57,6 +49,16 @@ def _paired_firmware(paths: Paths) -> dict[str, str]:
 
 
 def _export(args: argparse.Namespace, paths: Paths) -> int:
+    # Imported here: the report stack is heavy and every healthdesk-cli call registers this command.
+    from healthdesk.services.export import (
+        ExportError,
+        ExportRequest,
+        export,
+        parse_day,
+        parse_generated_at,
+        parse_sections,
+    )
+
     try:
         patient = PatientInfo(
             name=args.name or None,

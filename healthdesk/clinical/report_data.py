@@ -21,6 +21,7 @@ SOURCE_SHORT = {BAND: "Band", WHOOP_CLOUD: "WHOOP cloud"}
 MAX_PERIOD_DAYS = 731
 # Parts of the report the user can leave out; a left-out part is marked as withheld, never as empty.
 SECTIONS = ("vitals", "sleep", "workouts", "wellness")
+GENDERS = ("male", "female", "other", "unknown")  # FHIR administrative gender
 SECTION_TITLES = {"vitals": "Vital signs", "sleep": "Sleep", "workouts": "Workouts", "wellness": "Wellness scores"}
 
 

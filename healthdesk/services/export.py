@@ -19,11 +19,10 @@ from healthdesk import __version__
 from healthdesk.clinical.fhir import build_bundle, to_bytes
 from healthdesk.clinical.loader import load_report_data
 from healthdesk.clinical.pdf import render_pdf
-from healthdesk.clinical.report_data import SECTIONS, InvalidPeriod, PatientInfo, Period, ReportData
+from healthdesk.clinical.report_data import GENDERS, SECTIONS, InvalidPeriod, PatientInfo, Period, ReportData
 from healthdesk.store.database import StoreError, open_database
 
 KINDS = ("pdf", "fhir")
-GENDERS = ("male", "female", "other", "unknown")
 
 
 class ExportError(Exception):
