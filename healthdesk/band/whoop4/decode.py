@@ -66,12 +66,13 @@ def _normalise(frames: Sequence[Any], decoder: Decoder) -> list[bytes]:
 
 def decode_frames(frames: Sequence[bytes]) -> DecodedBatch:
     """Validate and decode whole wire frames. Never raises; see DecodedBatch.invalid for what was rejected."""
-    decoder = Decoder()
     try:
         items = frames if isinstance(frames, list) else list(frames)
     except TypeError:  # not iterable at all
+        decoder = Decoder()
         decoder.batch.invalid["not_bytes"] += 1
         return decoder.finish()
+    decoder = Decoder(record_capacity=len(items))
     for start in range(0, len(items), CHUNK_FRAMES):
         chunk = items[start : start + CHUNK_FRAMES]
         try:  # bytes-like items pass as they are; anything else fails in the first C-level pass, before any state
@@ -99,8 +100,12 @@ def decode_hex_file(path: str | os.PathLike[str]) -> DecodedBatch:
             return _decode_hex(data, size)
 
 
+# The shortest line that can hold a record: a 48-byte inner (unknown version, v24 map) in a 56-byte frame.
+_MIN_RECORD_LINE = 2 * (groups.RECORD_MIN_INNER + 8) + 1
+
+
 def _decode_hex(data: bytes | mmap.mmap, size: int) -> DecodedBatch:
-    decoder = Decoder()
+    decoder = Decoder(record_capacity=size // _MIN_RECORD_LINE + 1)
     pending: list[bytes] = []
     pos = 0
     while pos < size:

@@ -63,12 +63,15 @@ _G_AT = RECORD_DTYPE.fields["gravity"][1]
 _RR_KEEP = np.array([(1 << (16 * n)) - 1 for n in range(RR_SLOTS + 1)], np.uint64)
 
 
-def decode_records(rows: np.ndarray, *, known_version: bool) -> tuple[np.ndarray, np.ndarray]:
-    """v12/v24 1 Hz records (§7.2), gathered straight into RECORD_DTYPE rows. For unknown versions
-    (known_version=False) a row is kept only when the v24 map gives a plausible HR and |g|; returns
-    (records, kept mask over rows)."""
-    raw = np.take(rows, _RECORD_COLUMNS, axis=1)
-    out = raw.view(RECORD_DTYPE)[:, 0]
+def decode_records(rows: np.ndarray, *, known_version: bool,
+                   out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """v12/v24 1 Hz records (§7.2), gathered straight into RECORD_DTYPE rows (into `out`, a contiguous
+    RECORD_DTYPE array of len(rows), when given). For unknown versions (known_version=False) a row is kept only
+    when the v24 map gives a plausible HR and |g|; returns (records, kept mask over rows)."""
+    if out is None:
+        out = np.empty(len(rows), RECORD_DTYPE)
+    raw = out.view(np.uint8).reshape(len(rows), RECORD_DTYPE.itemsize)
+    np.take(rows, _RECORD_COLUMNS, axis=1, out=raw)
     counts = np.minimum(raw[:, _COUNT_AT], RR_SLOTS)
     raw[:, _COUNT_AT] = counts
     # The 4 RR slots read as one u64 (slot 0 in the low bits): keep the first `count` slots, zero the rest.
