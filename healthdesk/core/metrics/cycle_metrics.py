@@ -107,7 +107,7 @@ def _resp(x: CycleInputs, got: Got) -> Got:
     inside = [i for i in starts.tolist() if np.all(state[i : i + 5] == ASLEEP)]
     if len(inside) < RESP_MIN_WINDOWS:
         return {"respiratory_rate": Metric.missing("br/min", f"need_windows:have={len(inside)},need=6")}
-    value = float(np.median(m["resp_bpm"][inside]))
+    value = round(float(np.median(m["resp_bpm"][inside])), 2)  # the 0.005 Hz grid is 0.3 br/min
     conf = min(1.0, len(inside) / 24) * x.sleep.confidence
     return {"respiratory_rate": Metric(value, "br/min", round(conf, 3), detail={"windows": len(inside)})}
 
