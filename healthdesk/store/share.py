@@ -52,7 +52,7 @@ def utc_text(when: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)  # 'YYYY-MM-DDTHH:MM:SSZ' (strptime is slow)
 
 
 @dataclass(frozen=True)
@@ -148,16 +148,35 @@ def record_access(conn: Connection, link_id: int, when: datetime) -> None:
                  .values(access_count=_T.c.access_count + 1, last_access_at=utc_text(when)))
 
 
+_COLUMNS = [c.name for c in _T.columns]
+_BY_HASH_SQL = f"SELECT {', '.join(_COLUMNS)} FROM share_links WHERE token_hash = ?"
+
+
+class _Row:
+    def __init__(self, values: tuple) -> None:
+        self.__dict__.update(zip(_COLUMNS, values, strict=True))
+
+
 class ReadOnlyStore:
     """The database opened read-only: every `read()` is a fresh sqlite connection (mode=ro) in one snapshot."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).resolve()
-        uri = f"{self.path.as_uri()}?mode=ro"
-        self._engine = create_engine(
-            "sqlite://", poolclass=NullPool,
-            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10),
-        )
+        self._uri = f"{self.path.as_uri()}?mode=ro"
+        self._engine = create_engine("sqlite://", poolclass=NullPool, creator=self._connect)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self._uri, uri=True, check_same_thread=False, timeout=10)
+
+    def link_by_hash(self, token_hash: str) -> ShareLink | None:
+        """The per-request lookup, on its own read-only connection without the ORM layer (it runs on every
+        request, hits and misses alike)."""
+        conn = self._connect()
+        try:
+            row = conn.execute(_BY_HASH_SQL, (token_hash,)).fetchone()
+        finally:
+            conn.close()
+        return _from_row(_Row(row)) if row else None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

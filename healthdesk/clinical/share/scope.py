@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from healthdesk.clinical.loader import load_report_data
 from healthdesk.clinical.report_data import SECTIONS, Period, ReportData
 from healthdesk.clinical.share.tokens import hash_matches, is_well_formed, token_hash
-from healthdesk.store.share import ReadOnlyStore, ShareLink, link_by_hash
+from healthdesk.store.share import ReadOnlyStore, ShareLink
 
 CACHE_SECONDS = 30.0
 CACHE_LINKS = 16
+CACHE_PAGES = 256  # rendered FHIR answers per link snapshot
 
 Clock = Callable[[], datetime]
 
@@ -40,8 +41,7 @@ class LinkResolver:
         if not token or not is_well_formed(token):
             return None
         digest = token_hash(self._key, token)
-        with self._store.read() as conn:
-            link = link_by_hash(conn, digest)
+        link = self._store.link_by_hash(digest)
         if link is None or not hash_matches(self._key, token, link.token_hash):
             return None
         return link if link.usable(self._clock()) else None
@@ -66,12 +66,36 @@ class Snapshot:
         self.built = time.monotonic()
         self._lock = threading.Lock()
         self._artifacts: dict[str, object] = {}
+        self._pages: OrderedDict[tuple, bytes] = OrderedDict()
 
     def artifact(self, name: str, build: Callable[[ReportData], object]) -> object:
         with self._lock:
             if name not in self._artifacts:
                 self._artifacts[name] = build(self.data)
             return self._artifacts[name]
+
+    def ready(self, name: str) -> object | None:
+        """An artifact already built, or None (never builds: safe on the event loop)."""
+        with self._lock:
+            return self._artifacts.get(name)
+
+    def ready_page(self, key: tuple) -> bytes | None:
+        with self._lock:
+            return self._pages.get(key)
+
+    def page(self, key: tuple, build: Callable[[], bytes]) -> bytes:
+        """A rendered answer for one request shape, kept while the snapshot lives (errors are not kept)."""
+        with self._lock:
+            cached = self._pages.get(key)
+            if cached is not None:
+                self._pages.move_to_end(key)
+                return cached
+        body = build()
+        with self._lock:
+            self._pages[key] = body
+            while len(self._pages) > CACHE_PAGES:
+                self._pages.popitem(last=False)
+        return body
 
 
 class SnapshotCache:
@@ -99,6 +123,11 @@ class SnapshotCache:
                     while len(self._entries) > CACHE_LINKS:
                         self._entries.popitem(last=False)
             return snap
+
+    def fresh(self, link_id: int) -> Snapshot | None:
+        """The cached snapshot if still fresh, else None (never loads: safe on the event loop)."""
+        with self._lock:
+            return self._fresh(link_id)
 
     def clear(self) -> None:
         with self._lock:
