@@ -13,8 +13,8 @@ from healthdesk.clinical.charts import _nice_range, _runs, _tick_text
 from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, ReportData
 from healthdesk.clinical.stats import baseline_bands
 
-WIDTH, HEIGHT = 760, 190
-LEFT, RIGHT, TOP, BOTTOM = 48, 10, 26, 26
+WIDTH, HEIGHT = 760, 206
+LEFT, RIGHT, TOP, BOTTOM = 48, 10, 42, 26
 COLORS = {BAND: "#1f4e79", "whoop_cloud": "#6b6b6b"}
 DASH = {BAND: "", "whoop_cloud": ' stroke-dasharray="5 3"'}
 
@@ -68,7 +68,7 @@ def trend_svg(data: ReportData, spec: MetricSpec) -> str:
     legend = [f"{SOURCE_SHORT[s]}: {'solid' if s == BAND else 'dashed'} line" for s in series]
     if bands:
         legend.append(f"grey area: personal baseline ({SOURCE_SHORT[base_src]}, within the shared period)")
-    out.append(f'<text x="{WIDTH - RIGHT}" y="14" text-anchor="end" font-size="11">{escape("; ".join(legend))}</text>')
+    out.append(f'<text x="0" y="31" font-size="11" fill="#444">{escape("; ".join(legend))}</text>')
     return "".join(out + _date_labels(period.start, period.end, pw) + ["</svg>"])
 
 
