@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("healthdesk.app")
 STARTED = time.perf_counter()  # process start as near as Python sees it (bench/startup.py reads the log)
 SCREENSHOT_DEADLINE_S = 170.0
+FIRST_PAINT_ENV = "HEALTHDESK_EXIT_AFTER_FIRST_PAINT"  # bench/startup.py: print when Today is painted, then quit
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,10 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from healthdesk.services.demo import demo_paths
-
     paths = resolve_paths(args.home)
     if args.demo:
+        from healthdesk.services.demo import demo_paths
+
         paths = demo_paths(paths)
     try:
         paths.ensure()
@@ -87,32 +89,33 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     from healthdesk.ui.main_window import MainWindow
     from healthdesk.ui.tasks import TaskRunner
 
+    # The database opens on a worker thread (SQLAlchemy's import alone is ~0.5 s) while the window is built.
+    services_future = asyncio.ensure_future(asyncio.to_thread(open_services, paths, args.demo))
     settings = QSettings(str(paths.config_dir / "healthdesk-ui.ini"), QSettings.Format.IniFormat)
     theme.apply(app, theme.resolve_scheme(str(settings.value("theme", "system"))))
     app.setWindowIcon(theme.app_icon())
-    services_future = asyncio.ensure_future(asyncio.to_thread(open_services, paths, args.demo))
     try:
         context = AppContext(TaskRunner(), settings, paths.data_dir, demo=args.demo,
                              settings_file=paths.settings_file)
-        window = MainWindow(context)
+        window = MainWindow(context, lazy=True)  # only the page on screen; the rest after the first paint
         services = await services_future
     except Exception as exc:  # the database cannot be opened: one line, no traceback
         log.exception("start-up failed")
         print(f"healthdesk: {exc}", file=sys.stderr)
         return 2
-    context.attach(dashboard=services.dashboard, band=services.band, cloud=services.cloud)
+    context.attach(dashboard=services.dashboard)
     failures: list[str] = []
     context.runner.task_failed.connect(lambda name, message: failures.append(f"{name}: {message}"))
     closed = asyncio.Event()
     window.closing.connect(closed.set)
     app.aboutToQuit.connect(closed.set)
     window.show()
+    if os.environ.get(FIRST_PAINT_ENV):
+        _report_first_paint(window)
     window.refresh_all()
-    services.cloud.start()  # sync at start (when connected) and every N hours while the window is open
     log.info("window shown after %.3f s", time.perf_counter() - STARTED)
+    context.runner.spawn(start_jobs(services, window, args.demo), name="Starting band and WHOOP services")
     exit_code = 0
-    if args.demo:
-        context.runner.spawn(start_demo(services, window), name="Preparing the demo band")
     if args.screenshot is not None:
         from healthdesk.ui.screenshots import capture_all
 
@@ -134,32 +137,53 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     return exit_code
 
 
+def _report_first_paint(window: MainWindow) -> None:
+    """Once Today has its data: paint it synchronously, print the wall clock, close the window."""
+    today = window.page("today")
+    shown = time.perf_counter() - STARTED
+
+    def painted() -> None:
+        window.repaint()
+        print(f"first-paint-unix {time.time():.6f} (window shown {shown:.3f} s, Today painted "
+              f"{time.perf_counter() - STARTED:.3f} s after app.py was imported)", flush=True)
+        window.close()
+
+    today.loaded.connect(painted)
+
+
 class AppServices:
-    """Everything the window talks to, opened off the GUI thread and closed after the loop's last task."""
+    """Everything the window talks to. The database and dashboard open first (Today needs them); the band and
+    cloud jobs, whose imports (bleak, bumble, httpx, keyring) cost about a second, start after the first paint."""
 
     def __init__(self, paths: Paths, demo: bool) -> None:
-        from healthdesk.services.band_control import BandControl
         from healthdesk.services.dashboard import DashboardService
         from healthdesk.store.database import open_database
 
         self.paths = paths
+        self.demo = demo
         self.database = open_database(paths.database)
         self.dashboard = DashboardService(self.database)
+        self.band: Any = None
+        self.cloud: Any = None
+        self._air: Any = None
+        self.demo_plan: Any = None
+
+    def open_jobs(self) -> None:
+        """Blocking (run on a thread): the band and WHOOP cloud services."""
+        from healthdesk.services.band_control import BandControl
+        from healthdesk.services.cloud_sync import CloudSyncService
+
         backend = None
-        if demo:
+        if self.demo:
             from healthdesk.ble.bumble_backend import SIMULATED
 
             backend = SIMULATED
-        self.band = BandControl(paths, self.database, backend, simulated=demo, scan_timeout=1.0 if demo else 5.0)
-        from healthdesk.services.cloud_sync import CloudSyncService
-
-        self.cloud = CloudSyncService.from_paths(self.database, paths)
-        self.demo = demo
-        self._air: object | None = None
-        self.demo_plan: object | None = None
+        self.band = BandControl(self.paths, self.database, backend, simulated=self.demo,
+                                scan_timeout=1.0 if self.demo else 5.0)
+        self.cloud = CloudSyncService.from_paths(self.database, self.paths)
 
     async def prepare_demo(self, say: Callable[[str], None]) -> None:
-        """Seed the demo folder on first start (on a thread), then switch the simulated band on."""
+        """Make the demo band on first start (on a thread), then switch it on in the simulated air."""
         from healthdesk.ble.bumble_backend import simulated_air
         from healthdesk.services.demo import load_demo_band, prepare_demo_band
 
@@ -180,14 +204,30 @@ class AppServices:
         self.demo_plan = None
 
     async def aclose(self) -> None:
-        await self.cloud.aclose()
+        if self.cloud is not None:
+            await self.cloud.aclose()
         if self._air is not None:
-            await self._air.close()  # type: ignore[attr-defined]
+            await self._air.close()
         await asyncio.to_thread(self.database.close)
 
 
 def open_services(paths: Paths, demo: bool) -> AppServices:
     return AppServices(paths, demo)
+
+
+async def start_jobs(services: AppServices, window: MainWindow, demo: bool) -> None:
+    """After the first paint: the other pages, then the band and cloud services (and the demo band)."""
+    today_loaded = asyncio.Event()
+    window.page("today").loaded.connect(today_loaded.set)
+    await today_loaded.wait()  # nothing competes with Today's first paint for the one Python thread
+    await window.build_remaining()
+    await asyncio.to_thread(services.open_jobs)
+    window.context.attach(band=services.band, cloud=services.cloud)
+    window.refresh_page("band")
+    window.refresh_page("cloud")
+    services.cloud.start()  # sync at start (when connected) and every N hours while the window is open
+    if demo:
+        await start_demo(services, window)
 
 
 async def start_demo(services: AppServices, window: MainWindow) -> None:

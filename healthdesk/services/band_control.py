@@ -58,13 +58,14 @@ class BandControl:
         self.simulated = simulated
         self.scan_timeout = scan_timeout
         self._found: dict[str, transport.FoundBand] = {}
+        try:
+            self._paired = load_paired_band(self.paths)  # read once: the UI asks on every state change
+        except ValueError:
+            self._paired = None  # unreadable file: the user pairs again
 
     @property
     def paired(self) -> PairedBand | None:
-        try:
-            return load_paired_band(self.paths)
-        except ValueError:
-            return None
+        return self._paired
 
     async def scan(self) -> list[FoundBandView]:
         found = await transport.scan(self.scan_timeout, backend=self.backend)
@@ -84,6 +85,7 @@ class BandControl:
         band = PairedBand(address=address, serial=info.serial, name="WHOOP " + info.serial,
                           firmware=info.firmware, simulated=self.simulated, paired_at=time.time())
         save_paired_band(self.paths, band)
+        self._paired = band
         return band, _check(info, waiting)
 
     def _connector(self) -> BandConnector:

@@ -16,11 +16,11 @@ import numpy as np
 from sqlalchemy import func, select
 
 from healthdesk.core.metrics.baseline import baseline_band
-from healthdesk.core.metrics.trajectory import WINDOW_DAYS, project
 from healthdesk.core.timeutil import day_noon, system_tz_offset
 from healthdesk.services.dashboard_night import cloud_sleeps, cloud_workouts, night_detail
 from healthdesk.services.dashboard_types import (
     TODAY_METRICS,
+    TRAJECTORY_METRICS,
     BaselineBand,
     MetricHistory,
     MetricValue,
@@ -43,8 +43,8 @@ from healthdesk.store.derived import (
     workouts_between,
 )
 
-TRAJECTORY_METRICS = ("resting_hr", "hrv_rmssd", "recovery", "day_strain", "sleep_duration")
 BASELINE_METRICS = ("resting_hr", "hrv_rmssd", "recovery", "day_strain", "sleep_duration", "sleep_performance")
+BASELINE_WINDOW_DAYS = 30  # core.metrics.baseline.WINDOW_DAYS: the trailing days a baseline looks at
 FIRST_DAY = date(1970, 1, 2)
 LAST_DAY = date(9999, 12, 30)
 
@@ -90,7 +90,7 @@ class DashboardService:
         empty = {m: MetricValue.missing(m, unit, "no_data") for m, unit in TODAY_METRICS.items()}
         if day is None:
             return TodaySummary(None, empty, last_drain=self.last_drain(), last_cloud_sync=self.last_cloud_sync())
-        rows = self._values(list(TODAY_METRICS), day - timedelta(days=WINDOW_DAYS), day)
+        rows = self._values(list(TODAY_METRICS), day - timedelta(days=BASELINE_WINDOW_DAYS), day)
         chosen = preferred(r for r in rows if r.day == day.isoformat())
         values: dict[str, MetricValue] = {}
         others: dict[str, list[MetricValue]] = {}
@@ -186,6 +186,9 @@ class DashboardService:
 
     # --- trends --------------------------------------------------------------------------------------------
     def trajectories(self) -> list[Trajectory]:
+        # Imported here: scipy.stats costs about a second, which the first paint of Today should not pay.
+        from healthdesk.core.metrics.trajectory import WINDOW_DAYS, project
+
         today = self._local_today()
         rows = [r for r in self._values(list(TRAJECTORY_METRICS), today - timedelta(days=WINDOW_DAYS + 1), today)]
         shown = preferred(r for r in rows if r.value is not None)

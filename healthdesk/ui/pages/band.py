@@ -165,7 +165,14 @@ class BandPage(Page):
         if paired is not None:
             self.name_label.setText(f"{paired.name}" + ("  (simulated)" if paired.simulated else ""))
             self.firmware_label.setText(paired.firmware or DASH)
-        last = self.context.dashboard.last_drain()
+        dashboard = self.context.dashboard
+        if dashboard is None:
+            self.loaded.emit()
+            return
+        self.context.runner.spawn(self.context.runner.run_blocking(dashboard.last_drain), name="Reading the band",
+                                  on_result=self._show_last_drain)
+
+    def _show_last_drain(self, last: datetime | None) -> None:
         self.last_sync_label.setText(format_when(last))
         self.loaded.emit()
 

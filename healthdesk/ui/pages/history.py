@@ -57,6 +57,9 @@ class HistoryPage(Page):
 
     def refresh(self) -> None:
         ctx = self.context
+        if ctx.dashboard is None:  # the database is not open yet: keep the empty state
+            self.loaded.emit()
+            return
         metrics = list(self.cards)
         ctx.runner.spawn(
             ctx.runner.run_blocking(lambda: [ctx.dashboard.history(m) for m in metrics]),

@@ -42,6 +42,9 @@ class SleepPage(HistoryPage):
 
     def refresh(self) -> None:
         ctx = self.context
+        if ctx.dashboard is None:  # the database is not open yet: keep the empty state
+            self.loaded.emit()
+            return
 
         def load() -> tuple[list[MetricHistory], list[SleepPeriod], NightDetail | None]:
             histories = [ctx.dashboard.history(m) for m in self.cards]

@@ -54,6 +54,9 @@ class StrainPage(HistoryPage):
 
     def refresh(self) -> None:
         ctx = self.context
+        if ctx.dashboard is None:  # the database is not open yet: keep the empty state
+            self.loaded.emit()
+            return
 
         def load() -> tuple[list, list[WorkoutRow]]:
             return [ctx.dashboard.history("day_strain")], ctx.dashboard.workouts()

@@ -63,6 +63,9 @@ class TodayPage(Page):
 
     def refresh(self) -> None:
         ctx = self.context
+        if ctx.dashboard is None:  # the database is not open yet: keep the empty state
+            self.loaded.emit()
+            return
         ctx.runner.spawn(ctx.runner.run_blocking(ctx.dashboard.today), name="Loading today", on_result=self.show_summary)
 
     def show_summary(self, summary: TodaySummary) -> None:

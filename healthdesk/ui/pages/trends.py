@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from healthdesk.services.dashboard import TRAJECTORY_METRICS
-from healthdesk.services.dashboard_types import Trajectory
+from healthdesk.services.dashboard_types import TRAJECTORY_METRICS, Trajectory
 from healthdesk.ui.charts.trajectory import TrajectoryCard
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.common import Page
@@ -37,6 +36,9 @@ class TrendsPage(Page):
 
     def refresh(self) -> None:
         ctx = self.context
+        if ctx.dashboard is None:  # the database is not open yet: keep the empty state
+            self.loaded.emit()
+            return
         ctx.runner.spawn(
             ctx.runner.run_blocking(ctx.dashboard.trajectories), name="Loading trends", on_result=self.show_trajectories
         )

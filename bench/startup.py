@@ -1,0 +1,190 @@
+"""Start-up and range-switch benchmark for the desktop app, over a database holding a year of derived data.
+
+    .venv/bin/python bench/startup.py [--runs N]
+
+1. A fresh data folder gets one year of derived values (every Today metric per day, band sleeps with per-minute
+   stages, workouts), written through the store's own API.
+2. First paint: `healthdesk --home DIR` is started as a real process N times with HEALTHDESK_EXIT_AFTER_FIRST_PAINT;
+   the app prints the wall clock once Today has its data and is painted. Baseline in the same run: a bare
+   PySide6 window process (import Qt, show a label, paint) - the floor any Qt app pays.
+3. Range switch: the Recovery page loaded in-process; time switching its charts to "1 y" and to "all", each
+   followed by a full render of the page. Baseline: what a query-per-range design would pay - re-reading the
+   history from SQLite and rebuilding the charts for the same switch.
+Runs offscreen unless a DISPLAY (Xvfb) is given. Targets: first paint <= 1.5 s, range switch <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+
+from healthdesk.config import resolve_paths  # noqa: E402
+from healthdesk.store.database import open_database  # noqa: E402
+from healthdesk.store.derived import (  # noqa: E402
+    DailyValue,
+    StoredSleep,
+    StoredWorkout,
+    put_daily_values,
+    replace_band_sleeps,
+    replace_band_workouts,
+)
+
+METRICS = {
+    "recovery": ("%", 60, 18), "day_strain": ("strain", 11, 3), "sleep_duration": ("min", 430, 40),
+    "sleep_performance": ("%", 85, 8), "sleep_need": ("min", 470, 20), "resting_hr": ("bpm", 55, 2),
+    "hrv_rmssd": ("ms", 55, 8), "max_hr": ("bpm", 186, 1), "acwr": ("ratio", 1.0, 0.15),
+}
+
+
+def build_year(home: Path, days: int = 365) -> Path:
+    paths = resolve_paths(home).ensure()
+    db = open_database(paths.database)
+    rng = np.random.default_rng(1)
+    today = date.today()
+    values, sleeps, workouts = [], [], []
+    for k in range(days):
+        d = today - timedelta(days=days - 1 - k)
+        for name, (unit, centre, spread) in METRICS.items():
+            values.append(DailyValue(d.isoformat(), name, "band", float(centre + rng.normal(0, spread)), unit, 0.9))
+        onset = time.mktime(d.timetuple()) - 3600 * 1.5  # 22:30 the evening before
+        minutes = 440
+        stages = "".join(str(s) for s in rng.choice([0, 1, 1, 1, 2, 3], size=minutes))
+        sleeps.append(StoredSleep(d.isoformat(), onset, onset + minutes * 60, True, minutes, minutes - 30, 93.0,
+                                  20.0, 3, 0.9, {"state": "s" * minutes, "stages": stages}))
+        if k % 3 == 0:
+            start = onset + 20 * 3600
+            workouts.append(StoredWorkout(d.isoformat(), start, start + 2700, 11.5, 90.0, 142.0, 171.0))
+    with db.write() as conn:
+        put_daily_values(conn, values)
+        replace_band_sleeps(conn, 0, 2**40, sleeps)
+        replace_band_workouts(conn, 0, 2**40, workouts)
+    db.close()
+    return home
+
+
+def first_paint(home: Path) -> tuple[float, float]:
+    """(wall seconds from process start to Today painted, CPU seconds of the whole process run)."""
+    env = dict(os.environ, HEALTHDESK_EXIT_AFTER_FIRST_PAINT="1")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.time()
+    out = subprocess.run([sys.executable, "-m", "healthdesk.app", "--home", str(home)], env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stamp = next(line for line in out.splitlines() if line.startswith("first-paint-unix"))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return float(stamp.split()[1]) - started, cpu
+
+
+BARE_QT = (
+    "import time, sys\n"
+    "from PySide6.QtWidgets import QApplication, QLabel\n"
+    "app = QApplication([]); w = QLabel('hello'); w.resize(1280, 860); w.show(); w.repaint()\n"
+    "print(f'first-paint-unix {time.time():.6f}')\n"
+)
+
+
+def bare_qt_paint() -> float:
+    started = time.time()
+    out = subprocess.run([sys.executable, "-c", BARE_QT], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    return float(out.split()[1]) - started
+
+
+def range_switch(home: Path, runs: int) -> dict[str, float]:
+    import asyncio
+
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    import healthdesk.ui  # noqa: F401
+    from healthdesk.services.dashboard import DashboardService
+    from healthdesk.ui.context import AppContext
+    from healthdesk.ui.pages.history import recovery_page
+    from healthdesk.ui.tasks import TaskRunner
+
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    db = open_database(resolve_paths(home).database)
+    service = DashboardService(db)
+    results: dict[str, list[float]] = {"1 y": [], "all": [], "requery 1 y": []}
+
+    async def measure() -> None:
+        ctx = AppContext(TaskRunner(), QSettings(str(home / "bench.ini"), QSettings.Format.IniFormat), home)
+        ctx.attach(dashboard=service)
+        page = recovery_page(ctx)
+        page.resize(1280, 1400)
+        page.show()
+        loaded = asyncio.Event()
+        page.loaded.connect(loaded.set)
+        page.refresh()
+        await loaded.wait()
+        page.grab()
+        for _ in range(runs):
+            for label, days in (("1 y", 365), ("all", 0)):
+                page.set_range_days(30)
+                page.grab()
+                t = time.perf_counter()
+                page.ranges.choose(days)
+                page.grab()  # a full render of the page at the new range
+                results[label].append(time.perf_counter() - t)
+            page.set_range_days(30)
+            page.grab()
+            t = time.perf_counter()  # baseline: re-query and rebuild every chart for the switch
+            histories = [service.history(m) for m in page.cards]
+            page.show_histories(histories)
+            page.set_range_days(365)
+            page.grab()
+            results["requery 1 y"].append(time.perf_counter() - t)
+        await ctx.runner.shutdown()
+        page.deleteLater()
+
+    loop.run_until_complete(measure())
+    loop.close()
+    db.close()
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = build_year(Path(tmp) / "home")
+        runs = [first_paint(home) for _ in range(args.runs)]
+        paints, cpus = [w for w, _ in runs], [c for _, c in runs]
+        bare = [bare_qt_paint() for _ in range(args.runs)]
+        switch = range_switch(home, args.runs)
+    paint, floor = statistics.median(paints), statistics.median(bare)
+    print(f"healthdesk startup benchmark ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+          f"QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM']}, 1 year of derived data, median of {args.runs})")
+    print(f"{'measure':44s} {'seconds':>9s} {'target':>8s} {'ratio':>22s}")
+    print(f"{'process start -> Today painted with data':44s} {paint:9.3f} {'<= 1.5':>8s} "
+          f"{paint / floor:8.1f}x bare Qt window")
+    print(f"{'  CPU seconds of that process (start..exit)':44s} {statistics.median(cpus):9.3f}")
+    print(f"{'  baseline: bare PySide6 window painted':44s} {floor:9.3f}")
+    for label in ("1 y", "all"):
+        print(f"{'Recovery charts -> ' + label + ' (switch + render)':44s} {switch[label]:9.3f} {'<= 0.1':>8s} "
+              f"{switch['requery 1 y'] / switch[label]:8.1f}x faster than requery")
+    print(f"{'  baseline: requery + rebuild charts -> 1 y':44s} {switch['requery 1 y']:9.3f}")
+    ok = paint <= 1.5 and switch["1 y"] <= 0.1 and switch["all"] <= 0.1
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
