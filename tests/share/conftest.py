@@ -83,7 +83,7 @@ def expired_link(share_db, home) -> CreatedLink:
 
 
 @pytest.fixture
-def all_logs() -> Iterator[list[logging.LogRecord]]:
+def all_logs() -> Iterator[list[str]]:
     """Every record from every logger at DEBUG, formatted by a real handler on the root logger."""
     records: list[str] = []
 

@@ -47,7 +47,7 @@ def test_every_failure_class_gets_the_same_bytes(running, expired_link):
     views = {name: running.client.get(f"/c/{tok}") for name, tok in tokens.items()}
     bodies = {r.content for r in views.values()}
     assert len(bodies) == 1 and all(r.status_code == 404 for r in views.values())
-    assert {tuple(sorted((k, v) for k, v in r.headers.items() if k != "date")) for r in views.values()}.__len__() == 1
+    assert len({tuple(sorted((k, v) for k, v in r.headers.items() if k != "date")) for r in views.values()}) == 1
     downloads = [running.client.get(f"/c/{tok}/report.pdf") for tok in tokens.values()]
     assert {r.content for r in downloads} == bodies
     fhir = [running.client.get("/fhir/Observation", headers={"Authorization": f"Bearer {tok}"})

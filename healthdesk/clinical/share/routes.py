@@ -148,7 +148,10 @@ def build_app(ctx: ShareContext) -> Guard:
         return Response(body, media_type=FHIR_JSON)
 
     async def fallback(request: Request) -> Response:
-        if request.url.path.startswith("/fhir"):
+        path = request.url.path
+        if path.startswith(("/c/", "/fhir")):  # a capability-shaped guess spends the miss budget too
+            missed(request)
+        if path.startswith("/fhir"):
             return Response(NOT_FOUND, 404, media_type=FHIR_JSON)
         return not_found_page()
 
