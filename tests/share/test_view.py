@@ -72,3 +72,14 @@ def test_downloads_carry_the_same_scope(running):
               if o["code"]["coding"][0]["code"] == "40443-4"}
     assert values == {resting_hr(d) for d in INSIDE_DAYS}
     assert not any(o["category"][0]["coding"][0]["code"] == "survey" for o in observations)
+
+
+def test_a_shared_period_without_data_says_so_in_words(running):
+    from datetime import date
+
+    link = running.link(window=(date(2025, 3, 1), date(2025, 3, 31)))
+    html = running.client.get(link.url).text
+    for sentence in ("No vital-sign data recorded in this period", "No sleep sessions recorded in this period.",
+                     "No workouts recorded in this period.", "No wellness scores recorded in this period.",
+                     "Data coverage: no data recorded in this period."):
+        assert sentence in html
