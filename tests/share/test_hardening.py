@@ -153,3 +153,44 @@ def test_connection_cap_answers_503_with_headers(share_db, home):
         idle.close()
     finally:
         service.close()
+
+
+def test_a_dribbled_request_head_is_cut_off(share_db, home):
+    """Slow-loris: one header byte at a time keeps uvicorn's keep-alive timer from ever firing."""
+    import time
+
+    from healthdesk.clinical.share.routes import ShareContext, build_app
+    from healthdesk.clinical.share.scope import LinkResolver, SnapshotCache
+    from healthdesk.clinical.share.server import ServerOptions, ShareServer
+    from healthdesk.store.share import ReadOnlyStore
+
+    store = ReadOnlyStore(share_db)
+    ctx = ShareContext(LinkResolver(store, bytes(32)), SnapshotCache(store, "test"), "test", MissLimiter())
+    server = ShareServer(build_app(ctx), ServerOptions(port=0, head_timeout=1.0))
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"GET /c/x HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            t0, closed_after = time.monotonic(), None
+            for _ in range(40):
+                try:
+                    s.sendall(b"X")
+                    time.sleep(0.1)
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1) == b"":
+                            closed_after = time.monotonic() - t0
+                            break
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        s.setblocking(True)
+                except OSError:
+                    closed_after = time.monotonic() - t0
+                    break
+        assert closed_after is not None and 0.8 <= closed_after <= 2.5
+        # A normal request on a fresh connection is still answered.
+        assert httpx.get(f"http://127.0.0.1:{server.port}/c/x").status_code == 404
+    finally:
+        server.stop()
+        store.close()

@@ -1,12 +1,14 @@
 """uvicorn serving the share app from a background thread; no HTTP parsing of our own.
 
 Limits: `limit_concurrency` caps open connections/tasks (503 beyond it), `timeout_keep_alive` drops idle
-connections, h11's incomplete-event limit refuses oversized request lines and headers (400). Every
+connections, `head_timeout` drops connections that dribble a request head (slow-loris), h11's
+incomplete-event limit refuses oversized request lines and headers (400). Every
 response, including uvicorn's own 400/503, carries the security headers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -41,7 +43,36 @@ class ShareServerError(Exception):
 
 
 class HardenedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol whose protocol-error 400 also carries the security headers."""
+    """uvicorn's h11 protocol, plus: the protocol-error 400 carries the security headers, and a connection
+    that has not delivered a complete request head within `head_timeout` seconds is closed (uvicorn's own
+    keep-alive timer is cancelled by every received byte, so a slow-loris client would hold a slot forever).
+    """
+
+    head_timeout: float = 10.0
+    _head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_deadline()
+
+    def _arm_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+        self._head_deadline = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _head_timed_out(self) -> None:
+        if self.cycle is None or self.cycle.response_complete:  # no request being served: a stalled head
+            self.transport.close()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_head_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+        super().connection_lost(exc)
 
     def send_400_response(self, msg: str) -> None:
         headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
@@ -61,6 +92,7 @@ class ServerOptions:
     limit_concurrency: int = 256
     timeout_keep_alive: int = 5
     max_header_bytes: int = MAX_HEADER_BYTES
+    head_timeout: float = 10.0  # seconds for a complete request line + headers (slow-loris)
 
 
 class ShareServer:
@@ -92,7 +124,8 @@ class ShareServer:
             raise ShareServerError(f"cannot listen on {o.host}:{o.port}: {exc.strerror or exc}") from None
         self._sock, self.port = sock, sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app, loop="asyncio", http=HardenedH11Protocol, ws="none", lifespan="off", log_config=None,
+            self.app, loop="asyncio", ws="none",
+            http=type("ShareH11Protocol", (HardenedH11Protocol,), {"head_timeout": o.head_timeout}), lifespan="off", log_config=None,
             access_log=True, server_header=False, proxy_headers=False, headers=list(SECURITY_HEADERS),
             limit_concurrency=o.limit_concurrency, timeout_keep_alive=o.timeout_keep_alive,
             h11_max_incomplete_event_size=o.max_header_bytes, timeout_graceful_shutdown=3,
