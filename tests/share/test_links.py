@@ -183,3 +183,19 @@ def test_migration_0004_matches_the_model(tmp_path):
         db.close()
     model = {c.name: (str(c.type), c.nullable) for c in ShareLinkRow.__table__.columns}
     assert cols == model and uniques == [["token_hash"]]
+
+
+def test_a_non_loopback_bind_warns_and_accepts_ip_hosts_only(share_db, home):
+    """127.0.0.2 stands in for a LAN address: it takes the opt-in path without leaving this machine."""
+    from healthdesk.services.share import LAN_WARNING
+
+    service = ShareService(share_db, home, key=KEY)
+    try:
+        info = service.start_server(host="127.0.0.2", port=0)
+        assert info.lan and info.warning == LAN_WARNING and info.base_url == f"http://127.0.0.2:{info.port}"
+        made = service.create_link(request())
+        assert made.url.startswith(info.base_url + "/c/hds_")
+        assert httpx.get(made.url).status_code == 200
+        assert httpx.get(made.url, headers={"Host": f"nas.local:{info.port}"}).status_code == 400
+    finally:
+        service.close()
