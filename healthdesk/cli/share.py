@@ -16,7 +16,6 @@ from pathlib import Path
 from healthdesk.cli import CliError
 from healthdesk.clinical.report_data import SECTIONS
 from healthdesk.config import Paths
-from healthdesk.services.export import ExportError, parse_day, parse_sections
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,6 +66,8 @@ def _service(paths: Paths):
 
 
 def _create(args: argparse.Namespace, paths: Paths) -> int:
+    # Heavy stacks load only when a share command runs (every healthdesk-cli call imports this module).
+    from healthdesk.services.export import ExportError, parse_day, parse_sections
     from healthdesk.services.share import DEFAULT_PORT, LinkRequest, ShareError, qr_png
 
     try:
