@@ -126,14 +126,29 @@ def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
                 continue
             files_read += 1
             total.add(report)
+        days = _derive_new_data(db, total, warn)
     finally:
         db.close()
         if progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
-    print(json.dumps(total.as_json()))
+    print(json.dumps({**total.as_json(), "days_derived": days}))
     if files_read == 0:
         return 1
     return 1 if failed_store else 0
+
+
+def _derive_new_data(db, total, warn) -> int:
+    """Recompute the days the new records touch (metrics issue: derive after every import); 0 when none."""
+    if not total.records_new or total.first_ts is None or total.last_ts is None:
+        return 0
+    from healthdesk.services.derive import derive
+
+    try:
+        return len(derive(db, total.first_ts, total.last_ts + 1).days)
+    except Exception as exc:  # the records are stored; only the daily values wait for the next derive
+        warn(f"records stored, but deriving daily values failed ({exc.__class__.__name__}); "
+             "run 'healthdesk-cli derive' to retry")
+        return 0
 
 
 def parse_iso_utc(option: str, text: str) -> float:

@@ -17,6 +17,7 @@ OVERNIGHT_RECORDS = 12_984  # unique v12 records in the capture (reference-frame
 
 def test_overnight_capture_imports_to_exactly_the_unique_records(overnight_home, overnight_capture):
     report = overnight_home.first.json
+    assert report.pop("days_derived") >= 1  # the night's cycle got its daily values right after the import
     decoded = decode_hex_lines(overnight_capture.read_bytes())
     times = decoded.records["unix"] + decoded.records["subsec"] / 32768
     assert report == {
@@ -41,8 +42,10 @@ def test_second_import_adds_nothing_and_leaves_the_database_unchanged(overnight_
     assert again.json["records_new"] == 0 and again.json["records_duplicate"] == OVERNIGHT_RECORDS
     assert again.json["records_conflicting"] == 0
     assert again.json["events"] == 0 and again.json["events_duplicate"] == 54
+    assert again.json["days_derived"] == 0  # nothing new, nothing recomputed
     after = dump_db(home / "healthdesk.db")
     assert after == before  # archive included: identical frames are not archived twice
+    assert any(row[2] == "band" for row in after["daily_values"])  # (day, metric, source, ...)
     assert len(after["sample_chunks"]) > 0 and sum(r[3] for r in after["sample_chunks"]) == OVERNIGHT_RECORDS
 
 
@@ -110,5 +113,6 @@ def test_a_file_failing_inside_its_transaction_stores_nothing(reference_frames, 
     assert run.error_lines[0].startswith(f"healthdesk-cli: {second}: not stored, nothing of it was written")
     assert "disk on fire" in run.error_lines[0]
     assert run.json["records_new"] == 569  # the first file only
-    receive_times = {"raw_frame_batches": {"received_at"}, "devices": {"last_contact_at"}}
+    receive_times = {"raw_frame_batches": {"received_at"}, "devices": {"last_contact_at"},
+                     "daily_values": {"computed_at"}}
     assert dump_db(home / "healthdesk.db", receive_times) == dump_db(alone / "healthdesk.db", receive_times)
