@@ -6,11 +6,16 @@ Input: the real BW-RE data-characteristic captures (../shared/reference-frames, 
 >= N frames (default 1,000,000; 1 Hz records are ~95 %). Both decoders CRC-check every frame (CRC-8 of the header
 and CRC-32 of the inner). Also times the import path: a hex-lines file of the same frames, read and decoded (file read included).
 Best of R runs; wall time on one core (the decoders are single-threaded).
+
+The "hex parsing alone" row is the cost of turning lines into frames (split + unhexlify per line) before any
+CRC or decoding: decode_hex_file is about that plus decode_frames. Alternatives measured on this 2-core machine
+and not faster are listed in healthdesk/band/whoop4/decode.py (_hex_frames) and decode_engine.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import binascii
 import os
 import struct
 import sys
@@ -117,6 +122,9 @@ def main() -> int:
         t_hex_base, _ = best_of(
             args.repeat, lambda: baseline_decode([bytes.fromhex(x) for x in path.read_text().splitlines() if x])
         )
+        text = path.read_bytes()
+        # The floor of the hex path before any validation: one bytes object per line (split) and per frame.
+        t_parse, _ = best_of(args.repeat, lambda: list(map(binascii.unhexlify, filter(None, text.split(b"\n")))))
     assert len(hex_batch.records) == len(file_batch.records) == n
 
     rows = [
@@ -126,6 +134,7 @@ def main() -> int:
         (f"baseline from hex file ({size_mb:.0f} MB)", t_hex_base),
         ("healthdesk decode_hex_lines(read_bytes()) hex", t_hex),
         ("healthdesk decode_hex_file (mmap) hex", t_hex_file),
+        ("  of which: hex parsing alone (split+unhexlify)", t_parse),
     ]
     print(f"\n{'decoder':48s} {'wall s':>7s} {'CPU s':>7s} {'records/s (CPU)':>16s} {'vs baseline':>12s}")
     for name, (wall, cpu) in rows:
