@@ -225,7 +225,6 @@ async def start_jobs(services: AppServices, window: MainWindow, demo: bool) -> N
     window.context.attach(band=services.band, cloud=services.cloud)
     window.refresh_page("band")
     window.refresh_page("cloud")
-    services.cloud.start()  # sync at start (when connected) and every N hours while the window is open
     if demo:
         await start_demo(services, window)
 

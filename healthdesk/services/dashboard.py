@@ -44,6 +44,7 @@ from healthdesk.store.derived import (
 )
 
 BASELINE_METRICS = ("resting_hr", "hrv_rmssd", "recovery", "day_strain", "sleep_duration", "sleep_performance")
+PERCENT_MAX = 100.0  # a baseline of a percentage stops at 100 on the chart
 BASELINE_WINDOW_DAYS = 30  # core.metrics.baseline.WINDOW_DAYS: the trailing days a baseline looks at
 FIRST_DAY = date(1970, 1, 2)
 LAST_DAY = date(9999, 12, 30)
@@ -153,7 +154,7 @@ class DashboardService:
             band = baseline_band(trailing, metric)
             t.append(self._noon(d))
             low.append(band.low if band else math.nan)
-            high.append(band.high if band else math.nan)
+            high.append(min(band.high, PERCENT_MAX) if band and unit == "%" else band.high if band else math.nan)
             trailing.append(shown[(d, metric)].value)
         return MetricHistory(metric, unit, series, np.array(t), np.array(low), np.array(high))
 
@@ -209,7 +210,7 @@ class DashboardService:
             y, half = proj.fit.predict(last - int(days[days > today.toordinal() - WINDOW_DAYS].min()) + ahead)
             proj_t = np.array([self._noon(date.fromordinal(last + int(h))) for h in ahead])
             out.append(Trajectory(
-                metric, unit, history_t, values, "ok", "", "least-squares line with a 95 % prediction interval",
+                metric, unit, history_t, values, "ok", "", "Least-squares line with a shaded 95 % prediction interval",
                 proj.fit.r2, proj.fit.slope, proj.fit.n, proj_t, y, y - half, y + half,
             ))
         return out

@@ -1,6 +1,7 @@
 """The demo band: its own data folder, 30 seeded days, and a simulated band holding the last 24 hours.
 
-On first start the physiology generator makes 31 days of 1 Hz records ending now. The first 30 days become
+On first start the physiology generator makes 31 days of 1 Hz records ending now (a month of slowly improving
+resting HR and HRV, so Trends has a projection to show). The first 30 days become
 stored-flash frames and go through the same decoder and store as `healthdesk-cli import-frames` (as if they had
 been drained earlier); the last 24 hours stay on a simulated band (in `<demo>/simulated-band`, the folder
 `healthdesk-cli band --sim` uses too) that the app then pairs and drains over the in-process BLE link.
@@ -20,21 +21,29 @@ from pathlib import Path
 import numpy as np
 
 from healthdesk.band.sim.firmware import SimulatedBand
-from healthdesk.band.sim.flash import compose_flash, generate
+from healthdesk.band.sim.flash import compose_flash
+from healthdesk.band.sim.physiology import generate_history
 from healthdesk.band.sim.storage import BandStorage
+from healthdesk.band.whoop4.decode import RECORD_DTYPE
 from healthdesk.config import Paths
+from healthdesk.core.timeutil import system_tz_offset
 from healthdesk.services.ingest import IngestReport, ingest_frames
 from healthdesk.store.database import Database
 
 log = logging.getLogger(__name__)
 
-DEMO_SERIAL = "4C00DE0001"
+DEMO_SERIAL = "4C00DE001"  # nine characters, like a real band's serial (the hello answer carries no more)
 DEMO_SEED = 20240411
 SEEDED_DAYS = 30
 BAND_HOURS = 24
 SIM_FOLDER = "simulated-band"  # same name as cli/band.py's, so the CLI's --sim sees the demo band
 MARKER = "demo-seeded.json"
 IMPORT_CHUNK_FRAMES = 20_000  # one transaction each, like a file of import-frames
+# A month of getting fitter, so the Trends page has something to project: resting HR drifts down and HRV up
+# (start -> end of the simulated span); the physiology generator adds its own night-to-night noise.
+TREND_RESTING_HR = (58.0, 52.5)
+TREND_RMSSD_MS = (40.0, 70.0)
+CHUNK_DAYS = 3  # the generator takes one resting HR / HRV level per call: a new level every 3 days
 # The demo band sends as fast as the link carries (a real band paces ~100 frames/s; 24 h would take 15 min).
 DEMO_FRAME_INTERVAL_S = 0.0
 
@@ -96,7 +105,7 @@ def prepare_demo_band(
     else:
         end = int(now if now is not None else time.time()) // 60 * 60
     total_days = days + (band_hours + 23) // 24
-    records = generate(total_days, seed, end - total_days * 86400).records
+    records = demo_records(end, total_days, seed)
     split = int(np.searchsorted(records["unix"], end - band_hours * 3600))
     history, on_band = records[:split], records[split:]
     if not made_from.get("demo"):
@@ -106,6 +115,31 @@ def prepare_demo_band(
                                          "seed": seed}
         storage.save_state(band.state)
     return DemoPlan(history, days, len(on_band), seed)
+
+
+def demo_records(end: int, total_days: int, seed: int) -> np.ndarray:
+    """`total_days` of 1 Hz records ending at `end`, generated in 3-day pieces from local noon to local noon
+    (so no night is cut in two) with resting HR and HRV following the demo's trend."""
+    tz = system_tz_offset(end)
+    first = (end - total_days * 86400 + tz) // 86400 * 86400 - tz + 12 * 3600  # local noon on/before the start
+    if first > end - total_days * 86400:
+        first -= 86400
+    pieces, counter, t, k = [], 1_000_000, first, 0
+    while t < end:
+        span = min(CHUNK_DAYS, -(-(end - t) // 86400))
+        f = (t - first) / max(end - first, 1)
+        records = generate_history(
+            span, seed + k, t, tz,
+            resting_hr=TREND_RESTING_HR[0] + f * (TREND_RESTING_HR[1] - TREND_RESTING_HR[0]),
+            rmssd_ms=TREND_RMSSD_MS[0] + f * (TREND_RMSSD_MS[1] - TREND_RMSSD_MS[0]),
+            counter_start=counter,
+        ).records
+        records = records[records["unix"] < end]  # the band has recorded up to now, not beyond
+        pieces.append(records)
+        counter = int(records["counter"][-1]) + 1
+        t += span * 86400
+        k += 1
+    return np.asarray(np.concatenate(pieces), RECORD_DTYPE)
 
 
 def import_demo_history(

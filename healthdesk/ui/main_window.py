@@ -25,7 +25,7 @@ from healthdesk.ui.widgets.common import Page
 # Page keys double as screenshot file names.
 PAGES = (
     ("today", "Today"), ("recovery", "Recovery"), ("strain", "Strain"), ("sleep", "Sleep"), ("trends", "Trends"),
-    ("band", "Band"), ("cloud", "WHOOP cloud"), ("settings", "Settings"),
+    ("band", "Band"), ("cloud", "WHOOP cloud"), ("share", "Share & export"), ("settings", "Settings"),
 )
 PAGE_KEYS = tuple(key for key, _ in PAGES)
 DATA_PAGES = ("today", "recovery", "strain", "sleep", "trends")
@@ -61,6 +61,10 @@ def build_page(key: str, context: AppContext) -> Page:
         from healthdesk.ui.pages.cloud import CloudPage
 
         return CloudPage(context)
+    if key == "share":
+        from healthdesk.ui.pages.share import SharePage
+
+        return SharePage(context)
     from healthdesk.ui.pages.settings import SettingsPage
 
     return SettingsPage(context)

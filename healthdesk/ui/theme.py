@@ -38,6 +38,7 @@ class Colors:
     red: str
     baseline_fill: str
     grid: str
+    progress: str  # the filled part of a progress bar: light enough for the percentage to read on it
 
 
 LIGHT = Colors(
@@ -45,12 +46,14 @@ LIGHT = Colors(
     muted="#5d6673", accent="#1f7a63", accent_soft="#d4ece4", accent_text="#155745", on_accent="#ffffff",
     cloud="#8a4fd1", cloud_soft="#eadff8", cloud_text="#5a2d96", error="#c43c3c", error_soft="#fbe3e3",
     green="#2e9e5b", yellow="#d8a31a", red="#d0473f", baseline_fill="#1f7a6326", grid="#d9dde3",
+    progress="#8fd1b8",
 )
 DARK = Colors(
     window="#16191d", sidebar="#1d2126", card="#22272d", border="#343b44", hover="#2c323a", text="#e6e9ed",
     muted="#9aa3ae", accent="#3fb58f", accent_soft="#1f3d34", accent_text="#8fe0c2", on_accent="#0d1f19",
     cloud="#b58cf0", cloud_soft="#33284a", cloud_text="#d7c2f7", error="#e06666", error_soft="#3d2323",
     green="#47c079", yellow="#e8bb3a", red="#e8655c", baseline_fill="#3fb58f2e", grid="#343b44",
+    progress="#2f7d65",
 )
 
 _current: Colors = LIGHT

@@ -20,6 +20,7 @@ from healthdesk.ui.charts.axes import DayAxisItem
 
 DAY_S = 86400.0
 MAX_DAYS_WITH_DOTS = 100
+UNIT_LABELS = {"min": "minutes", "%": "%", "bpm": "bpm", "ms": "ms", "strain": "strain (0\u201321)"}
 theme.configure_charts()
 
 
@@ -36,7 +37,7 @@ def make_plot(parent: QWidget | None = None, *, dates: bool = True, days: bool =
         axis_item = plot.getAxis(name)
         axis_item.setTextPen(pg.mkPen(theme.colors().muted))
         axis_item.setPen(pg.mkPen(theme.colors().border))
-    plot.getAxis("left").setWidth(48)
+    plot.getAxis("left").setWidth(60)
     # pyqtgraph makes its context menus without a parent; give them one so they die with the chart.
     item = plot.getPlotItem()
     for menu in (item.ctrlMenu, item.vb.menu):
@@ -92,6 +93,7 @@ class HistoryChart(QWidget):
         self.legend.clear()
         self._history = history
         colors = theme.colors()
+        self.plot.setLabel("left", UNIT_LABELS.get(history.unit, history.unit), color=colors.muted)
         if history.baseline_t.size:
             low = pg.PlotCurveItem(history.baseline_t, history.baseline_low, pen=pg.mkPen(None), connect="finite")
             high = pg.PlotCurveItem(history.baseline_t, history.baseline_high, pen=pg.mkPen(None), connect="finite")

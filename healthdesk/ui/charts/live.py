@@ -22,7 +22,7 @@ class LiveHeartRateChart(QWidget):
         self.plot = make_plot(dates=True)
         self.plot.setMinimumHeight(160)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setLabel("left", "HR", units="bpm")
+        self.plot.setLabel("left", "HR", units="bpm", color=theme.colors().muted)
         layout.addWidget(self.plot)
         self._t = np.full(capacity, np.nan)
         self._hr = np.full(capacity, np.nan)

@@ -47,7 +47,7 @@ class NightChart(QWidget):
         self.hr.setFixedHeight(150)
         self.hr.setMouseEnabled(x=False, y=False)
         self.hr.getAxis("left").setWidth(56)
-        self.hr.setLabel("left", "HR", units="bpm")
+        self.hr.setLabel("left", "HR", units="bpm", color=theme.colors().muted)
         self.hr.setXLink(self.stages)
         self.stages.getAxis("bottom").setStyle(showValues=False)
         layout.addWidget(self.caption)

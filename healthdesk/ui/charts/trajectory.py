@@ -25,6 +25,7 @@ class TrajectoryCard(Card):
         self.plot.setMouseEnabled(x=False, y=False)
         self.body.addWidget(self.label)
         self.body.addWidget(self.plot)
+        self.body.addStretch(1)
         self.trajectory: Trajectory | None = None
 
     def set_trajectory(self, traj: Trajectory) -> None:
@@ -66,9 +67,9 @@ class TrajectoryCard(Card):
         if traj.slope_per_day is not None and abs(traj.slope_per_day) >= 0.01:
             direction = "rising" if traj.slope_per_day > 0 else "falling"
         horizon = int(round((traj.proj_t[-1] - traj.proj_t[0]) / DAY_S)) if traj.proj_t.size > 1 else 0
-        slope = f"{traj.slope_per_day:+.2f} {traj.unit}/day" if traj.slope_per_day is not None else ""
-        r2 = f"R\u00b2 {traj.r_squared:.2f}" if traj.r_squared is not None else ""
+        slope = f" {abs(traj.slope_per_day):.2f} {traj.unit}/day" if traj.slope_per_day is not None else ""
+        r2 = f", R\u00b2 {traj.r_squared:.2f}" if traj.r_squared is not None else ""
         return (
-            f"Projection, not a measurement: {direction} ({slope}), {horizon}-day horizon, "
-            f"{traj.method or 'linear fit'} on {traj.n_days} days, {r2}. The band is the 95 % prediction interval."
+            f"Projection, not a measurement: {direction}{slope if direction != 'stable' else ''} over the next "
+            f"{horizon} days. {traj.method or 'Linear fit'} on {traj.n_days} days{r2}."
         )

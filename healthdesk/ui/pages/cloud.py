@@ -95,11 +95,14 @@ class CloudPage(Page):
         self.signin.body.addWidget(steps)
         form = QFormLayout()
         self.client_id = QLineEdit()
+        self.client_id.setMaximumWidth(520)
         self.client_id.setPlaceholderText("client id")
         self.client_secret = QLineEdit()
+        self.client_secret.setMaximumWidth(520)
         self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.client_secret.setPlaceholderText("client secret (kept in the system keyring)")
         self.port = QSpinBox()
+        self.port.setMaximumWidth(140)
         self.port.setRange(1024, 65535)
         self.port.setValue(int(context.settings.value("cloud/redirect_port", DEFAULT_PORT)))
         self.redirect_uri = QLabel("")
@@ -202,6 +205,10 @@ class CloudPage(Page):
         self._status = status
         if self.state not in ("Connecting", "Syncing"):
             self._set_state(self._state_from_status())
+        if status.get("connected"):
+            # The schedule runs only while connected: it syncs now, then every N hours (idempotent).
+            # (Started while disconnected, it would write a connection row that reads as "connected".)
+            self.service.start()
         self._show_detail()
         self.loaded.emit()
 
@@ -235,8 +242,8 @@ class CloudPage(Page):
         self.client_secret.clear()  # it lives in the keyring now
         self.authorize_label.setText("")
         self._set_state("Connected")
+        self.service.start()  # the first sync now, then every N hours while the app runs
         self.refresh()
-        self.sync_now()  # the first sync now; app.py's schedule (service.start) takes it from there
 
     def sync_now(self) -> None:
         self.context.runner.spawn(self.service.sync_now(), name="Syncing WHOOP")

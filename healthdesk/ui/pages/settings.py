@@ -45,6 +45,7 @@ class SettingsPage(Page):
         for box in (self.weight, self.height, self.birth_year):
             box.setSpecialValueText("not set")
         self.sex = QComboBox()
+        self.sex.setMaximumWidth(220)
         self.sex.addItems(["not set", "female", "male"])
         self.sex.setCurrentText(str(s.value("profile/sex", "not set")))
         form.addRow("Weight", self.weight)
@@ -57,9 +58,11 @@ class SettingsPage(Page):
         prefs = Card("Display and sync")
         form = QFormLayout()
         self.units = QComboBox()
+        self.units.setMaximumWidth(220)
         self.units.addItems(["metric", "imperial"])
         self.units.setCurrentText(str(s.value("units", "metric")))
         self.theme = QComboBox()
+        self.theme.setMaximumWidth(220)
         self.theme.addItems(["system", "light", "dark"])
         self.theme.setCurrentText(str(s.value("theme", "system")))
         shared = read_settings(context.settings_file) if context.settings_file else {}
@@ -140,6 +143,7 @@ class SettingsPage(Page):
 
 
 def _spin(box: QSpinBox | QDoubleSpinBox, low: float, high: float, suffix: str, value: float):
+    box.setMaximumWidth(220)
     box.setRange(low, high)
     box.setSuffix(suffix)
     box.setValue(value)
