@@ -326,5 +326,7 @@ class SharePage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self.export.preview.text():  # built but never refreshed (tests build every page up front)
+            self.export.schedule_preview()
         if self._service is None and self._opening is None:
             self.share.reload()
