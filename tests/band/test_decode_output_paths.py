@@ -118,3 +118,12 @@ def test_a_mostly_non_record_batch_keeps_no_oversized_record_buffer():
     batch = decode_frames([record(24, 1)] + [meta] * 5000 + [record(12, 2)])
     assert batch.records["counter"].tolist() == [1, 2] and len(batch.metadata) == 5000
     assert batch.records.base is None or batch.records.base.nbytes <= 2 * batch.records.nbytes
+
+
+@pytest.mark.parametrize("layout", ["{a}\n\n{b}\n{c}", "\n{a}\n{b}\n\n\n{c}\n\n", "{a}\n{b}\n{c}\n", "{a}\n{b}\n{c}"])
+def test_blank_lines_between_clean_hex_lines_are_skipped(layout, monkeypatch):
+    monkeypatch.setattr(decode, "HEX_CHUNK_BYTES", 250)  # pieces that start or end next to a blank line
+    frames = [record(24, counter=i) for i in range(3)]
+    batch = decode_hex_lines(layout.format(a=frames[0].hex(), b=frames[1].hex(), c=frames[2].hex()))
+    assert batch.valid_frames == frames and batch.frames_total == 3 and not batch.invalid
+    assert batch.records["counter"].tolist() == [0, 1, 2]
