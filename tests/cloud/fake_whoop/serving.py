@@ -74,7 +74,10 @@ class FakeWhoopServer:
         self._sock.bind(("127.0.0.1", 0))
         self.port = self._sock.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(build_app(fake), log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(build_app(fake), log_level="warning", lifespan="off",
+                                # uvicorn's log_config and access_log=False rewire loggers process-wide;
+                                # leave the test process's logging as the other tests expect it.
+                                log_config=None)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
                                         name="fake-whoop", daemon=True)
