@@ -112,7 +112,7 @@ def child_import(home: str, files: list[str]) -> None:
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     with redirect_stdout(out):
-        code = main(["--home", home, "import-frames", *files])
+        code = main(["--home", home, "import-frames", "--no-derive", *files])  # ingest alone
     elapsed = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime

@@ -126,7 +126,7 @@ def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
                 continue
             files_read += 1
             total.add(report)
-        days = _derive_new_data(db, total, warn)
+        days = 0 if args.no_derive else _derive_new_data(db, total, warn)
     finally:
         db.close()
         if progress:
@@ -273,6 +273,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--device", default=DEFAULT_DEVICE, metavar="NAME",
                      help=f"device the frames came from (default: {DEFAULT_DEVICE})")
+    imp.add_argument("--no-derive", action="store_true",
+                     help="store only; run 'derive' later (faster for many imports in a row)")
     imp.set_defaults(handler=_import_frames)
 
     exp = subparsers.add_parser(

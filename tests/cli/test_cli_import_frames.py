@@ -116,3 +116,10 @@ def test_a_file_failing_inside_its_transaction_stores_nothing(reference_frames, 
     receive_times = {"raw_frame_batches": {"received_at"}, "devices": {"last_contact_at"},
                      "daily_values": {"computed_at"}}
     assert dump_db(home / "healthdesk.db", receive_times) == dump_db(alone / "healthdesk.db", receive_times)
+
+
+def test_no_derive_stores_records_but_leaves_daily_values_for_later(reference_frames, tmp_path, cli, dump_db):
+    capture = reference_frames / "bwanshitong-reverse-engineering-whoop" / "61080005-8d6d-82b8-614a-1c8cb0f8dcc6.txt"
+    run = cli(tmp_path, "import-frames", "--no-derive", capture)
+    assert run.returncode == 0 and run.json["records_new"] == 569 and run.json["days_derived"] == 0
+    assert dump_db(tmp_path / "healthdesk.db")["daily_values"] == []
