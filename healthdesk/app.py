@@ -187,7 +187,10 @@ class AppServices:
         from healthdesk.ble.bumble_backend import simulated_air
         from healthdesk.services.demo import load_demo_band, prepare_demo_band
 
-        self.demo_plan = await asyncio.to_thread(prepare_demo_band, self.paths)
+        # Smaller demos for tests and quick looks: HEALTHDESK_DEMO_DAYS / HEALTHDESK_DEMO_BAND_HOURS.
+        days = int(os.environ.get("HEALTHDESK_DEMO_DAYS", "30"))
+        hours = int(os.environ.get("HEALTHDESK_DEMO_BAND_HOURS", "24"))
+        self.demo_plan = await asyncio.to_thread(prepare_demo_band, self.paths, days=days, band_hours=hours)
         air = simulated_air()
         await air.power_on(load_demo_band(self.paths))
         self._air = air
@@ -217,9 +220,11 @@ def open_services(paths: Paths, demo: bool) -> AppServices:
 
 async def start_jobs(services: AppServices, window: MainWindow, demo: bool) -> None:
     """After the first paint: the other pages, then the band and cloud services (and the demo band)."""
-    today_loaded = asyncio.Event()
-    window.page("today").loaded.connect(today_loaded.set)
-    await today_loaded.wait()  # nothing competes with Today's first paint for the one Python thread
+    first = window.page(window.current_page_key())
+    if not first.has_loaded:  # nothing competes with the first page's paint for the one Python thread
+        shown = asyncio.Event()
+        first.loaded.connect(shown.set)
+        await shown.wait()
     await window.build_remaining()
     await asyncio.to_thread(services.open_jobs)
     window.context.attach(band=services.band, cloud=services.cloud)

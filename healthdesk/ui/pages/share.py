@@ -130,6 +130,12 @@ def ask_save_path(parent: QWidget, kind: str, suggested: Path) -> Path | None:
     return Path(chosen) if chosen else None
 
 
+def say(label: QLabel, text: str) -> None:
+    """Set a status line; an empty one takes no room."""
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
 def describe_result(result: Any) -> str:
     if result.pages is not None:
         return f"Saved {result.path.name}, {result.pages} page{'s' if result.pages != 1 else ''}"
@@ -178,6 +184,8 @@ class ExportCard(Card):
         self.detail.setWordWrap(True)
         self.body.addWidget(self.status)
         self.body.addWidget(self.detail)
+        self.status.hide()  # empty status lines take no room
+        self.detail.hide()
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_DELAY_MS)
@@ -228,9 +236,9 @@ class ExportCard(Card):
         self.busy.setVisible(busy)
         self.pdf_button.setEnabled(not busy)
         self.fhir_button.setEnabled(not busy)
-        self.status.setText(message)
+        say(self.status, message)
         if busy:
-            self.detail.setText("")
+            say(self.detail, "")
 
     async def _export(self, kind: str, target: Path, start: date, end: date) -> None:
         try:
@@ -244,13 +252,13 @@ class ExportCard(Card):
                 outcome = f"Not saved: {exc}"
             else:
                 outcome = describe_result(result)
-                self.detail.setText(f"{result.path}  \u00b7  coverage: {result.coverage_text}")
+                say(self.detail, f"{result.path}  \u00b7  coverage: {result.coverage_text}")
         finally:
             self._exporting = False
             self.busy.hide()
             self.pdf_button.setEnabled(True)
             self.fhir_button.setEnabled(True)
-        self.status.setText(outcome)
+        say(self.status, outcome)
         self.exported.emit(outcome)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
@@ -32,10 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from healthdesk.ui.pages.share import SharePage, say
 from healthdesk.ui.widgets.common import Card, EmptyState, format_when
-
-if TYPE_CHECKING:
-    from healthdesk.ui.pages.share import SharePage
 
 DEFAULT_PORT = 47811  # services.share.DEFAULT_PORT (not imported here: that module pulls in the server stack)
 DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS = 7, 90
@@ -145,10 +143,12 @@ class ShareSection(QWidget):
         form = QFormLayout()
         self.label = QLineEdit()
         self.label.setPlaceholderText("who it is for, e.g. Dr. Weber")
+        self.label.setMaximumWidth(420)
         self.expiry = QSpinBox()
         self.expiry.setRange(1, MAX_EXPIRY_DAYS)
         self.expiry.setValue(DEFAULT_EXPIRY_DAYS)
         self.expiry.setSuffix(" days")
+        self.expiry.setMaximumWidth(120)
         self.fhir = QCheckBox("Also open a FHIR R4 API for the clinician's software (token as Bearer header)")
         form.addRow("Label", self.label)
         form.addRow("Expires after", self.expiry)
@@ -162,6 +162,7 @@ class ShareSection(QWidget):
         card.body.addLayout(row)
         self.link_status = QLabel("")
         self.link_status.setWordWrap(True)
+        self.link_status.hide()
         card.body.addWidget(self.link_status)
         card.body.addWidget(self._created_panel())
         self.create_button.clicked.connect(self.create_link)
@@ -306,11 +307,11 @@ class ShareSection(QWidget):
             created = await asyncio.to_thread(service.create_link, request, self._predicted_base(share))
             png = await asyncio.to_thread(share.qr_png, created.url)
         except share.ShareError as exc:
-            self.link_status.setText(f"Not created: {exc}")
+            say(self.link_status, f"Not created: {exc}")
             return
         finally:
             self.create_button.setEnabled(True)
-        self.link_status.setText(f"Link \u201c{created.info.label}\u201d created; it expires "
+        say(self.link_status, f"Link \u201c{created.info.label}\u201d created; it expires "
                                  f"{format_when(created.info.expires_at)}."
                                  + ("" if self.running else " Start sharing so it can be opened."))
         self.show_url(created.url, created.fhir_base, png)
@@ -330,7 +331,7 @@ class ShareSection(QWidget):
 
     def copy_url(self) -> None:
         QGuiApplication.clipboard().setText(self.shown_url)
-        self.link_status.setText("Link copied.")
+        say(self.link_status, "Link copied.")
 
     def forget_url(self) -> None:
         """Done: the URL leaves the page for good (only its hash is stored)."""
@@ -350,9 +351,9 @@ class ShareSection(QWidget):
         try:
             info = await asyncio.to_thread(service.revoke, link_id)
         except ShareError as exc:
-            self.link_status.setText(f"Not revoked: {exc}")
+            say(self.link_status, f"Not revoked: {exc}")
         else:
-            self.link_status.setText(f"Link \u201c{info.label}\u201d revoked; it stops working at once.")
+            say(self.link_status, f"Link \u201c{info.label}\u201d revoked; it stops working at once.")
         await self._reload()
 
     # --- list and events -----------------------------------------------------------------------------
@@ -376,10 +377,11 @@ class ShareSection(QWidget):
                      format_when(link.last_access_at), format_when(link.expires_at))
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-            button = QPushButton("Revoke")
-            button.setEnabled(link.status == "active")
-            button.clicked.connect(lambda _=False, link_id=link.id: self.revoke(link_id))
-            self.table.setCellWidget(row, len(cells), button)
+            self.table.removeCellWidget(row, len(cells))
+            if link.status == "active":  # expired and revoked links have nothing left to revoke
+                button = QPushButton("Revoke")
+                button.clicked.connect(lambda _=False, link_id=link.id: self.revoke(link_id))
+                self.table.setCellWidget(row, len(cells), button)
         self.table.resizeRowsToContents()
         visible_rows = min(len(links), 8)  # the page scrolls; the table shows up to 8 rows before its own scroll
         height = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(visible_rows))

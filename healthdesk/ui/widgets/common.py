@@ -64,6 +64,11 @@ class Page(QWidget):
         scroll.setWidget(inner)
         outer.addWidget(scroll)
         self.title = title
+        self.has_loaded = False  # set once the page has shown data (or its empty state) for the first time
+        self.loaded.connect(self._mark_loaded)
+
+    def _mark_loaded(self) -> None:
+        self.has_loaded = True
 
     def refresh(self) -> None:
         """Reload the page's data off the paint path (pages override)."""
