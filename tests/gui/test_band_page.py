@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from healthdesk.band.sim.firmware import SimulatedBand
 from healthdesk.band.sim.flash import compose_flash, steady_records
@@ -65,10 +66,17 @@ def test_pair_and_drain_by_clicks_fills_the_progress_bar_and_refreshes_today(
     _scan_and_pick(page, qtbot)
     progress: list[tuple[int, int]] = []
     page.drain_progressed.connect(lambda value, maximum: progress.append((value, maximum)))
+    ticks: list[float] = []  # a 10 ms timer: how long the event loop ever went without turning during the drain
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
     with qtbot.waitSignal(today.loaded, timeout=60_000), qtbot.waitSignal(page.drain_finished, timeout=60_000) as done:
         qtbot.mouseClick(page.pair_button, Qt.MouseButton.LeftButton)  # pairs, then auto-drains
+    timer.stop()
     summary = done.args[0]
     assert summary.complete and summary.records_new == RECORDS
+    longest_stall = max(np.diff(ticks))
+    assert longest_stall < 0.5, f"the window froze for {longest_stall:.2f} s during the drain"
     values = [v for v, _ in progress]
     assert len(values) >= 3, "expected several progress updates"
     assert values == sorted(values), f"progress went backwards: {values}"
@@ -104,6 +112,39 @@ def test_cancel_stops_the_drain_and_the_band_keeps_the_rest(
     assert page.progress_text.text().startswith("Cancelled")
     assert page.progress.value() < page.progress.maximum()
     assert 0 < sim_band.pending_records < RECORDS  # some batches were stored and freed, the rest stays
+
+
+def test_live_heart_rate_streams_into_the_chart_until_switched_off(
+    band_window: MainWindow, sim_band: SimulatedBand, qtbot
+) -> None:
+    page: BandPage = band_window.pages["band"]  # type: ignore[assignment]
+    page.auto_drain.setChecked(False)
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.found.count() == 1 and page.pair_button.isEnabled(), timeout=15_000)
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        qtbot.mouseClick(page.pair_button, Qt.MouseButton.LeftButton)
+    sim_band.realtime_period_s = 0.05  # ten times the band's pace, to keep the test short
+    qtbot.mouseClick(page.live_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.live_chart.count >= 3, timeout=20_000)
+    assert page.live_chart.isVisibleTo(page) and page.live_value.text().endswith(" bpm")
+    assert not page.sync_button.isEnabled()  # one thing at a time on the link
+    qtbot.mouseClick(page.live_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.sync_button.isEnabled(), timeout=15_000)
+    assert page.live_button.text() == "Start live heart rate"
+
+
+def test_scan_without_a_band_says_what_to_do(context, database, home, qloop, qtbot) -> None:
+    control = BandControl(resolve_paths(home), database, SIMULATED, simulated=True, scan_timeout=0.3)
+    context.attach(band=control)
+    win = MainWindow(context)
+    win.show()
+    page: BandPage = win.pages["band"]  # type: ignore[assignment]
+    page.refresh()
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.scan_button.isEnabled() and "No band found" in page.pair_status.text(),
+                    timeout=15_000)
+    assert page.found.count() == 0 and not page.pair_button.isEnabled()
+    close_window(qtbot, win)
 
 
 def test_drift_and_rate_texts() -> None:
