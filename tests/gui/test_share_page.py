@@ -65,7 +65,9 @@ def seeded_context(qloop, seeded_paths: Paths, tmp_path: Path, qtbot, task_failu
     """A context over the shared 12-day database (exports only read it)."""
     runner = TaskRunner()
     runner.task_failed.connect(lambda name, message: task_failures.append(f"{name}: {message}"))
-    ctx = AppContext(runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat), seeded_paths.data_dir)
+    ctx = AppContext(
+        runner, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat), seeded_paths.data_dir
+    )
     yield ctx
     run_on_loop(qtbot, runner.shutdown())
     assert not task_failures, f"tasks failed: {task_failures}"
@@ -79,9 +81,13 @@ def click(qtbot, button: QPushButton) -> None:
 def texts_on(page: SharePage) -> list[str]:
     """Every text the page shows: labels, line edits, table cells, event rows."""
     out = [w.text() for w in page.findChildren(QLabel)] + [w.text() for w in page.findChildren(QLineEdit)]
-    table = page.share.table
-    out += [table.item(r, c).text() for r in range(table.rowCount()) for c in range(table.columnCount())
-            if table.item(r, c) is not None]
+    table = page.share.list.table
+    out += [
+        table.item(r, c).text()
+        for r in range(table.rowCount())
+        for c in range(table.columnCount())
+        if table.item(r, c) is not None
+    ]
     out += [page.share.events.item(i).text() for i in range(page.share.events.count())]
     return out
 
@@ -92,8 +98,8 @@ def test_window_lists_the_page_and_it_renders_with_an_empty_database(window: Mai
     qtbot.waitUntil(lambda: page.service_open, timeout=20_000)
     qtbot.waitUntil(lambda: page.export.preview.text().startswith("The PDF"), timeout=20_000)
     share = page.share
-    assert not share.links_empty.isHidden() and share.table.isHidden()
-    assert share.links_empty.text().startswith("No links yet")
+    assert not share.list.empty.isHidden() and share.list.table.isHidden()
+    assert share.list.empty.text().startswith("No links yet")
     assert not share.events_empty.isHidden() and share.events.isHidden()
     assert share.server_status.text() == "Sharing is off." and share.server_button.text() == "Start sharing"
     # The test keyring backend fails, so the key lives in memory: the page must say links die with the app.
@@ -102,13 +108,16 @@ def test_window_lists_the_page_and_it_renders_with_an_empty_database(window: Mai
     start, end = page.period.period()
     assert (end - start).days == 29 and end == date.today()
     expected = preview_pages(page.paths.database, ExportRequest("pdf", start, end, Path("x.pdf")))
-    assert page.export.preview.text() == f"The PDF will be about {expected} page{'s' if expected != 1 else ''}."
+    assert (
+        page.export.preview.text() == f"The PDF will be about {expected} page{'s' if expected != 1 else ''}."
+    )
     image = window.grab().toImage()
     assert not image.isNull() and image.width() >= 960
 
 
-def test_export_pdf_and_fhir_from_the_page_match_the_export_service(seeded_context, seeded_paths, qtbot,
-                                                                     tmp_path) -> None:
+def test_export_pdf_and_fhir_from_the_page_match_the_export_service(
+    seeded_context, seeded_paths, qtbot, tmp_path
+) -> None:
     page = open_page(seeded_context, qtbot)
     page.period.choose_last(90)
     page.period.section_boxes["workouts"].setChecked(False)
@@ -122,7 +131,9 @@ def test_export_pdf_and_fhir_from_the_page_match_the_export_service(seeded_conte
     page.export.choose_path = choose
     with qtbot.waitSignal(page.export.exported, timeout=60_000) as done:
         click(qtbot, page.export.pdf_button)
-        assert not page.export.busy.isHidden() and not page.export.fhir_button.isEnabled()  # busy while saving
+        assert (
+            not page.export.busy.isHidden() and not page.export.fhir_button.isEnabled()
+        )  # busy while saving
     pdf = (tmp_path / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
@@ -145,15 +156,24 @@ def test_export_pdf_and_fhir_from_the_page_match_the_export_service(seeded_conte
     band = load_paired_band(seeded_paths)
     firmware = {band.name: band.firmware} if band and band.firmware else {}
     for kind, name, got in (("pdf", "direct.pdf", pdf), ("fhir", "direct.json", raw)):
-        request = ExportRequest(kind, start, end, tmp_path / name, generated_at=GENERATED_AT,
-                                sections=frozenset(SECTIONS) - {"workouts"}, band_firmware=firmware)
+        request = ExportRequest(
+            kind,
+            start,
+            end,
+            tmp_path / name,
+            generated_at=GENERATED_AT,
+            sections=frozenset(SECTIONS) - {"workouts"},
+            band_firmware=firmware,
+        )
         export(seeded_paths.database, request)
         assert (tmp_path / name).read_bytes() == got, kind
     qtbot.waitUntil(lambda: page.export.preview.text().startswith("The PDF"), timeout=20_000)
     assert page.export.preview.text() == f"The PDF will be about {pages} page{'s' if pages != 1 else ''}."
 
 
-def test_export_errors_are_one_line_and_write_nothing(page: SharePage, qtbot, tmp_path, task_failures) -> None:
+def test_export_errors_are_one_line_and_write_nothing(
+    page: SharePage, qtbot, tmp_path, task_failures
+) -> None:
     target = tmp_path / "missing" / "report.pdf"
     page.export.choose_path = lambda kind, suggested: target
     with qtbot.waitSignal(page.export.exported, timeout=30_000) as done:
@@ -171,7 +191,9 @@ def test_export_errors_are_one_line_and_write_nothing(page: SharePage, qtbot, tm
     assert page.export.busy.isHidden() and not task_failures
 
 
-def test_link_lifecycle_against_the_real_server(page: SharePage, context: AppContext, qtbot, home: Path) -> None:
+def test_link_lifecycle_against_the_real_server(
+    page: SharePage, context: AppContext, qtbot, home: Path
+) -> None:
     share, port = page.share, free_port()
     share.port.setValue(port)
     with qtbot.waitSignal(share.server_changed, timeout=20_000):
@@ -193,16 +215,19 @@ def test_link_lifecycle_against_the_real_server(page: SharePage, context: AppCon
     token = url.rsplit("/c/", 1)[1]
     assert url == f"http://127.0.0.1:{port}/c/{token}" and len(token) > 30
     assert not share.created.isHidden() and share.label.text() == ""
-    assert share.fhir_note.text().startswith(f"FHIR base for the clinician's software: http://127.0.0.1:{port}/fhir")
+    assert share.fhir_note.text().startswith(
+        f"FHIR base for the clinician's software: http://127.0.0.1:{port}/fhir"
+    )
     shown, expected = share.qr.pixmap().toImage(), QImage.fromData(qr_png(url), "PNG")
-    assert not shown.isNull() and shown.convertToFormat(QImage.Format.Format_RGB32) == expected.convertToFormat(
-        QImage.Format.Format_RGB32)
+    assert not shown.isNull() and shown.convertToFormat(
+        QImage.Format.Format_RGB32
+    ) == expected.convertToFormat(QImage.Format.Format_RGB32)
     click(qtbot, share.copy_button)
     from PySide6.QtGui import QGuiApplication
 
     assert QGuiApplication.clipboard().text() == url
-    table = share.table
-    assert table.rowCount() == 1 and share.links_empty.isHidden()
+    table = share.list.table
+    assert table.rowCount() == 1 and share.list.empty.isHidden()
     row = [table.item(0, c).text() for c in range(7)]
     assert row[0] == "Dr. Weber" and row[2] == "vitals, sleep, workouts + FHIR"
     assert row[3:5] == ["active", "0"] and row[5] == "never"
@@ -242,7 +267,7 @@ def test_link_form_errors_and_busy_port_are_one_line(page: SharePage, qtbot, tas
         click(qtbot, share.create_button)  # no label
     qtbot.waitUntil(lambda: share.link_status.text() != "", timeout=10_000)
     assert share.link_status.text() == "Not created: give the link a label (e.g. the clinician's name)"
-    assert share.created.isHidden() and share.table.rowCount() == 0
+    assert share.created.isHidden() and share.list.table.rowCount() == 0
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -252,7 +277,11 @@ def test_link_form_errors_and_busy_port_are_one_line(page: SharePage, qtbot, tas
         click(qtbot, share.server_button)
         qtbot.waitUntil(lambda: share.server_status.text().startswith("Not started"), timeout=20_000)
     assert share.server_status.text().startswith(f"Not started: cannot listen on 127.0.0.1:{port}")
-    assert not share.running and share.server_button.text() == "Start sharing" and share.server_button.isEnabled()
+    assert (
+        not share.running
+        and share.server_button.text() == "Start sharing"
+        and share.server_button.isEnabled()
+    )
     assert not task_failures
 
 
@@ -278,7 +307,9 @@ def test_lan_bind_warns_and_shows_the_tls_fingerprint(page: SharePage, qtbot) ->
     assert share.lan_warning_frame.isHidden() and not share.tls.isChecked()
 
 
-def test_runner_shutdown_stops_the_server_and_frees_the_port(context: AppContext, page: SharePage, qtbot) -> None:
+def test_runner_shutdown_stops_the_server_and_frees_the_port(
+    context: AppContext, page: SharePage, qtbot
+) -> None:
     share, port = page.share, free_port()
     share.port.setValue(port)
     with qtbot.waitSignal(share.server_changed, timeout=20_000):

@@ -1,16 +1,18 @@
-"""Share & export: one period and set of sections, saved as a PDF report or FHIR bundle, or shared as a link.
+"""Share & export: one period and set of sections, saved as a PDF report or FHIR bundle, or shared as a
+link.
 
 The heavy stacks (reportlab for the report, starlette/uvicorn/keyring for sharing) are imported on worker
 threads, and the share service (which reads the keyring) is opened only when the page is first shown, so
-neither slows the app's start nor asks to unlock a keyring the user never needed. The service is closed (server
-stopped) when the task runner shuts down, which the app and the test fixtures do before closing the window.
+neither slows the app's start nor asks to unlock a keyring the user never needed. The service is closed
+(server stopped) when the task runner shuts down, which the app and the test fixtures do before closing the
+window.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -33,8 +35,12 @@ from healthdesk.config import Paths
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.common import Card, Page
 
-SECTION_LABELS = {"vitals": "Vital signs", "sleep": "Sleep", "workouts": "Workouts",
-                  "wellness": "Wellness scores (not a diagnosis)"}  # services.export.SECTIONS, in that order
+SECTION_LABELS = {
+    "vitals": "Vital signs",
+    "sleep": "Sleep",
+    "workouts": "Workouts",
+    "wellness": "Wellness scores (not a diagnosis)",
+}  # services.export.SECTIONS, in that order
 PRESETS = (("30 d", 30), ("90 d", 90), ("1 y", 365))
 PREVIEW_DELAY_MS = 350  # editing a date fires per keystroke; count pages once the user pauses
 FILE_FILTERS = {"pdf": "PDF report (*.pdf)", "fhir": "FHIR R4 bundle (*.json)"}
@@ -45,8 +51,16 @@ async def load_module(name: str) -> ModuleType:
     return await asyncio.to_thread(importlib.import_module, name)
 
 
+def spawn_unless_closing(runner: Any, coro: Coroutine[Any, Any, Any], **kwargs: Any) -> None:
+    """For work started by timers and show events, which can fire after the runner shut down (app closing)."""
+    try:
+        runner.spawn(coro, **kwargs)
+    except RuntimeError:  # the runner is shut down; spawn already closed the coroutine
+        pass
+
+
 def app_paths(context: AppContext) -> Paths:
-    """The app's folders as config.Paths: data in data_dir, config beside settings.json (data_dir in tests)."""
+    """The app's folders: data in data_dir, config beside settings.json (data_dir itself in tests)."""
     config_dir = context.settings_file.parent if context.settings_file else context.data_dir
     return Paths(context.data_dir, config_dir, context.data_dir / "logs")
 
@@ -148,7 +162,9 @@ class ExportCard(Card):
     exported = Signal(str)  # the one-line outcome, success or failure
     preview_changed = Signal(str)
 
-    def __init__(self, context: AppContext, paths: Paths, period: PeriodCard, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: AppContext, paths: Paths, period: PeriodCard, parent: QWidget | None = None
+    ) -> None:
         super().__init__("Export for a clinician", parent)
         self.context, self.paths, self.period = context, paths, period
         # Seams: tests choose the file and pin the report time instead of a dialog and the clock.
@@ -156,8 +172,10 @@ class ExportCard(Card):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0)
         self._preview_generation = 0
         self._exporting = False
-        intro = QLabel("A PDF a clinician reads in a minute, or a FHIR R4 bundle their record system imports. "
-                       "Band and WHOOP-cloud values stay separate; wellness scores are marked as not a diagnosis.")
+        intro = QLabel(
+            "A PDF a clinician reads in a minute, or a FHIR R4 bundle their record system imports. "
+            "Band and WHOOP-cloud values stay separate; wellness scores are marked as not a diagnosis."
+        )
         intro.setObjectName("muted")
         intro.setWordWrap(True)
         self.body.addWidget(intro)
@@ -201,13 +219,20 @@ class ExportCard(Card):
         self._preview_timer.start()
 
     def _start_preview(self) -> None:
-        self.context.runner.spawn(self._preview(self._preview_generation), name="Counting report pages")
+        spawn_unless_closing(
+            self.context.runner, self._preview(self._preview_generation), name="Counting report pages"
+        )
 
     async def _preview(self, generation: int) -> None:
         export = await load_module("healthdesk.services.export")
         start, end = self.period.period()
-        request = export.ExportRequest(kind="pdf", start=start, end=end, out=Path("preview.pdf"),
-                                       sections=self.period.sections() or frozenset(SECTION_LABELS))
+        request = export.ExportRequest(
+            kind="pdf",
+            start=start,
+            end=end,
+            out=Path("preview.pdf"),
+            sections=self.period.sections() or frozenset(SECTION_LABELS),
+        )
         try:
             pages = await export.preview_pages_async(self.paths.database, request)
             text = f"The PDF will be about {pages} page{'s' if pages != 1 else ''}."
@@ -244,8 +269,15 @@ class ExportCard(Card):
         try:
             export = await load_module("healthdesk.services.export")
             firmware = await asyncio.to_thread(paired_firmware, self.paths)
-            request = export.ExportRequest(kind=kind, start=start, end=end, out=target, generated_at=self.clock(),
-                                           sections=self.period.sections(), band_firmware=firmware)
+            request = export.ExportRequest(
+                kind=kind,
+                start=start,
+                end=end,
+                out=target,
+                generated_at=self.clock(),
+                sections=self.period.sections(),
+                band_firmware=firmware,
+            )
             try:
                 result = await export.export_async(self.paths.database, request)
             except export.ExportError as exc:
@@ -265,7 +297,9 @@ class ExportCard(Card):
 class SharePage(Page):
     access_seen = Signal(object)  # AccessEvent, emitted on the share server's worker thread (queued to us)
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None, *, today: date | None = None) -> None:
+    def __init__(
+        self, context: AppContext, parent: QWidget | None = None, *, today: date | None = None
+    ) -> None:
         super().__init__("Share & export", parent)
         from healthdesk.ui.pages.share_links import ShareSection
 
@@ -329,8 +363,12 @@ class SharePage(Page):
         if self.isVisible() or self._service is not None:
             self.share.reload()
         else:  # not on screen yet: only warm the import, the keyring is read when the page is shown
-            self.context.runner.spawn(load_module("healthdesk.services.share"), name="Loading sharing",
-                                      on_result=lambda _: self.loaded.emit())
+            spawn_unless_closing(
+                self.context.runner,
+                load_module("healthdesk.services.share"),
+                name="Loading sharing",
+                on_result=lambda _: self.loaded.emit(),
+            )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

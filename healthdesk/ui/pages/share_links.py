@@ -14,36 +14,41 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from healthdesk.ui.pages.share import SharePage, say
+from healthdesk.ui.pages.share import SharePage, say, spawn_unless_closing
+from healthdesk.ui.pages.share_table import LinksCard
 from healthdesk.ui.widgets.common import Card, EmptyState, format_when
 
 DEFAULT_PORT = 47811  # services.share.DEFAULT_PORT (not imported here: that module pulls in the server stack)
 DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS = 7, 90
-BINDS = (("This computer only (127.0.0.1)", "127.0.0.1"), ("Local network (other devices can connect)", "0.0.0.0"))
-LINK_COLUMNS = ("Label", "Period", "Sections", "Status", "Opened", "Last opened", "Expires", "")
-ACCESS_KINDS = {"view": "opened the view", "pdf": "downloaded the PDF", "bundle": "downloaded the FHIR bundle",
-                "fhir": "read the FHIR face"}
+BINDS = (
+    ("This computer only (127.0.0.1)", "127.0.0.1"),
+    ("Local network (other devices can connect)", "0.0.0.0"),
+)
+ACCESS_KINDS = {
+    "view": "opened the view",
+    "pdf": "downloaded the PDF",
+    "bundle": "downloaded the FHIR bundle",
+    "fhir": "read the FHIR face",
+}
 MAX_EVENTS = 200
-LAN_NOTE = ("Local network: anyone on this network who has a link can open it. Without TLS others on the same "
-            "Wi-Fi can read the traffic. Prefer TLS and short expiry, and stop sharing when done.")
+LAN_NOTE = (
+    "Local network: anyone on this network who has a link can open it. Without TLS others on the same "
+    "Wi-Fi can read the traffic. Prefer TLS and short expiry, and stop sharing when done."
+)
 
 
 def warning_frame(label: QLabel) -> QFrame:
@@ -59,14 +64,12 @@ def warning_frame(label: QLabel) -> QFrame:
     return frame
 
 
-def describe_period(start: date, end: date) -> str:
-    return f"{start:%d %b %Y} \u2013 {end:%d %b %Y}"
-
-
 def describe_access(event: Any) -> str:
     moment: datetime = event.at
-    return (f"{moment.astimezone():%H:%M:%S}  {event.label} \u2014 {ACCESS_KINDS.get(event.kind, event.kind)} "
-            f"from {event.client}")
+    return (
+        f"{moment.astimezone():%H:%M:%S}  {event.label} \u2014 {ACCESS_KINDS.get(event.kind, event.kind)} "
+        f"from {event.client}"
+    )
 
 
 class ShareSection(QWidget):
@@ -89,7 +92,9 @@ class ShareSection(QWidget):
         layout.addWidget(self.key_warning_frame)
         layout.addWidget(self._server_card())
         layout.addWidget(self._link_card())
-        layout.addWidget(self._list_card())
+        self.list = LinksCard()
+        self.list.revoke_requested.connect(self.revoke)
+        layout.addWidget(self.list)
         layout.addWidget(self._events_card())
         self._reload_timer = QTimer(self)  # a burst of accesses reloads the list once
         self._reload_timer.setSingleShot(True)
@@ -100,7 +105,9 @@ class ShareSection(QWidget):
     # --- building ------------------------------------------------------------------------------------
     def _server_card(self) -> Card:
         card = Card("Share server")
-        intro = QLabel("Links work only while sharing is on. The clinician's browser needs to reach this computer.")
+        intro = QLabel(
+            "Links work only while sharing is on. The clinician's browser needs to reach this computer."
+        )
         intro.setObjectName("muted")
         intro.setWordWrap(True)
         card.body.addWidget(intro)
@@ -135,8 +142,10 @@ class ShareSection(QWidget):
 
     def _link_card(self) -> Card:
         card = Card("New link")
-        intro = QLabel("A link shares the period and contents chosen above, read-only, until it expires or you "
-                       "revoke it.")
+        intro = QLabel(
+            "A link shares the period and contents chosen above, read-only, until it expires or you "
+            "revoke it."
+        )
         intro.setObjectName("muted")
         intro.setWordWrap(True)
         card.body.addWidget(intro)
@@ -173,7 +182,9 @@ class ShareSection(QWidget):
         row = QHBoxLayout(self.created)
         row.setContentsMargins(0, 6, 0, 0)
         text = QVBoxLayout()
-        once = QLabel("Copy this link now: it is shown only once (healthdesk keeps only a fingerprint of it).")
+        once = QLabel(
+            "Copy this link now: it is shown only once (healthdesk keeps only a fingerprint of it)."
+        )
         once.setWordWrap(True)
         self.url = QLineEdit()
         self.url.setReadOnly(True)
@@ -203,23 +214,6 @@ class ShareSection(QWidget):
         self.created.hide()
         return self.created
 
-    def _list_card(self) -> Card:
-        card = Card("Links")
-        self.links_empty = EmptyState("No links yet. Create one above; it is listed here with how often it was "
-                                      "opened.")
-        self.table = QTableWidget(0, len(LINK_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(LINK_COLUMNS))
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.hide()
-        card.body.addWidget(self.links_empty)
-        card.body.addWidget(self.table)
-        return card
-
     def _events_card(self) -> Card:
         card = Card("Access while sharing")
         self.events_empty = EmptyState("Nobody has opened a link since healthdesk started.")
@@ -248,8 +242,10 @@ class ShareSection(QWidget):
         else:
             self.settings.setValue("share/port", self.port.value())
             self.server_status.setText("Starting\u2026")
-            self.runner.spawn(self._start(str(self.bind.currentData()), self.port.value(), self.tls.isChecked()),
-                              name="Starting the share server")
+            self.runner.spawn(
+                self._start(str(self.bind.currentData()), self.port.value(), self.tls.isChecked()),
+                name="Starting the share server",
+            )
 
     async def _start(self, host: str, port: int, tls: bool) -> None:
         from healthdesk.services.share import ShareError
@@ -265,7 +261,9 @@ class ShareSection(QWidget):
         self.running = True
         lines = [f"Sharing at {info.base_url}"]
         if info.tls_fingerprint:
-            lines.append(f"TLS certificate fingerprint (SHA-256), for the clinician to compare: {info.tls_fingerprint}")
+            lines.append(
+                f"TLS certificate fingerprint (SHA-256), for the clinician to compare: {info.tls_fingerprint}"
+            )
         if info.warning:
             lines.append(info.warning)
         self.server_status.setText("\n".join(lines))
@@ -287,18 +285,28 @@ class ShareSection(QWidget):
     def create_link(self) -> None:
         start, end = self.page.period.period()
         self.create_button.setEnabled(False)
-        self.runner.spawn(self._create(self.label.text(), start, end, self.page.period.sections(),
-                                       self.fhir.isChecked(), self.expiry.value()), name="Creating a share link")
+        self.runner.spawn(
+            self._create(
+                self.label.text(),
+                start,
+                end,
+                self.page.period.sections(),
+                self.fhir.isChecked(),
+                self.expiry.value(),
+            ),
+            name="Creating a share link",
+        )
 
     def _predicted_base(self, share: Any) -> str | None:
-        """Where the link will live once sharing starts with the current choices (the service knows when on)."""
+        """Where the link will live once sharing starts with these choices (the service knows when on)."""
         if self.running:
             return None
         host = "127.0.0.1" if self.bind.currentData() == "127.0.0.1" else share.lan_address()
         return f"{'https' if self.tls.isChecked() else 'http'}://{host}:{self.port.value()}"
 
-    async def _create(self, label: str, start: date, end: date, sections: frozenset[str], fhir: bool,
-                      days: int) -> None:
+    async def _create(
+        self, label: str, start: date, end: date, sections: frozenset[str], fhir: bool, days: int
+    ) -> None:
         from healthdesk.services import share
 
         try:
@@ -311,9 +319,12 @@ class ShareSection(QWidget):
             return
         finally:
             self.create_button.setEnabled(True)
-        say(self.link_status, f"Link \u201c{created.info.label}\u201d created; it expires "
-                                 f"{format_when(created.info.expires_at)}."
-                                 + ("" if self.running else " Start sharing so it can be opened."))
+        say(
+            self.link_status,
+            f"Link \u201c{created.info.label}\u201d created; it expires "
+            f"{format_when(created.info.expires_at)}."
+            + ("" if self.running else " Start sharing so it can be opened."),
+        )
         self.show_url(created.url, created.fhir_base, png)
         self.label.clear()
         await self._reload()
@@ -325,8 +336,12 @@ class ShareSection(QWidget):
         pixmap = QPixmap()
         pixmap.loadFromData(png, "PNG")
         self.qr.setPixmap(pixmap)
-        self.fhir_note.setText(f"FHIR base for the clinician's software: {fhir_base} (send the token from the link "
-                               "as 'Authorization: Bearer <token>')" if fhir_base else "")
+        self.fhir_note.setText(
+            f"FHIR base for the clinician's software: {fhir_base} (send the token from the link "
+            "as 'Authorization: Bearer <token>')"
+            if fhir_base
+            else ""
+        )
         self.created.show()
 
     def copy_url(self) -> None:
@@ -358,7 +373,12 @@ class ShareSection(QWidget):
 
     # --- list and events -----------------------------------------------------------------------------
     def reload(self) -> None:
-        self.runner.spawn(self._reload(), name="Reading share links", on_result=lambda _: self.page.loaded.emit())
+        spawn_unless_closing(
+            self.runner,
+            self._reload(),
+            name="Reading share links",
+            on_result=lambda _: self.page.loaded.emit(),
+        )
 
     async def _reload(self) -> None:
         service = await self.page.service()
@@ -368,24 +388,7 @@ class ShareSection(QWidget):
 
     def show_links(self, links: list[Any]) -> None:
         self.links = links
-        self.links_empty.setVisible(not links)
-        self.table.setVisible(bool(links))
-        self.table.setRowCount(len(links))
-        for row, link in enumerate(links):
-            cells = (link.label, describe_period(link.start, link.end), ", ".join(link.sections) +
-                     (" + FHIR" if link.fhir else ""), link.status, str(link.access_count),
-                     format_when(link.last_access_at), format_when(link.expires_at))
-            for column, text in enumerate(cells):
-                self.table.setItem(row, column, QTableWidgetItem(text))
-            self.table.removeCellWidget(row, len(cells))
-            if link.status == "active":  # expired and revoked links have nothing left to revoke
-                button = QPushButton("Revoke")
-                button.clicked.connect(lambda _=False, link_id=link.id: self.revoke(link_id))
-                self.table.setCellWidget(row, len(cells), button)
-        self.table.resizeRowsToContents()
-        visible_rows = min(len(links), 8)  # the page scrolls; the table shows up to 8 rows before its own scroll
-        height = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(visible_rows))
-        self.table.setFixedHeight(height + 2 * self.table.frameWidth() + 2)
+        self.list.show_links(links)
         self.links_shown.emit(links)
 
     def show_access(self, event: Any) -> None:
