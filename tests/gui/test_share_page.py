@@ -3,9 +3,13 @@ on 127.0.0.1 (httpx as the clinician's browser)."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
@@ -24,6 +28,7 @@ from healthdesk.services.share import LAN_WARNING, qr_png
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.main_window import MainWindow
 from healthdesk.ui.pages.share import SharePage
+from healthdesk.ui.pages.share_links import MAX_EVENTS
 from healthdesk.ui.tasks import TaskRunner
 
 from .conftest import run_on_loop
@@ -317,3 +322,61 @@ def test_runner_shutdown_stops_the_server_and_frees_the_port(
     assert not port_is_free(port)
     run_on_loop(qtbot, context.runner.shutdown())  # what the app does when the window closes
     assert port_is_free(port) and not page.service_open
+
+
+LOAD_SCRIPT = """
+import asyncio, sys, httpx
+async def main(url, n):
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=n)) as client:
+        async def one():
+            try:
+                return (await client.get(url)).status_code
+            except httpx.HTTPError as exc:
+                return type(exc).__name__
+        print(" ".join(map(str, await asyncio.gather(*(one() for _ in range(n))))))
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+def test_200_concurrent_views_are_all_counted_while_the_window_stays_responsive(
+    page: SharePage, qtbot
+) -> None:
+    """The clinician's browsers are another process; the Qt loop keeps turning while the page takes the
+    access events (queued from the server's worker thread) and reloads the list."""
+    share = page.share
+    share.port.setValue(free_port())
+    with qtbot.waitSignal(share.server_changed, timeout=20_000):
+        click(qtbot, share.server_button)
+    qtbot.keyClicks(share.label, "Load")
+    with qtbot.waitSignal(share.links_shown, timeout=20_000):
+        click(qtbot, share.create_button)
+    url = share.url.text()
+    assert httpx.get(url, timeout=10).status_code == 200  # warm, as a clinician's first open
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    gc.freeze()  # as in a running app: long-lived objects out of the collector's way
+    timer.start()
+    try:
+        load = subprocess.Popen(
+            [sys.executable, "-c", LOAD_SCRIPT, url, "200"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        qtbot.waitUntil(lambda: load.poll() is not None, timeout=120_000)
+        qtbot.waitUntil(lambda: share.list.table.item(0, 4).text() == "201", timeout=20_000)
+    finally:
+        timer.stop()
+        gc.unfreeze()
+    out, err = load.communicate()
+    assert load.returncode == 0, err[-2000:]
+    assert out.split() == ["200"] * 200
+    events = [share.events.item(i).text() for i in range(share.events.count())]
+    assert len(events) == MAX_EVENTS == 200  # the newest 200 of the 201 accesses; the count above has all
+    assert all("Load \u2014 opened the view from 127.0.0.1" in text for text in events)
+    stall = max(b - a for a, b in zip(ticks, ticks[1:], strict=False))
+    print(f"longest Qt loop stall under 200 concurrent views: {stall * 1000:.0f} ms")
+    assert stall < 0.5, f"the Qt loop stalled {stall:.3f} s"

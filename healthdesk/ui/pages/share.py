@@ -141,7 +141,10 @@ class PeriodCard(Card):
 def ask_save_path(parent: QWidget, kind: str, suggested: Path) -> Path | None:
     caption = "Save PDF report" if kind == "pdf" else "Save FHIR bundle"
     chosen, _ = QFileDialog.getSaveFileName(parent, caption, str(suggested), FILE_FILTERS[kind])
-    return Path(chosen) if chosen else None
+    if not chosen:
+        return None
+    path = Path(chosen)
+    return path if path.suffix else path.with_suffix(".pdf" if kind == "pdf" else ".json")
 
 
 def say(label: QLabel, text: str) -> None:
