@@ -123,6 +123,11 @@ class PeriodCard(Card):
         self.body.addLayout(sections)
         self.choose_last(30)
 
+    def set_today(self, today: date) -> None:
+        self.today = today
+        for edit in (self.start, self.end):
+            edit.setMaximumDate(to_qdate(today))
+
     def choose_last(self, days: int) -> None:
         self.start.setDate(to_qdate(self.today - timedelta(days=days - 1)))
         self.end.setDate(to_qdate(self.today))
@@ -257,7 +262,8 @@ class ExportCard(Card):
             return
         self.context.settings.setValue("share/export_dir", str(target.parent))
         self._set_busy(True, f"Saving {target.name}\u2026")
-        self.context.runner.spawn(self._export(kind, target, start, end), name="Exporting")
+        sections = self.period.sections()  # as chosen at the click, whatever is ticked while it runs
+        self.context.runner.spawn(self._export(kind, target, start, end, sections), name="Exporting")
 
     def _set_busy(self, busy: bool, message: str) -> None:
         self._exporting = busy
@@ -268,7 +274,10 @@ class ExportCard(Card):
         if busy:
             say(self.detail, "")
 
-    async def _export(self, kind: str, target: Path, start: date, end: date) -> None:
+    async def _export(
+        self, kind: str, target: Path, start: date, end: date, sections: frozenset[str]
+    ) -> None:
+        outcome = ""
         try:
             export = await load_module("healthdesk.services.export")
             firmware = await asyncio.to_thread(paired_firmware, self.paths)
@@ -278,7 +287,7 @@ class ExportCard(Card):
                 end=end,
                 out=target,
                 generated_at=self.clock(),
-                sections=self.period.sections(),
+                sections=sections,
                 band_firmware=firmware,
             )
             try:
@@ -293,7 +302,7 @@ class ExportCard(Card):
             self.busy.hide()
             self.pdf_button.setEnabled(True)
             self.fhir_button.setEnabled(True)
-        say(self.status, outcome)
+            say(self.status, outcome or "Not saved.")  # an unexpected failure: the banner has the reason
         self.exported.emit(outcome)
 
 
@@ -341,10 +350,14 @@ class SharePage(Page):
 
         service = await asyncio.to_thread(open_blocking)
         try:
-            self.context.runner.spawn(self._close_at_shutdown(service), name="Share service", background=True)
+            keeper = self.context.runner.spawn(
+                self._close_at_shutdown(service), name="Share service", background=True
+            )
         except RuntimeError:  # the app is already shutting down
             await asyncio.to_thread(service.close)
             raise
+        # A task cancelled before its first step never enters its `finally`: close here then (idempotent).
+        keeper.add_done_callback(lambda _: self._close_if_open(service))
         service.add_access_listener(self.access_seen.emit)
         self._service = service
         return service
@@ -355,6 +368,11 @@ class SharePage(Page):
         finally:
             self._service = None
             await asyncio.to_thread(service.close)  # stops the server and frees its port
+
+    def _close_if_open(self, service: Any) -> None:
+        if self._service is service:
+            self._service = None
+            service.close()
 
     @property
     def service_open(self) -> bool:
@@ -375,6 +393,7 @@ class SharePage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.period.set_today(date.today())  # the app may have run past midnight
         if not self.export.preview.text():  # built but never refreshed (tests build every page up front)
             self.export.schedule_preview()
         if self._service is None and self._opening is None:
