@@ -1,8 +1,8 @@
 """Domain types shared by store, metrics, services and UI: typed numpy arrays for samples and rollups.
 
-`SAMPLE_DTYPE` is the 1 Hz biometric record as the store keeps and returns it. It has exactly the layout of the
-decoder's `RECORD_DTYPE` (band/whoop4/decode.py; a test pins the two together) but lives here because core,
-store and UI must not import the band package.
+`SAMPLE_DTYPE` is the 1 Hz biometric record as the decoder produces it (band/whoop4/decode.py re-exports it as
+`RECORD_DTYPE`) and as the store keeps and returns it. It lives here because core, store and UI must not import
+the band package.
 """
 
 from __future__ import annotations

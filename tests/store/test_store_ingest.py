@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 import sqlalchemy.exc
 
-from healthdesk.band.whoop4.decode import RECORD_DTYPE
-from healthdesk.core.models import SAMPLE_DTYPE
 from healthdesk.core.rollups import minute_rollups
 from healthdesk.services.ingest import ingest_frames
 from healthdesk.store.band_reads import (
@@ -36,10 +34,6 @@ def db(tmp_path):
 def _archived(db) -> list[list[bytes]]:
     with db.read() as conn:
         return [unpack_frames(b) for (b,) in conn.exec_driver_sql("select blob from raw_frame_batches order by id")]
-
-
-def test_store_sample_dtype_is_the_decoder_record_dtype():
-    assert SAMPLE_DTYPE == RECORD_DTYPE
 
 
 def test_records_are_stored_once_per_version_and_counter(db, make_samples, make_frames):

@@ -10,19 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# 1 Hz biometric records (v12, v24, and unknown versions that pass the v24-map plausibility check).
-RECORD_DTYPE = np.dtype(
-    [
-        ("version", "u1"),
-        ("counter", "<u4"),
-        ("unix", "<u4"),
-        ("subsec", "<u2"),  # 1/32768 s
-        ("hr", "u1"),  # bpm, 0 = no reading
-        ("rr_count", "u1"),  # valid RR slots, 0..4
-        ("rr", "<u2", (4,)),  # ms, unused slots 0
-        ("gravity", "<f4", (3,)),  # g; all three NaN when the band wrote NaN/Inf (HR/RR are kept)
-    ]
-)
+from healthdesk.core.models import SAMPLE_DTYPE
+
+# 1 Hz biometric records (v12, v24, and unknown versions that pass the v24-map plausibility check). One layout
+# for decoder, store and metrics: it lives in core (which band may import, and store/UI must use). Gravity is
+# all-NaN when the band wrote NaN/Inf (HR/RR are kept).
+RECORD_DTYPE = SAMPLE_DTYPE
 # R10 IMU records (historical 0x2F or live 0x2B), band-protocol §7.4.
 IMU_DTYPE = np.dtype(
     [
