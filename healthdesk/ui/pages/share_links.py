@@ -264,8 +264,7 @@ class ShareSection(QWidget):
             lines.append(
                 f"TLS certificate fingerprint (SHA-256), for the clinician to compare: {info.tls_fingerprint}"
             )
-        if info.warning:
-            lines.append(info.warning)
+        self.lan_warning.setText(info.warning or LAN_NOTE)  # the service's words while it is bound to the LAN
         self.server_status.setText("\n".join(lines))
         self._update_server_controls()
         self.server_changed.emit(True)
@@ -278,6 +277,7 @@ class ShareSection(QWidget):
             self.server_button.setEnabled(True)
         self.running = False
         self.server_status.setText("Sharing is off.")
+        self.lan_warning.setText(LAN_NOTE)
         self._update_server_controls()
         self.server_changed.emit(False)
 
