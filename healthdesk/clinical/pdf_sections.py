@@ -22,8 +22,15 @@ from healthdesk.clinical.catalogue import (
 )
 from healthdesk.clinical.charts import trend_chart
 from healthdesk.clinical.fonts import to_winansi
-from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, WHOOP_CLOUD, ReportData
-from healthdesk.clinical.stats import summarize, trend_text
+from healthdesk.clinical.report_data import SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.summary import (
+    NO_VITALS,
+    SUMMARY_HEAD,
+    body_rows,
+    coverage_text,
+    sources_text,
+    summary_rows,
+)
 
 SLEEP_ROWS = 12
 WORKOUT_ROWS = 8
@@ -69,7 +76,7 @@ def header_block(data: ReportData, name_font: str = "Helvetica") -> list[Flowabl
         ["Date of birth", dob, "", f"{p.days} days, time zone {p.timezone}"],
         ["Sex", pt.gender or "not recorded", "Generated",
          data.generated_at.isoformat(timespec="minutes")],
-        ["Sources", _p(_sources_text(data), CELL), "App", f"healthdesk {data.app_version}"],
+        ["Sources", _p(sources_text(data), CELL), "App", f"healthdesk {data.app_version}"],
     ]
     t = Table(rows, colWidths=[24 * mm, 66 * mm, 20 * mm, 64 * mm])
     t.setStyle(TableStyle([
@@ -91,61 +98,16 @@ def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _sources_text(data: ReportData) -> str:
-    names = []
-    for src in SOURCES:
-        dev = data.device_for(src)
-        if dev or data.coverage.days_with_data.get(src):
-            label = "WHOOP 4.0 band, computed by healthdesk" if src == BAND else "WHOOP cloud API"
-            if dev and dev.firmware:
-                label += f" (firmware {dev.firmware})"
-            names.append(label)
-    return "; ".join(names) or "none"
-
-
 def coverage_line(data: ReportData) -> Paragraph:
-    cov, days = data.coverage, data.period.days
-    parts = []
-    for src in SOURCES:
-        n_days = cov.days_with_data.get(src, 0)
-        nights = cov.nights_with_sleep.get(src, 0)
-        if not n_days and not nights:
-            parts.append(f"{SOURCE_SHORT[src]}: no data recorded")
-            continue
-        text = f"{SOURCE_SHORT[src]}: {n_days} of {days} days with data, {nights} nights with sleep"
-        if src == BAND:
-            text += f", {cov.band_wear_minutes / 60:.1f} h worn"
-        parts.append(text)
-    lead = "Data coverage: " if data.has_any_data else "Data coverage: no data recorded in this period. "
-    return Paragraph(f"<b>{escape(lead)}</b>{escape('; '.join(parts))}.", BODY)
+    lead, details = coverage_text(data)
+    return Paragraph(f"<b>{escape(lead)}</b>{escape(details)}", BODY)
 
 
 def summary_table(data: ReportData) -> list[Flowable]:
-    rows = [["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (Theil-Sen)"]]
-    for key in VITAL_KEYS:
-        spec = METRICS[key]
-        for src in SOURCES:
-            series = data.series_for(key, src)
-            s = summarize(series.values) if series else None
-            if s is None:
-                continue
-            dec = spec.decimals
-            rows.append([spec.label, spec.display_unit, SOURCE_SHORT[src], str(s.n), format_value(s.minimum, dec),
-                         format_value(s.median, dec), format_value(s.maximum, dec), trend_text(s, dec)])
-    for m in sorted(data.body, key=lambda m: m.measured_at)[-1:]:
-        when = m.measured_at.date().isoformat()
-        if m.weight_kg is not None:
-            rows.append(["Body weight", "kg", SOURCE_SHORT[m.source], "1", "", f"{m.weight_kg:.1f}", "",
-                         f"as of {when}"])
-        if m.height_m is not None:
-            rows.append(["Body height", "cm", SOURCE_SHORT[m.source], "1", "", f"{m.height_m * 100:.0f}", "",
-                         f"as of {when}"])
-        if m.weight_kg is not None and m.height_m:
-            rows.append(["Body mass index", "kg/m2", SOURCE_SHORT[m.source], "1", "",
-                         f"{m.weight_kg / m.height_m ** 2:.1f}", "", "computed"])
+    rows = [SUMMARY_HEAD, *summary_rows(data, VITAL_KEYS), *body_rows(data)]
     out: list[Flowable] = [_p("Vital signs and sleep summary", H2)]
     if len(rows) == 1:
-        out.append(_p("No vital-sign data recorded in this period (no value is shown rather than a guess)."))
+        out.append(_p(NO_VITALS))
         return out
     out.append(_table(rows, [40 * mm, 18 * mm, 20 * mm, 10 * mm, 14 * mm, 15 * mm, 14 * mm, 43 * mm], 3))
     out.append(_p("Sleep-time measures (resting HR, HRV as RMSSD - not SDNN -, SpO2, respiratory rate) are "
@@ -221,16 +183,7 @@ def wellness_box(data: ReportData, width: float) -> list[Flowable]:
                   "above and are exported to FHIR as survey observations.", BODY),
         Spacer(1, 3),
     ]
-    rows = [["Score", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend"]]
-    for key in WELLNESS_KEYS:
-        spec = METRICS[key]
-        for src in (BAND, WHOOP_CLOUD):
-            series = data.series_for(key, src)
-            s = summarize(series.values) if series else None
-            if s:
-                d = spec.decimals
-                rows.append([spec.label, spec.display_unit, SOURCE_SHORT[src], str(s.n), format_value(s.minimum, d),
-                             format_value(s.median, d), format_value(s.maximum, d), trend_text(s, d)])
+    rows = [["Score", *SUMMARY_HEAD[1:-1], "Trend"], *summary_rows(data, WELLNESS_KEYS)]
     if len(rows) == 1:
         inner.append(_p("No wellness scores recorded in this period."))
     else:

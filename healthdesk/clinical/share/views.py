@@ -22,9 +22,16 @@ from healthdesk.clinical.catalogue import (
     WELLNESS_NOTE,
     format_value,
 )
-from healthdesk.clinical.report_data import BAND, SECTION_TITLES, SECTIONS, SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.report_data import SECTION_TITLES, SECTIONS, SOURCE_SHORT, SOURCES, ReportData
 from healthdesk.clinical.share.svg import trend_svg
-from healthdesk.clinical.stats import summarize, trend_text
+from healthdesk.clinical.summary import (
+    NO_VITALS,
+    SUMMARY_HEAD,
+    body_rows,
+    coverage_text,
+    sources_text,
+    summary_rows,
+)
 from healthdesk.store.share import ShareLink
 
 SLEEP_ROWS = 31
@@ -106,12 +113,12 @@ def _header(data: ReportData, link: ShareLink, token: str) -> str:
         ("Days", f"{p.days} days, time zone {p.timezone}"),
         ("Link expires", link.expires_at.astimezone(p.tz).strftime("%Y-%m-%d %H:%M")),
         ("Generated", data.generated_at.strftime("%Y-%m-%d %H:%M")),
-        ("Sources", _sources_text(data)), ("App", f"healthdesk {data.app_version}"),
+        ("Sources", sources_text(data)), ("App", f"healthdesk {data.app_version}"),
     ]
     meta = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     shared = [SECTION_TITLES[s] for s in SECTIONS if data.includes(s)]
     withheld = [SECTION_TITLES[s] for s in SECTIONS if not data.includes(s)]
-    coverage = _coverage_text(data)
+    coverage = "".join(coverage_text(data))
     provenance = [
         "Patient-generated wearable data, shared read-only by the patient from healthdesk on their own "
         "computer. Band values are computed by healthdesk; WHOOP cloud values come from WHOOP's API; the two "
@@ -131,63 +138,11 @@ def _header(data: ReportData, link: ShareLink, token: str) -> str:
     )
 
 
-def _sources_text(data: ReportData) -> str:
-    names = []
-    for src in SOURCES:
-        dev = data.device_for(src)
-        if dev or data.coverage.days_with_data.get(src):
-            label = "WHOOP 4.0 band, computed by healthdesk" if src == BAND else "WHOOP cloud API"
-            if dev and dev.firmware:
-                label += f" (firmware {dev.firmware})"
-            names.append(label)
-    return "; ".join(names) or "none"
-
-
-def _coverage_text(data: ReportData) -> str:
-    cov, days = data.coverage, data.period.days
-    parts = []
-    for src in SOURCES:
-        n_days, nights = cov.days_with_data.get(src, 0), cov.nights_with_sleep.get(src, 0)
-        if not n_days and not nights:
-            parts.append(f"{SOURCE_SHORT[src]}: no data recorded")
-            continue
-        text = f"{SOURCE_SHORT[src]}: {n_days} of {days} days with data, {nights} nights with sleep"
-        if src == BAND:
-            text += f", {cov.band_wear_minutes / 60:.1f} h worn"
-        parts.append(text)
-    lead = "Data coverage: " if data.has_any_data else "Data coverage: no data recorded in this period. "
-    return lead + "; ".join(parts) + "."
-
-
-def _summary_rows(data: ReportData, keys: tuple[str, ...]) -> list[list[str]]:
-    rows = []
-    for key in keys:
-        spec = METRICS[key]
-        for src in SOURCES:
-            series = data.series_for(key, src)
-            s = summarize(series.values) if series else None
-            if s is None:
-                continue
-            d = spec.decimals
-            rows.append([spec.label, spec.display_unit, SOURCE_SHORT[src], str(s.n), format_value(s.minimum, d),
-                         format_value(s.median, d), format_value(s.maximum, d), trend_text(s, d)])
-    return rows
-
-
-SUMMARY_HEAD = ["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (Theil-Sen)"]
-
-
 def _vitals(data: ReportData) -> str:
     out = ['<section id="vitals"><h2>Vital signs</h2>']
-    rows = _summary_rows(data, VITAL_KEYS)
-    for m in sorted(data.body, key=lambda m: m.measured_at)[-1:]:
-        when = f"as of {m.measured_at.astimezone(data.period.tz).date().isoformat()}"
-        if m.weight_kg is not None:
-            rows.append(["Body weight", "kg", SOURCE_SHORT[m.source], "1", "", f"{m.weight_kg:.1f}", "", when])
-        if m.height_m is not None:
-            rows.append(["Body height", "cm", SOURCE_SHORT[m.source], "1", "", f"{m.height_m * 100:.0f}", "", when])
+    rows = summary_rows(data, VITAL_KEYS) + body_rows(data)
     if not rows:
-        out.append(_p("No vital-sign data recorded in this period (no value is shown rather than a guess)."))
+        out.append(_p(NO_VITALS))
     else:
         out.append(_table(SUMMARY_HEAD, rows, 3))
         out.append(_p("Resting HR, HRV (RMSSD, not SDNN), SpO2 and respiratory rate are measured during sleep; "
@@ -242,7 +197,7 @@ def _wellness(data: ReportData) -> str:
            _p(WELLNESS_NOTE, "warning"),
            _p("Shown for context only, kept apart from the vital signs above; exported to FHIR as survey "
               "observations.", "small")]
-    rows = _summary_rows(data, WELLNESS_KEYS)
+    rows = summary_rows(data, WELLNESS_KEYS)
     if not rows:
         out.append(_p("No wellness scores recorded in this period."))
     else:

@@ -1,0 +1,73 @@
+"""Wording and tables that the PDF report and the share view present alike (one source, two renderings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from healthdesk.clinical.catalogue import METRICS, format_value
+from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.stats import summarize, trend_text
+
+SUMMARY_HEAD = ["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (Theil-Sen)"]
+NO_VITALS = "No vital-sign data recorded in this period (no value is shown rather than a guess)."
+
+
+def sources_text(data: ReportData) -> str:
+    names = []
+    for src in SOURCES:
+        dev = data.device_for(src)
+        if dev or data.coverage.days_with_data.get(src):
+            label = "WHOOP 4.0 band, computed by healthdesk" if src == BAND else "WHOOP cloud API"
+            if dev and dev.firmware:
+                label += f" (firmware {dev.firmware})"
+            names.append(label)
+    return "; ".join(names) or "none"
+
+
+def coverage_text(data: ReportData) -> tuple[str, str]:
+    """(lead, details): e.g. ("Data coverage: ", "Band: 6 of 7 days with data, 6 nights with sleep, 140.2 h worn.")."""
+    cov, days = data.coverage, data.period.days
+    parts = []
+    for src in SOURCES:
+        n_days, nights = cov.days_with_data.get(src, 0), cov.nights_with_sleep.get(src, 0)
+        if not n_days and not nights:
+            parts.append(f"{SOURCE_SHORT[src]}: no data recorded")
+            continue
+        text = f"{SOURCE_SHORT[src]}: {n_days} of {days} days with data, {nights} nights with sleep"
+        if src == BAND:
+            text += f", {cov.band_wear_minutes / 60:.1f} h worn"
+        parts.append(text)
+    lead = "Data coverage: " if data.has_any_data else "Data coverage: no data recorded in this period. "
+    return lead, "; ".join(parts) + "."
+
+
+def summary_rows(data: ReportData, keys: Iterable[str]) -> list[list[str]]:
+    """Min / median / max / trend per metric and source (never blended), rows shaped like SUMMARY_HEAD."""
+    rows = []
+    for key in keys:
+        spec = METRICS[key]
+        for src in SOURCES:
+            series = data.series_for(key, src)
+            s = summarize(series.values) if series else None
+            if s is None:
+                continue
+            d = spec.decimals
+            rows.append([spec.label, spec.display_unit, SOURCE_SHORT[src], str(s.n), format_value(s.minimum, d),
+                         format_value(s.median, d), format_value(s.maximum, d), trend_text(s, d)])
+    return rows
+
+
+def body_rows(data: ReportData) -> list[list[str]]:
+    """The latest body measurement (weight, height, BMI), dated in the report's time zone."""
+    rows = []
+    for m in sorted(data.body, key=lambda m: m.measured_at)[-1:]:
+        when = f"as of {m.measured_at.astimezone(data.period.tz).date().isoformat()}"
+        src = SOURCE_SHORT[m.source]
+        if m.weight_kg is not None:
+            rows.append(["Body weight", "kg", src, "1", "", f"{m.weight_kg:.1f}", "", when])
+        if m.height_m is not None:
+            rows.append(["Body height", "cm", src, "1", "", f"{m.height_m * 100:.0f}", "", when])
+        if m.weight_kg is not None and m.height_m:
+            rows.append(["Body mass index", "kg/m2", src, "1", "", f"{m.weight_kg / m.height_m ** 2:.1f}", "",
+                         "computed"])
+    return rows
