@@ -394,7 +394,6 @@ class SharePage(Page):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.period.set_today(date.today())  # the app may have run past midnight
-        if not self.export.preview.text():  # built but never refreshed (tests build every page up front)
-            self.export.schedule_preview()
+        self.export.schedule_preview()  # new data may have arrived since (drains do not refresh this page)
         if self._service is None and self._opening is None:
             self.share.reload()
