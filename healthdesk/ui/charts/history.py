@@ -75,7 +75,7 @@ class HistoryChart(QWidget):
         self._hover_line.setVisible(False)
         self.plot.addItem(self._hover_line, ignoreBounds=True)
         self._mouse = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
-        self.legend = self.plot.addLegend(offset=(10, 5), labelTextColor=theme.colors().muted)
+        self.legend_html = " "
 
     @property
     def history(self) -> MetricHistory | None:
@@ -90,7 +90,6 @@ class HistoryChart(QWidget):
             self.plot.removeItem(item)
         self._items.clear()
         self._curves: list[pg.PlotDataItem] = []
-        self.legend.clear()
         self._history = history
         colors = theme.colors()
         self.plot.setLabel("left", UNIT_LABELS.get(history.unit, history.unit), color=colors.muted)
@@ -101,8 +100,6 @@ class HistoryChart(QWidget):
             for item in (low, high, band):
                 self.plot.addItem(item)
                 self._items.append(item)
-            # A legend sample of the fill itself crashes pyqtgraph's ItemSample; a wide pen in its colour reads the same.
-            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(colors.baseline_fill, width=10)), "your baseline")
         for series in history.series:
             color = theme.source_color(series.source)
             curve = self.plot.plot(
@@ -112,6 +109,8 @@ class HistoryChart(QWidget):
             )
             self._items.append(curve)
             self._curves.append(curve)
+        self.legend_html = legend_html(history)
+        self.readout.setText(self.legend_html)
         self.set_range_days(self._days)
 
     def set_range_days(self, days: int) -> None:
@@ -170,7 +169,7 @@ class HistoryChart(QWidget):
         history = self._history
         if history is None:
             return " "
-        best_t = None
+        best_t: float | None = None
         for s in history.series:
             finite = np.isfinite(s.value)
             if finite.any():
@@ -180,7 +179,7 @@ class HistoryChart(QWidget):
                     best_t = candidate
         if best_t is None or abs(best_t - x) > DAY_S:
             self._hover_line.setVisible(False)
-            return " "
+            return self.legend_html
         self._hover_line.setPos(best_t)
         self._hover_line.setVisible(True)
         parts = [datetime.fromtimestamp(best_t).strftime("%a %d %b %Y")]
@@ -201,3 +200,17 @@ class HistoryChart(QWidget):
                     f"\u2013{self._format(float(history.baseline_high[i]))}"
                 )
         return "   ·   ".join(parts)
+
+
+def legend_html(history: MetricHistory) -> str:
+    """The key above the chart (a legend inside the plot would sit on the newest points)."""
+    colors = theme.colors()
+    parts = [
+        f'<span style="color:{theme.source_color(s.source)}">\u25cf\u2500</span> '
+        f"{SOURCE_LABELS.get(s.source, s.source)}"
+        for s in history.series
+    ]
+    if history.baseline_t.size:
+        parts.append(f'<span style="color:{colors.accent_soft}">\u2588\u2588</span> your baseline '
+                     "(typical range of the last 30 days)")
+    return "&nbsp;&nbsp;&nbsp;".join(parts) + "&nbsp;&nbsp;&nbsp;<i>point at a day for its values</i>"
