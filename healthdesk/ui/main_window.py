@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
             page.data_changed.connect(self.refresh_data_pages)  # type: ignore[attr-defined]
         if key == "settings":
             page.theme_changed.connect(self._theme_changed)  # type: ignore[attr-defined]
+        if key == "today":
+            page.navigate.connect(self.show_page)  # type: ignore[attr-defined]
         return page
 
     async def build_remaining(self) -> None:

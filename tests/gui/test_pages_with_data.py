@@ -55,6 +55,7 @@ def test_today_shows_values_with_source_confidence_and_baseline(data_window: Mai
     assert today.sleep.shown_text.endswith("min")
     assert "Last band sync: " in today.freshness.text() and "never" not in today.freshness.text().split("   ")[0]
     assert summary.day.strftime("%d %B %Y") in today.day_label.text()
+    assert today.welcome.isHidden()
 
 
 def test_history_charts_plot_the_stored_days_and_switch_ranges(data_window: MainWindow, seeded_database) -> None:

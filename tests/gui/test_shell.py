@@ -24,6 +24,12 @@ def test_every_page_renders_its_empty_state(window: MainWindow, qtbot) -> None:
         assert tile.badge.text() == "No data"
     assert today.recovery.gauge.value is None
     assert "Last band sync: never" in today.freshness.text()
+    assert not today.welcome.isHidden()  # first run: the three ways in
+    qtbot.mouseClick(today.welcome.pair, Qt.MouseButton.LeftButton)
+    assert window.current_page_key() == "band"
+    window.show_page("today")
+    qtbot.mouseClick(today.welcome.cloud, Qt.MouseButton.LeftButton)
+    assert window.current_page_key() == "cloud"
     for key in ("recovery", "strain", "sleep"):
         for card in window.pages[key].cards.values():  # type: ignore[attr-defined]
             assert not card.empty.isHidden() and card.chart.isHidden()

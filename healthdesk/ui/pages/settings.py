@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from PySide6.QtCore import QProcess, QUrl, Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from healthdesk.services.user_settings import read_settings, update_settings
 from healthdesk.ui.context import AppContext
-from healthdesk.ui.widgets.common import Card, Page
+from healthdesk.ui.widgets.common import Card, Page, launch_demo
 
 PROFILE_KEYS = ("profile/weight_kg", "profile/height_cm", "profile/birth_year", "profile/sex")
 
@@ -135,8 +133,7 @@ class SettingsPage(Page):
             cloud.interval_s = self.sync_hours.value() * 3600.0  # takes effect from the next scheduled run
 
     def start_demo(self) -> None:
-        """The demo runs as its own process with its own data folder, so it can never mix with real data."""
-        QProcess.startDetached(sys.executable, ["-m", "healthdesk.app", "--demo"])
+        launch_demo()
 
     def refresh(self) -> None:
         self.loaded.emit()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from healthdesk.services.dashboard_types import TodaySummary
 from healthdesk.ui.context import AppContext
-from healthdesk.ui.widgets.common import Card, Page, SourceBadge, format_minutes, format_when
+from healthdesk.ui.widgets.common import Card, Page, SourceBadge, format_minutes, format_when, launch_demo
 from healthdesk.ui.widgets.gauge import RecoveryGauge
 from healthdesk.ui.widgets.tile import MetricTile, reason_text
 
@@ -33,13 +34,44 @@ class RecoveryCard(Card):
         self.body.addLayout(row)
 
 
+class WelcomeCard(Card):
+    """First run: nothing stored yet. Three ways in, one of them needs no band and no account."""
+
+    def __init__(self, demo: bool, parent: QWidget | None = None) -> None:
+        super().__init__("Welcome", parent)
+        text = QLabel(
+            "Nothing is stored here yet. Pair your WHOOP 4.0 to copy its history to this computer, connect your "
+            "WHOOP account to bring in WHOOP's own scores, or look around with a simulated band first."
+        )
+        text.setWordWrap(True)
+        self.body.addWidget(text)
+        row = QHBoxLayout()
+        self.pair = QPushButton("Pair your band")
+        self.pair.setObjectName("primary")
+        self.cloud = QPushButton("Connect WHOOP")
+        self.demo = QPushButton("Try the demo band")
+        self.demo.setVisible(not demo)
+        for button in (self.pair, self.cloud, self.demo):
+            row.addWidget(button)
+        row.addStretch(1)
+        self.body.addLayout(row)
+
+
 class TodayPage(Page):
+    navigate = Signal(str)  # a page key the user asked for (the welcome card's buttons)
+
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Today", parent)
         self.context = context
         self.day_label = QLabel("")
         self.day_label.setObjectName("muted")
         self.header.addWidget(self.day_label)
+        self.welcome = WelcomeCard(context.demo)
+        self.welcome.hide()
+        self.welcome.pair.clicked.connect(lambda: self.navigate.emit("band"))
+        self.welcome.cloud.clicked.connect(lambda: self.navigate.emit("cloud"))
+        self.welcome.demo.clicked.connect(launch_demo)
+        self.content.addWidget(self.welcome)
         grid = QGridLayout()
         grid.setSpacing(14)
         self.recovery = RecoveryCard()
@@ -70,6 +102,7 @@ class TodayPage(Page):
 
     def show_summary(self, summary: TodaySummary) -> None:
         self.summary = summary
+        self.welcome.setVisible(summary.day is None and summary.last_drain is None and not self.context.demo)
         v = summary.values
         self.day_label.setText(f"{summary.day:%A %d %B %Y}" if summary.day else "")
         rec = v["recovery"]

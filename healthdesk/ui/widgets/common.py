@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QProcess, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -150,3 +151,8 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     if value is None:
         return DASH
     return f"{value:.{decimals}f}"
+
+
+def launch_demo() -> bool:
+    """The demo runs as its own process with its own data folder, so it never mixes with real data."""
+    return QProcess.startDetached(sys.executable, ["-m", "healthdesk.app", "--demo"])[0]
