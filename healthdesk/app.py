@@ -104,6 +104,13 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
         print(f"healthdesk: {exc}", file=sys.stderr)
         return 2
     context.attach(dashboard=services.dashboard)
+
+    def follow_system_scheme(_scheme: object) -> None:
+        if str(settings.value("theme", "system")) == "system":
+            theme.apply(app, theme.resolve_scheme("system"))
+            window.refresh_all()  # charts pick their pens from the palette when they draw their data
+
+    app.styleHints().colorSchemeChanged.connect(follow_system_scheme)
     failures: list[str] = []
     context.runner.task_failed.connect(lambda name, message: failures.append(f"{name}: {message}"))
     closed = asyncio.Event()
