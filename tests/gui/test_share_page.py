@@ -118,6 +118,13 @@ def test_window_lists_the_page_and_it_renders_with_an_empty_database(window: Mai
     )
     image = window.grab().toImage()
     assert not image.isNull() and image.width() >= 960
+    shown = page.export.preview.text()
+    window.show_page("today")
+    window.show_page("share")  # coming back recounts quietly: the count stays until the new one is in
+    assert page.export.preview.text() == shown
+    page.period.choose_last(365)  # a new choice: the old count would mislead
+    assert page.export.preview.text() == "Counting pages\u2026"
+    qtbot.waitUntil(lambda: page.export.preview.text().startswith("The PDF"), timeout=20_000)
 
 
 def test_export_pdf_and_fhir_from_the_page_match_the_export_service(

@@ -221,9 +221,11 @@ class ExportCard(Card):
         self.fhir_button.clicked.connect(lambda: self.save("fhir"))
 
     # --- preview ---------------------------------------------------------------------------------------
-    def schedule_preview(self) -> None:
+    def schedule_preview(self, *, quiet: bool = False) -> None:
+        """Recount after a pause; `quiet` keeps the shown count until the new one is in (same choice)."""
         self._preview_generation += 1  # a result for an older choice is dropped
-        self.preview.setText("Counting pages\u2026")
+        if not quiet or not self.preview.text():
+            self.preview.setText("Counting pages\u2026")
         self._preview_timer.start()
 
     def _start_preview(self) -> None:
@@ -380,7 +382,7 @@ class SharePage(Page):
 
     # --- loading ---------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        self.export.schedule_preview()
+        self.export.schedule_preview(quiet=True)
         if self.isVisible() or self._service is not None:
             self.share.reload()
         else:  # not on screen yet: only warm the import, the keyring is read when the page is shown
@@ -394,6 +396,6 @@ class SharePage(Page):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.period.set_today(date.today())  # the app may have run past midnight
-        self.export.schedule_preview()  # new data may have arrived since (drains do not refresh this page)
+        self.export.schedule_preview(quiet=True)  # data may have come in (drains do not refresh this page)
         if self._service is None and self._opening is None:
             self.share.reload()
