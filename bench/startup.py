@@ -28,7 +28,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 
@@ -172,7 +173,7 @@ def main() -> int:
         switch = range_switch(home, args.runs)
     paint, floor = statistics.median(paints), statistics.median(bare)
     print(f"healthdesk startup benchmark ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
-          f"QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM']}, 1 year of derived data, median of {args.runs})")
+          f"Qt platform {os.environ.get('QT_QPA_PLATFORM', 'xcb (DISPLAY=' + os.environ.get('DISPLAY', '') + ')')}, 1 year of derived data, median of {args.runs})")
     print(f"{'measure':44s} {'seconds':>9s} {'target':>8s} {'ratio':>22s}")
     print(f"{'process start -> Today painted with data':44s} {paint:9.3f} {'<= 1.5':>8s} "
           f"{paint / floor:8.1f}x bare Qt window")
