@@ -20,7 +20,7 @@ def test_every_page_renders_its_empty_state(window: MainWindow, qtbot) -> None:
     today: TodayPage = window.pages["today"]  # type: ignore[assignment]
     for tile in (today.strain, today.sleep, today.resting_hr, today.hrv):
         assert tile.shown_text == DASH
-        assert tile.detail.text() == "no data for this day"  # a dash always comes with its reason
+        assert tile.detail.text() == "nothing stored yet"  # a dash always comes with its reason
         assert tile.badge.text() == "No data"
     assert today.recovery.gauge.value is None
     assert "Last band sync: never" in today.freshness.text()

@@ -107,6 +107,8 @@ class BandPage(Page):
         self.progress_text.setObjectName("muted")
         self.state_card.body.addWidget(self.progress)
         self.state_card.body.addWidget(self.progress_text)
+        self.progress.hide()  # shown from the first drain on
+        self.progress_text.hide()
         buttons = QHBoxLayout()
         self.sync_button = QPushButton("Sync band now")
         self.sync_button.setObjectName("primary")
@@ -186,6 +188,8 @@ class BandPage(Page):
         self.scan_button.setEnabled(available and self._idle)
         self.pair_button.setEnabled(self._idle and self.found.currentRow() >= 0)
         can_use = available and paired is not None
+        self.found.setVisible(self.found.count() > 0)
+        self.live_card.setVisible(can_use)
         self.sync_button.setEnabled(can_use and self._idle)
         self.check_button.setEnabled(can_use and self._idle)
         self.live_button.setEnabled(can_use and (self._idle or self.live_button.isChecked()))
@@ -219,6 +223,7 @@ class BandPage(Page):
             self.found.addItem(item)
         if found:
             self.found.setCurrentRow(0)
+        self._update_controls()
         self.pair_status.setText(f"Found {len(found)} band(s)." if found else
                                  "No band found: tap it to wake it, keep it close, and make sure no phone is "
                                  "connected to it.")
@@ -244,6 +249,7 @@ class BandPage(Page):
             raise
         self.found.clear()
         self.pair_status.setText(f"Paired with {paired.name}.")
+        self._update_controls()
         self._show_check(check)
         self._set_busy(None)
         self.refresh()
@@ -278,6 +284,8 @@ class BandPage(Page):
         self._drain_total = None
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.show()
+        self.progress_text.show()
         self.progress_text.setText("Connecting\u2026")
         self._drain_job = self.band.drain_job(self._on_drain_event)
         self._set_busy("Connecting")

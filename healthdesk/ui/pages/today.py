@@ -108,7 +108,7 @@ class TodayPage(Page):
         rec = v["recovery"]
         self.recovery.gauge.set_value(rec.value)
         if rec.value is None:
-            self.recovery.detail.setText(reason_text(rec.reason))
+            self.recovery.detail.setText(reason_text(rec.reason) if rec.day else "nothing stored yet")
             self.recovery.badge.set_source(None)
         else:
             band = "green" if rec.value >= 67 else "yellow" if rec.value >= 34 else "red"

@@ -71,7 +71,7 @@ class MetricTile(Card):
         if value.value is None:
             self.value_label.setText(DASH)
             self.unit.setText("")
-            self.detail.setText(reason_text(value.reason))
+            self.detail.setText(reason_text(value.reason) if value.day else "nothing stored yet")
             self.badge.set_source(None)
             return
         self.value_label.setText(self._format(value.value))
