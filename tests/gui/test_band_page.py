@@ -114,6 +114,29 @@ def test_cancel_stops_the_drain_and_the_band_keeps_the_rest(
     assert 0 < sim_band.pending_records < RECORDS  # some batches were stored and freed, the rest stays
 
 
+def test_closing_the_window_mid_drain_loses_nothing(
+    context, database, home, sim_band: SimulatedBand, band_records, qtbot
+) -> None:
+    from healthdesk.band.whoop4.decode import decode_frames
+
+    control = BandControl(resolve_paths(home), database, SIMULATED, simulated=True, scan_timeout=0.5)
+    context.attach(band=control)
+    win = MainWindow(context)
+    win.show()
+    page: BandPage = win.pages["band"]  # type: ignore[assignment]
+    page.auto_drain.setChecked(True)
+    sim_band.frame_interval_s = 0.003
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.found.count() == 1 and page.pair_button.isEnabled(), timeout=15_000)
+    qtbot.mouseClick(page.pair_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.progress.value() > 0, timeout=30_000)
+    close_window(qtbot, win)  # as the app does on close: cancel the jobs, then go
+    stored = set(records_between(database, None, 0, 2**32)["counter"].tolist())
+    waiting = set(decode_frames(sim_band.pending_frames).records["counter"].tolist())
+    assert 0 < len(stored) < RECORDS
+    assert stored | waiting == set(band_records["counter"].tolist())  # every record is stored or still on the band
+
+
 def test_live_heart_rate_streams_into_the_chart_until_switched_off(
     band_window: MainWindow, sim_band: SimulatedBand, qtbot
 ) -> None:
