@@ -113,3 +113,31 @@ def test_ui_result_callback_errors_are_reported(qloop, qtbot, drive) -> None:
     assert blocker.args == ["Loading today", "'recovery'"]
     drive(runner.shutdown())
     QApplication.processEvents()
+
+
+def test_settings_write_the_shared_file_in_canonical_units(context, home, qtbot) -> None:
+    import json
+
+    from healthdesk.ui import theme
+    from healthdesk.ui.pages.settings import SettingsPage
+
+    context.settings_file = home / "settings.json"
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    page.units.setCurrentText("imperial")
+    page.weight.setValue(165.0)  # lb
+    page.height.setValue(70)  # in
+    page.birth_year.setValue(1990)
+    page.sex.setCurrentText("female")
+    page.sync_hours.setValue(6)
+    saved = json.loads(context.settings_file.read_text())
+    assert saved["profile"] == {"weight_kg": round(165.0 * 0.45359237, 2), "height_cm": 177.8,
+                                "birth_year": 1990, "sex": "female"}
+    assert saved["units"] == "imperial" and saved["whoop_sync_interval_hours"] == 6.0
+    page.units.setCurrentText("metric")
+    assert page.weight.suffix() == " kg" and page.weight.value() == 74.8
+    assert json.loads(context.settings_file.read_text())["profile"]["weight_kg"] == round(165.0 * 0.45359237, 2)
+    page.theme.setCurrentText("dark")
+    assert theme.colors() is theme.DARK
+    page.theme.setCurrentText("light")
+    assert theme.colors() is theme.LIGHT

@@ -19,7 +19,8 @@ from healthdesk.services.user_settings import read_settings, update_settings
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.common import Card, Page, launch_demo
 
-PROFILE_KEYS = ("profile/weight_kg", "profile/height_cm", "profile/birth_year", "profile/sex")
+KG_PER_LB = 0.45359237
+CM_PER_IN = 2.54
 
 
 class SettingsPage(Page):
@@ -37,8 +38,13 @@ class SettingsPage(Page):
         hint.setWordWrap(True)
         profile.body.addWidget(hint)
         form = QFormLayout()
-        self.weight = _spin(QDoubleSpinBox(), 0, 300, " kg", float(s.value("profile/weight_kg", 0.0)))
-        self.height = _spin(QSpinBox(), 0, 250, " cm", int(s.value("profile/height_cm", 0)))
+        # Kept in kg / cm (what the metrics read); shown in the chosen units.
+        self._weight_kg = float(s.value("profile/weight_kg", 0.0))
+        self._height_cm = float(s.value("profile/height_cm", 0.0))
+        self.weight = _spin(QDoubleSpinBox(), 0, 300, " kg", self._weight_kg)
+        self.height = _spin(QDoubleSpinBox(), 0, 250, " cm", self._height_cm)
+        self.weight.setDecimals(1)
+        self.height.setDecimals(0)
         self.birth_year = _spin(QSpinBox(), 0, 2030, "", int(s.value("profile/birth_year", 0)))
         for box in (self.weight, self.height, self.birth_year):
             box.setSpecialValueText("not set")
@@ -100,26 +106,53 @@ class SettingsPage(Page):
         self.content.addWidget(data)
         self.content.addStretch(1)
 
-        for box in (self.weight, self.height, self.birth_year, self.sync_hours):
+        self._show_body_units()
+        self.weight.valueChanged.connect(self._weight_edited)
+        self.height.valueChanged.connect(self._height_edited)
+        self.units.currentTextChanged.connect(self._show_body_units)
+        for box in (self.birth_year, self.sync_hours):
             box.valueChanged.connect(self.save)
         for combo in (self.sex, self.units, self.theme):
             combo.currentTextChanged.connect(self.save)
         self.theme.currentTextChanged.connect(self.theme_changed.emit)
         self.sync_hours.valueChanged.connect(self.sync_interval_changed.emit)
 
+    @property
+    def imperial(self) -> bool:
+        return self.units.currentText() == "imperial"
+
+    def _show_body_units(self) -> None:
+        for box, value, metric, imperial, factor, top in (
+            (self.weight, self._weight_kg, " kg", " lb", KG_PER_LB, 300.0),
+            (self.height, self._height_cm, " cm", " in", CM_PER_IN, 250.0),
+        ):
+            box.blockSignals(True)
+            box.setSuffix(imperial if self.imperial else metric)
+            box.setRange(0, top / factor if self.imperial else top)
+            box.setValue(value / factor if self.imperial else value)
+            box.blockSignals(False)
+
+    def _weight_edited(self, shown: float) -> None:
+        self._weight_kg = shown * KG_PER_LB if self.imperial else shown
+        self.save()
+
+    def _height_edited(self, shown: float) -> None:
+        self._height_cm = shown * CM_PER_IN if self.imperial else shown
+        self.save()
+
     def profile(self) -> dict[str, float | int | str | None]:
         """The profile as the metrics read it: None for anything not set (never a population default)."""
         return {
-            "weight_kg": self.weight.value() or None,
-            "height_cm": self.height.value() or None,
+            "weight_kg": round(self._weight_kg, 2) or None,
+            "height_cm": round(self._height_cm, 1) or None,
             "birth_year": self.birth_year.value() or None,
             "sex": None if self.sex.currentText() == "not set" else self.sex.currentText(),
         }
 
     def save(self) -> None:
         s = self.context.settings
-        s.setValue("profile/weight_kg", self.weight.value())
-        s.setValue("profile/height_cm", self.height.value())
+        s.setValue("profile/weight_kg", self._weight_kg)
+        s.setValue("profile/height_cm", self._height_cm)
         s.setValue("profile/birth_year", self.birth_year.value())
         s.setValue("profile/sex", self.sex.currentText())
         s.setValue("units", self.units.currentText())
