@@ -13,6 +13,8 @@ from healthdesk.ui.pages.today import TodayPage
 from healthdesk.ui.tasks import TaskRunner
 from healthdesk.ui.widgets.common import DASH
 
+from .conftest import close_window
+
 
 def test_every_page_renders_its_empty_state(window: MainWindow, qtbot) -> None:
     with qtbot.waitSignals([p.loaded for p in window.pages.values()], timeout=20_000):
@@ -122,8 +124,8 @@ def test_settings_write_the_shared_file_in_canonical_units(context, home, qtbot)
     from healthdesk.ui.pages.settings import SettingsPage
 
     context.settings_file = home / "settings.json"
-    page = SettingsPage(context)
-    qtbot.addWidget(page)
+    win = MainWindow(context)
+    page: SettingsPage = win.pages["settings"]  # type: ignore[assignment]
     page.units.setCurrentText("imperial")
     page.weight.setValue(165.0)  # lb
     page.height.setValue(70)  # in
@@ -141,3 +143,4 @@ def test_settings_write_the_shared_file_in_canonical_units(context, home, qtbot)
     assert theme.colors() is theme.DARK
     page.theme.setCurrentText("light")
     assert theme.colors() is theme.LIGHT
+    close_window(qtbot, win)
