@@ -102,6 +102,8 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     except Exception as exc:  # the database cannot be opened: one line, no traceback
         log.exception("start-up failed")
         print(f"healthdesk: {exc}", file=sys.stderr)
+        if args.screenshot is None:
+            await _tell(f"healthdesk cannot start: {exc}")  # a double-clicked app has no terminal
         return 2
     context.attach(dashboard=services.dashboard)
 
@@ -142,6 +144,17 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     await services.aclose()
     window.deleteLater()
     return exit_code
+
+
+async def _tell(message: str) -> None:
+    """A message box the person closes; awaited without a nested event loop (exec() would re-enter qasync)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, "healthdesk", message)
+    closed = asyncio.Event()
+    box.finished.connect(lambda _result: closed.set())
+    box.show()
+    await closed.wait()
 
 
 def _report_first_paint(window: MainWindow) -> None:

@@ -49,3 +49,14 @@ def test_demo_seeds_pairs_drains_and_a_second_start_reuses_the_folder(tmp_path) 
     second = _run(["--home", str(home), "--demo", "--screenshot", str(tmp_path / "again")], small, timeout=170)
     assert second.returncode == 0, second.stderr[-2000:]
     assert (demo / "logs" / "healthdesk.log").read_text().count("demo seeded") == 1  # not generated again
+
+
+def test_an_unreadable_database_is_one_line_and_exit_2(tmp_path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "healthdesk.db").write_bytes(b"this is not a database, just text" * 10)
+    done = _run(["--home", str(home), "--screenshot", str(tmp_path / "shots")], {}, timeout=60)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.startswith("healthdesk:")]
+    assert lines == [f"healthdesk: cannot open database {home / 'healthdesk.db'}: file is not a database"]
+    assert "Traceback" not in done.stderr
