@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # System packages the GUI, screenshot and PDF tests need on a bare Debian machine.
 APT_PKGS := xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 \
             libxcb-xinerama0 libxcb-xkb1 libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 \
-            libfontconfig1 libdbus-1-3 poppler-utils
+            libfontconfig1 libdbus-1-3 poppler-utils desktop-file-utils
 
-.PHONY: run test system-deps lint clean
+.PHONY: run test system-deps lint clean package package-smoke
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,14 @@ run: system-deps $(STAMP)
 test: system-deps $(STAMP)
 	$(BIN)/lint-imports
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m pytest
+
+# dist/healthdesk-<version>-linux-x86_64.tar.gz, built in its own clean venv (packaging/build.sh).
+package: system-deps
+	bash packaging/build.sh
+
+# Build, then run the bundle under Xvfb (also part of `make test` via tests/packaging).
+package-smoke: system-deps $(STAMP)
+	bash packaging/smoke_test.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check healthdesk tests bench

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Build the Linux bundle and prove it works as a person would use it: unpack the archive, ask the version,
+# self-check the OS backends, run the demo under Xvfb writing every page's screenshot, check them, then
+# install into a throw-away HOME and uninstall. Prints the unpacked size and the time to first paint.
+# HEALTHDESK_SMOKE_NO_BUILD=1 reuses the last dist/ archive (for iterating on this script).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+DEV_PY=${DEV_PYTHON:-$REPO/.venv/bin/python}
+VERSION=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' healthdesk/__init__.py)
+NAME="healthdesk-$VERSION-linux-x86_64"
+MAX_UNPACKED_MB=${MAX_UNPACKED_MB:-200}
+MAX_FIRST_PAINT_S=${MAX_FIRST_PAINT_S:-3.0}
+
+fail() { echo "smoke: FAIL: $*" >&2; exit 1; }
+for tool in xvfb-run desktop-file-validate; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (make system-deps installs it)"
+done
+
+if [ "${HEALTHDESK_SMOKE_NO_BUILD:-0}" != 1 ]; then
+  start=$(date +%s)
+  bash packaging/build.sh
+  echo "smoke: build took $(( $(date +%s) - start )) s"
+fi
+[ -f "dist/$NAME.tar.gz" ] || fail "dist/$NAME.tar.gz was not built"
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+tar -C "$WORK" -xzf "dist/$NAME.tar.gz"
+BUNDLE="$WORK/$NAME"
+APP="$BUNDLE/healthdesk"
+[ -x "$APP" ] || fail "the archive has no executable healthdesk"
+
+size_mb=$(du -sm "$BUNDLE" | cut -f1)
+echo "smoke: unpacked size ${size_mb} MB (target <= ${MAX_UNPACKED_MB} MB)"
+[ "$size_mb" -le "$MAX_UNPACKED_MB" ] || fail "bundle is ${size_mb} MB"
+[ -z "$(find "$BUNDLE" -path '*keyrings/alt*' -print -quit)" ] || fail "keyrings.alt (plain-text secrets) is bundled"
+[ -f "$BUNDLE/_internal/healthdesk/store/migrations/env.py" ] || fail "Alembic migrations are not bundled"
+
+# The frozen app, with nothing inherited from a test run: a real X display and the real keyring discovery.
+frozen() { env -u PYTHON_KEYRING_BACKEND -u QT_QPA_PLATFORM -u PYTHONPATH "$@"; }
+
+got=$(frozen "$APP" --version)
+[ "$got" = "healthdesk $VERSION" ] || fail "--version printed '$got', expected 'healthdesk $VERSION'"
+echo "smoke: version OK ($got)"
+frozen "$APP" --self-check || fail "self-check of the keyring and BlueZ backends"
+
+SHOTS="$WORK/shots"
+HOME_DIR="$WORK/home"
+launched=$(date +%s.%N)
+rc=0
+frozen HEALTHDESK_HOME="$HOME_DIR" QT_QPA_PLATFORM=xcb timeout 240 \
+  xvfb-run -a -s "-screen 0 1600x1000x24" "$APP" --demo --screenshot "$SHOTS" || rc=$?
+[ "$rc" = 0 ] || { tail -20 "$HOME_DIR/demo/logs/healthdesk.log" >&2 || true; fail "the demo screenshot run exited $rc"; }
+echo "smoke: demo screenshot run exited 0"
+"$DEV_PY" packaging/check_screenshots.py "$SHOTS" || fail "page screenshots"
+
+# First paint = the app's "window shown" log line, measured on the wall clock from the launch (includes the
+# bootloader unpacking nothing, Python start, Qt start and xvfb-run's own start-up of the X server).
+"$DEV_PY" - "$HOME_DIR/demo/logs/healthdesk.log" "$launched" "$MAX_FIRST_PAINT_S" <<'PY' || fail "first paint"
+import sys
+from datetime import datetime
+
+log, launched, limit = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+line = next(line for line in open(log, encoding="utf-8") if "window shown after" in line)
+shown = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+elapsed = shown - launched
+print(f"smoke: first paint {elapsed:.2f} s after launch (target <= {limit} s)")
+sys.exit(0 if elapsed <= limit else 1)
+PY
+
+desktop-file-validate packaging/linux/healthdesk.desktop || fail "desktop entry"
+FAKE_HOME="$WORK/user"
+mkdir -p "$FAKE_HOME"
+HOME="$FAKE_HOME" XDG_DATA_HOME= "$BUNDLE/install.sh" >/dev/null
+installed="$FAKE_HOME/.local/share/applications/healthdesk.desktop"
+desktop-file-validate "$installed" || fail "installed desktop entry"
+exec_path=$(sed -n 's/^Exec=//p' "$installed")
+[ "$(frozen "$exec_path" --version)" = "healthdesk $VERSION" ] || fail "installed Exec= $exec_path does not run"
+[ "$(frozen "$FAKE_HOME/.local/bin/healthdesk" --version)" = "healthdesk $VERSION" ] || fail "~/.local/bin link"
+for size in 64x64 128x128 256x256 512x512; do
+  [ -f "$FAKE_HOME/.local/share/icons/hicolor/$size/apps/healthdesk.png" ] || fail "icon $size not installed"
+done
+HOME="$FAKE_HOME" XDG_DATA_HOME= "$BUNDLE/install.sh" --uninstall >/dev/null
+left=$(find "$FAKE_HOME" -name 'healthdesk*' -print)
+[ -z "$left" ] || fail "uninstall left: $left"
+echo "smoke: install.sh and --uninstall OK"
+echo "smoke: PASS"
