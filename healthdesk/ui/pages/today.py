@@ -114,7 +114,9 @@ class TodayPage(Page):
             band = "green" if rec.value >= 67 else "yellow" if rec.value >= 34 else "red"
             self.recovery.detail.setText(f"{band.capitalize()}: {_recovery_words(band)}")
             self.recovery.badge.set_source(rec.source, rec.confidence)
-        self.strain.show_value(v["day_strain"], others=summary.others.get("day_strain"))
+        # The newest cycle runs until the next sleep starts: its strain keeps growing with each sync.
+        self.strain.show_value(v["day_strain"], others=summary.others.get("day_strain"),
+                               extra="so far this cycle, as of the last sync")
         sleep_extra = []
         perf, need = v["sleep_performance"], v["sleep_need"]
         if perf.value is not None:
