@@ -11,11 +11,10 @@ import sys
 
 def self_check() -> int:
     import keyring.backend
-    from keyring.backends import SecretService, kwallet
-
     from bleak.backends import BleakBackend
     from bleak.backends.client import get_platform_client_backend_type
     from bleak.backends.scanner import get_platform_scanner_backend_type
+    from keyring.backends import SecretService, kwallet
 
     # keyring finds its OS backends through entry-point metadata: without it the frozen app only has fail.Keyring.
     keyring.backend._load_plugins()
