@@ -200,6 +200,7 @@ def _live(args: argparse.Namespace, paths: Paths) -> int:
 
 def _drain(args: argparse.Namespace, paths: Paths) -> int:
     from healthdesk.services.drain import DrainJob
+    from healthdesk.services.user_settings import saved_profile
     from healthdesk.store.database import StoreError, open_database
 
     try:
@@ -215,6 +216,7 @@ def _drain(args: argparse.Namespace, paths: Paths) -> int:
 
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
         job = DrainJob(db, connector, progress=progress, derive=not args.no_derive,
+                       profile=saved_profile(paths.settings_file),
                        idle_timeout=args.idle_timeout)
         summary = await job.run()
         if show:

@@ -126,7 +126,7 @@ def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
                 continue
             files_read += 1
             total.add(report)
-        days = 0 if args.no_derive else _derive_new_data(db, total, warn)
+        days = 0 if args.no_derive else _derive_new_data(db, total, warn, paths)
     finally:
         db.close()
         if progress:
@@ -137,14 +137,15 @@ def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
     return 1 if failed_store else 0
 
 
-def _derive_new_data(db, total, warn) -> int:
+def _derive_new_data(db, total, warn, paths: Paths) -> int:
     """Recompute the days the new records touch (metrics issue: derive after every import); 0 when none."""
     if not total.records_new or total.first_ts is None or total.last_ts is None:
         return 0
     from healthdesk.services.derive import derive
+    from healthdesk.services.user_settings import saved_profile
 
     try:
-        return len(derive(db, total.first_ts, total.last_ts + 1).days)
+        return len(derive(db, total.first_ts, total.last_ts + 1, profile=saved_profile(paths.settings_file)).days)
     except Exception as exc:  # the records are stored; only the daily values wait for the next derive
         warn(f"records stored, but deriving daily values failed ({exc.__class__.__name__}); "
              "run 'healthdesk-cli derive' to retry")

@@ -43,13 +43,14 @@ def _date(text: str, flag: str) -> date:
 
 def _derive(args: argparse.Namespace, paths: Paths) -> int:
     from healthdesk.services.derive import derive
+    from healthdesk.services.user_settings import saved_profile
 
     t0, t1 = _instant(args.t_from, "--from"), _instant(args.t_to, "--to")
     if t0 is not None and t1 is not None and t1 <= t0:
         raise CliError("--to must be later than --from")
     db = _open(paths)
     try:
-        report = derive(db, t0, t1)
+        report = derive(db, t0, t1, profile=saved_profile(paths.settings_file))
     finally:
         db.close()
     print(

@@ -16,6 +16,7 @@ from healthdesk.ble import transport
 from healthdesk.config import Paths
 from healthdesk.services.drain import DrainEvent, DrainJob, DrainSummary
 from healthdesk.services.pairing import BandConnector, PairedBand, load_paired_band, save_paired_band
+from healthdesk.services.user_settings import saved_profile
 from healthdesk.store.database import Database
 
 
@@ -107,7 +108,8 @@ class BandControl:
 
     def drain_job(self, progress: Callable[[DrainEvent], None]) -> DrainJob:
         """A drain of the paired band; `await job.run()`, `job.cancel()` to stop (the band keeps the rest)."""
-        return DrainJob(self.database, self._connector(), progress=progress)
+        return DrainJob(self.database, self._connector(), progress=progress,
+                        profile=saved_profile(self.paths.settings_file))
 
     async def drain(self, progress: Callable[[DrainEvent], None]) -> DrainSummary:
         return await self.drain_job(progress).run()

@@ -26,6 +26,7 @@ from healthdesk.band.whoop4.session import (
     Whoop4Session,
 )
 from healthdesk.ble.errors import BandConnectionError
+from healthdesk.core.metrics.calories import Profile
 from healthdesk.services.ingest import IngestReport, ingest_frames
 from healthdesk.store.database import Database
 
@@ -77,6 +78,7 @@ class DrainJob:
     connect: ConnectFn
     progress: Callable[[DrainEvent], None] | None = None
     ingest: IngestFn = ingest_frames
+    profile: Profile | None = None  # weight/height/age/sex for calories; None leaves them as dashes
     max_reconnects: int = 3
     reconnect_delay_s: float = 0.5
     idle_timeout: float = 30.0
@@ -173,7 +175,7 @@ class DrainJob:
         from healthdesk.services import derive as derive_service
 
         try:
-            derive_service.derive(self.db, self.summary.first_ts, self.summary.last_ts)
+            derive_service.derive(self.db, self.summary.first_ts, self.summary.last_ts, profile=self.profile)
         except Exception:  # noqa: BLE001 - the drained data is stored; metrics can be derived again later
             log.exception("deriving metrics after the drain failed")
             return False

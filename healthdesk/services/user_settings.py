@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from healthdesk.core.metrics.calories import Profile
 
 
 def read_settings(path: Path) -> dict[str, Any]:
@@ -30,3 +33,20 @@ def update_settings(path: Path, **values: Any) -> dict[str, Any]:
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
     return data
+
+
+def saved_profile(path: Path, today: date | None = None) -> Profile | None:
+    """The profile the Settings page saved, as the metrics engine wants it (age from the birth year)."""
+    raw = read_settings(path).get("profile")
+    if not isinstance(raw, dict):
+        return None
+
+    def number(key: str) -> float | None:
+        value = raw.get(key)
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    birth_year = number("birth_year")
+    age = (today or date.today()).year - birth_year if birth_year else None
+    sex = raw.get("sex") if raw.get("sex") in ("male", "female") else None
+    profile = Profile(weight_kg=number("weight_kg"), height_cm=number("height_cm"), age=age, sex=sex)
+    return None if profile == Profile() else profile

@@ -225,3 +225,24 @@ def test_cli_ranges_must_be_ordered(tmp_path):
         _summary(argparse.Namespace(d_from="2024-02-02", d_to="2024-02-01", json=True), paths)
     with pytest.raises(CliError, match="--to must be later than --from"):
         _derive(argparse.Namespace(t_from="2024-02-02", t_to="2024-02-01"), paths)
+
+
+def _band_calories(home: Path, day: str) -> dict:
+    done = run_cli(home, "summary", "--from", day, "--to", day, "--json")
+    assert done.returncode == 0, done.stderr
+    return next(e for e in json.loads(done.stdout)["days"][0]["metrics"]["calories"] if e["source"] == "band")
+
+
+def test_the_saved_profile_feeds_calories_and_without_it_they_stay_dashes(tmp_path, derived_db):
+    paths = resolve_paths(tmp_path)
+    paths.ensure()
+    shutil.copy(derived_db, paths.database)
+    day = "2023-11-18"
+    assert _band_calories(tmp_path, day) == {"value": None, "unit": "kcal", "confidence": 0.0, "source": "band"}
+    paths.settings_file.write_text(json.dumps(
+        {"profile": {"weight_kg": 72.0, "height_cm": 178.0, "birth_year": 1990, "sex": "female"}}))
+    done = run_cli(tmp_path, "derive", "--from", "2023-11-17T00:00:00Z", "--to", "2023-11-20T00:00:00Z")
+    assert done.returncode == 0, done.stderr
+    entry = _band_calories(tmp_path, day)
+    # A day's energy for a 72 kg adult: at least the resting metabolic rate (Mifflin-St Jeor ~1,500 kcal).
+    assert 1400 < entry["value"] < 6000 and entry["confidence"] > 0
