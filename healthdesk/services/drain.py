@@ -10,7 +10,6 @@ duplicates. Cancel with `job.cancel()`: the band gets ABORT and keeps everything
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -169,10 +168,8 @@ class DrainJob:
             self.progress(DrainEvent(kind, self.summary, **extra))  # type: ignore[arg-type]
 
     def _derive(self) -> bool:
-        """Recompute derived metrics for the days this drain touched, when the metrics service is installed."""
-        if importlib.util.find_spec("healthdesk.services.derive") is None:
-            return False
-        from healthdesk.services import derive as derive_service
+        """Recompute derived metrics for the days this drain touched."""
+        from healthdesk.services import derive as derive_service  # heavy (scipy): only once data arrived
 
         try:
             derive_service.derive(self.db, self.summary.first_ts, self.summary.last_ts, profile=self.profile)
