@@ -28,6 +28,13 @@ echo "build: PyInstaller"
 "$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN \
   --workpath build/pyinstaller --distpath build/dist packaging/healthdesk.spec
 
+# Strip only the interpreter's own libraries (built with debug symbols, ~29 MB of them). PyInstaller's strip=True
+# would also strip the patchelf-rewritten wheel libraries, which then fail to load (numpy's OpenBLAS).
+if command -v strip >/dev/null; then
+  strip --strip-unneeded build/dist/healthdesk/_internal/libpython3*.so* \
+    build/dist/healthdesk/_internal/python3*/lib-dynload/*.so
+fi
+
 # Archive layout: the onedir bundle plus what install.sh puts under ~/.local.
 STAGE="build/stage/$NAME"
 rm -rf build/stage && mkdir -p "$STAGE/share/applications"
