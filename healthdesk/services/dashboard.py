@@ -187,7 +187,7 @@ class DashboardService:
 
     # --- trends --------------------------------------------------------------------------------------------
     def trajectories(self) -> list[Trajectory]:
-        # Imported here: scipy.stats costs about a second, which the first paint of Today should not pay.
+        # Imported here: the metrics engine is not needed for the first paint of Today.
         from healthdesk.core.metrics.trajectory import WINDOW_DAYS, project
 
         today = self._local_today()

@@ -169,7 +169,7 @@ class DrainJob:
 
     def _derive(self) -> bool:
         """Recompute derived metrics for the days this drain touched."""
-        from healthdesk.services import derive as derive_service  # heavy (scipy): only once data arrived
+        from healthdesk.services import derive as derive_service  # the metrics engine: only once data arrived
 
         try:
             derive_service.derive(self.db, self.summary.first_ts, self.summary.last_ts, profile=self.profile)

@@ -9,9 +9,22 @@ Confidence = min(1, n/30) x R^2.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Student-t quantile by the Cornish-Fisher expansion around the normal quantile (Abramowitz & Stegun
+    26.7.5). Within 1e-4 of the exact value for df >= 12, which the MIN_DAYS gate guarantees; it spares the
+    whole of scipy (about 70 MB of a frozen bundle) for this one number."""
+    z = NormalDist().inv_cdf(p)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
 
 WINDOW_DAYS = 30
 MIN_DAYS = 14
@@ -33,7 +46,7 @@ class Fit:
     def predict(self, x0: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         """(y0, half-width) of the prediction interval for new observations at x0."""
         x0 = np.asarray(x0, dtype=np.float64)
-        t = stats.t.ppf(0.5 + level / 2, self.n - 2)
+        t = t_quantile(0.5 + level / 2, self.n - 2)
         half = t * self.s * np.sqrt(1 + 1 / self.n + (x0 - self.x_mean) ** 2 / self.sxx)
         return self.intercept + self.slope * x0, half
 
