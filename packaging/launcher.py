@@ -45,10 +45,6 @@ def main() -> int:
     args = sys.argv[1:]
     if args == ["--self-check"]:
         return self_check()
-    # The Settings page restarts into demo mode with `sys.executable -m healthdesk.app --demo`; frozen, the
-    # executable is this launcher, so accept that spelling instead of failing on an unknown `-m`.
-    if args[:2] == ["-m", "healthdesk.app"]:
-        args = args[2:]
     from healthdesk.app import main as app_main
 
     return app_main(args)

@@ -155,4 +155,6 @@ def format_number(value: float | None, decimals: int = 0) -> str:
 
 def launch_demo() -> bool:
     """The demo runs as its own process with its own data folder, so it never mixes with real data."""
-    return QProcess.startDetached(sys.executable, ["-m", "healthdesk.app", "--demo"])[0]
+    # Frozen, sys.executable is the app itself; from source it is the interpreter.
+    args = ["--demo"] if getattr(sys, "frozen", False) else ["-m", "healthdesk.app", "--demo"]
+    return QProcess.startDetached(sys.executable, args)[0]
