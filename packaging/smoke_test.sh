@@ -9,9 +9,9 @@ cd "$REPO"
 DEV_PY=${DEV_PYTHON:-$REPO/.venv/bin/python}
 VERSION=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' healthdesk/__init__.py)
 NAME="healthdesk-$VERSION-linux-x86_64"
-# Issue target is 200 MB; measured 314 MB (scipy + its own second OpenBLAS copy are 73 MB, see the report).
-# The gate stops regressions from there.
-MAX_UNPACKED_MB=${MAX_UNPACKED_MB:-340}
+# Issue target is 200 MB; measured 235 MB (PySide6 98 MB incl. 31 MB of ICU data, numpy + its OpenBLAS 42 MB,
+# cryptography 14 MB for the keyring and bumble, pillow 16 MB for reportlab). The gate stops regressions.
+MAX_UNPACKED_MB=${MAX_UNPACKED_MB:-250}
 MAX_FIRST_PAINT_S=${MAX_FIRST_PAINT_S:-3.0}
 
 fail() { echo "smoke: FAIL: $*" >&2; exit 1; }
