@@ -307,7 +307,7 @@ def get_connection(session: Session) -> WhoopConnection | None:
 def put_connection(session: Session, **fields: Any) -> WhoopConnection:
     row = session.get(WhoopConnection, 1)
     if row is None:
-        row = WhoopConnection(id=1, status=fields.pop("status", "connected"))
+        row = WhoopConnection(id=1, status=fields.pop("status", "disconnected"))  # connected only by sign-in
         session.add(row)
     for name, value in fields.items():
         setattr(row, name, value)

@@ -155,3 +155,17 @@ def test_from_paths_reads_settings_and_warns_without_keyring(db, tmp_path):
     assert svc.lock_path == paths.config_dir / "whoop-token.lock"
     svc.store.set_tokens(TokenPair("a", "r", 1.0))
     assert svc.keyring_warning is not None and "in memory" in svc.keyring_warning  # tests run on the fail backend
+
+
+def test_scheduling_before_any_sign_in_does_not_mark_the_account_connected(tmp_path):
+    from healthdesk.store import cloud as local
+    from healthdesk.store.database import open_database
+
+    db = open_database(tmp_path / "healthdesk.db")
+    try:
+        with local.write_session(db) as session:
+            local.put_connection(session, next_sync_at="2026-11-21T10:00:00Z")
+        with local.read_session(db) as session:
+            assert session.get(local.WhoopConnection, 1).status == "disconnected"
+    finally:
+        db.close()
