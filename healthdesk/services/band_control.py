@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from healthdesk.band.base import BandLink
 from healthdesk.band.whoop4.session import BandInfo, Whoop4Session
 from healthdesk.ble import transport
 from healthdesk.config import Paths
@@ -76,13 +77,7 @@ class BandControl:
     async def pair(self, address: str) -> tuple[PairedBand, BandCheck]:
         """Connect with pairing, hello + set clock, read what is waiting, remember the band."""
         target: transport.FoundBand | str = self._found.get(address, address)
-        link = await transport.connect(target, backend=self.backend)
-        try:
-            async with Whoop4Session(link) as session:
-                info = await session.handshake()
-                waiting = await session.records_waiting()
-        finally:
-            await link.disconnect()
+        info, waiting = await _handshake_and_count(await transport.connect(target, backend=self.backend))
         band = PairedBand(address=address, serial=info.serial, name="WHOOP " + info.serial,
                           firmware=info.firmware, simulated=self.simulated, paired_at=time.time())
         save_paired_band(self.paths, band)
@@ -97,14 +92,7 @@ class BandControl:
 
     async def check(self) -> BandCheck:
         """Connect to the paired band for its battery, firmware, clock drift and records waiting."""
-        link = await self._connector()()
-        try:
-            async with Whoop4Session(link) as session:
-                info = await session.handshake()
-                waiting = await session.records_waiting()
-        finally:
-            await link.disconnect()
-        return _check(info, waiting)
+        return _check(*await _handshake_and_count(await self._connector()()))
 
     def drain_job(self, progress: Callable[[DrainEvent], None]) -> DrainJob:
         """A drain of the paired band; `await job.run()`, `job.cancel()` to stop (the band keeps the rest)."""
@@ -124,6 +112,15 @@ class BandControl:
                     yield LiveReading(sample.unix + sample.subsec / 32768, sample.hr, sample.rr_ms)
         finally:
             await link.disconnect()
+
+
+async def _handshake_and_count(link: BandLink) -> tuple[BandInfo, int | None]:
+    """Hello + set clock, then how many records wait on the band; the link is closed either way."""
+    try:
+        async with Whoop4Session(link) as session:
+            return await session.handshake(), await session.records_waiting()
+    finally:
+        await link.disconnect()
 
 
 def _check(info: BandInfo, waiting: int | None) -> BandCheck:
