@@ -57,6 +57,15 @@ class DashboardService:
         self._db = database
         self._tz = system_tz_offset(datetime.now(UTC).timestamp()) if tz_offset_s is None else tz_offset_s
 
+    @property
+    def database(self) -> Database | None:
+        """For the pages' own read models (services/dashboard_today.py, services/day_explorer.py)."""
+        return self._db
+
+    @property
+    def tz_offset_s(self) -> int:
+        return self._tz
+
     # --- helpers -------------------------------------------------------------------------------------------
     def _local_today(self) -> date:
         return datetime.fromtimestamp(datetime.now(UTC).timestamp() + self._tz, UTC).date()
