@@ -50,13 +50,14 @@ def test_baseline_band_minimum_width_floor_and_degenerate_z():
     assert low.low == 0.0  # no negative HRV
 
 
-def test_recovery_waits_for_four_nights_and_refuses_a_degenerate_baseline():
+def test_recovery_waits_for_four_nights_and_floors_a_flat_baseline():
     tonight = {"hrv": 55.0, "rhr": 52.0, "sleep_performance": 90.0}
     three = {"hrv": [50.0, 52.0, 48.0], "rhr": [55.0, 54.0, 56.0], "sleep_performance": [80.0, 85.0, 90.0]}
     m = recovery.recovery(tonight, three)
     assert m.value is None and m.note == "need_baseline:have=3,need=4"
     same = {k: [v[0]] * 5 for k, v in three.items()}
-    assert recovery.recovery(tonight, same).note == "degenerate_baseline"
+    flat = recovery.recovery(tonight, same)  # §12 (revised): the sigma floor scores a flat baseline, calibrating
+    assert 0 < flat.value < 100 and flat.note == "calibrating:have=5,need=14"
     four = {k: v + [v[0] + 1] for k, v in three.items()}
     ok = recovery.recovery(tonight, four)
     assert 0 <= ok.value <= 100 and 0 < ok.confidence < 1

@@ -222,17 +222,21 @@ def _calories(x: CycleInputs, got: Got) -> Got:
 
 @REGISTRY.register({"sleep_need": "min", "sleep_debt": "min"})
 def _need(x: CycleInputs, got: Got) -> Got:
+    """Need of the main sleep that opens this cycle: the previous cycle's strain and naps feed it, the debt is
+    the previous night's shortfall against its core need (docs/metrics.md §6: never compounding)."""
     if x.sleep is None:
         return _none(("sleep_need", "sleep_debt"), "min", NO_SLEEP)
     h = x.history
-    base = sleep_need.baseline_need(h.series("sleep_duration"))
+    tst, strain, naps = h.series("sleep_duration"), h.series("day_strain"), h.series("nap_duration")
+    base = sleep_need.baseline_need(tst)
     if base.value is None:
         return {
             "sleep_need": Metric.missing("min", base.note),
             "sleep_debt": Metric.missing("min", base.note),
         }
-    debt = sleep_need.sleep_debt(h.last("sleep_need"), h.last("sleep_duration"))
-    need = sleep_need.sleep_need(base.value, h.last("day_strain"), debt, h.last("nap_duration") or 0.0)
+    core = sleep_need.core_need(base.value, h.last("day_strain"), h.last("nap_duration"))
+    debt = sleep_need.sleep_debt(sleep_need.previous_core_need(tst, strain, naps), h.last("sleep_duration"))
+    need = sleep_need.sleep_need(base.value, h.last("day_strain"), debt, h.last("nap_duration"))
     conf = base.confidence * (1.0 if h.last("day_strain") is not None else 0.8)
     out = {
         "sleep_need": Metric(
@@ -241,6 +245,7 @@ def _need(x: CycleInputs, got: Got) -> Got:
             round(conf, 3),
             detail={
                 "baseline": base.value,
+                "core": core,
                 "debt": debt,
                 "strain": h.last("day_strain"),
                 "naps": h.last("nap_duration"),
@@ -294,9 +299,8 @@ def _recovery(x: CycleInputs, got: Got) -> Got:
     }
     m = recovery(tonight, past)
     if m.value is not None:
-        m = Metric(
-            m.value, m.unit, round(m.confidence * got["hrv_rmssd"].confidence ** 0.5, 3), detail=m.detail
-        )
+        conf = round(m.confidence * got["hrv_rmssd"].confidence ** 0.5, 3)
+        m = Metric(m.value, m.unit, conf, note=m.note, detail=m.detail)  # keeps `calibrating` (§12)
     return {"recovery": m}
 
 
