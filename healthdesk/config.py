@@ -27,9 +27,19 @@ class Paths:
         return self.config_dir / "settings.json"
 
     def ensure(self) -> Paths:
+        """Create the folders owner-only (0700) and narrow what an older install left readable to others."""
+        from healthdesk.private_files import make_private_by_default, make_private_dir
+
+        make_private_by_default()  # every file this process creates from here on is 0600 (folders 0700)
         for d in (self.data_dir, self.config_dir, self.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            make_private_dir(d)
         return self
+
+    def tighten(self) -> int:
+        """Owner-only modes on everything already in our folders (an upgrade from 0644 files); the count."""
+        from healthdesk.private_files import tighten
+
+        return tighten((self.data_dir, self.config_dir, self.log_dir))
 
 
 def resolve_paths(home: str | os.PathLike[str] | None = None) -> Paths:

@@ -16,6 +16,9 @@ from collections.abc import Sequence
 
 from healthdesk import __version__
 from healthdesk.config import resolve_paths
+from healthdesk.logsetup import configure_logging
+
+log = logging.getLogger("healthdesk.cli")
 
 
 class CliError(Exception):
@@ -43,13 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    paths = resolve_paths(args.home).ensure()
-    logging.basicConfig(
-        filename=paths.log_dir / "healthdesk-cli.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
+        paths = resolve_paths(args.home).ensure()
+    except OSError as exc:
+        print(f"healthdesk-cli: cannot create the data folder: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    configure_logging(paths.log_dir / "healthdesk-cli.log", program="healthdesk-cli")
+    try:
+        paths.tighten()
+        if not getattr(args, "defer_pending", False):
+            _derive_pending(paths)
         return int(args.handler(args, paths) or 0)
     except CliError as exc:
         print(f"healthdesk-cli: {exc}", file=sys.stderr)
@@ -57,6 +63,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("healthdesk-cli: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a vanished folder: one line, the details in the log
+        log.exception("command failed")
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"healthdesk-cli: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user; the log keeps it
+        log.exception("command failed")
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        print(f"healthdesk-cli: unexpected error ({type(exc).__name__}: {detail}); details in "
+              f"{paths.log_dir / 'healthdesk-cli.log'}", file=sys.stderr)
+        return 1
+
+
+def _derive_pending(paths) -> None:
+    """Days an earlier import or drain stored but did not derive (a crash in between) are derived now."""
+    from healthdesk.store.pending import has_pending
+
+    if not has_pending(paths.database):
+        return
+    from healthdesk.services.ingest import derive_pending
+    from healthdesk.services.user_settings import saved_profile
+    from healthdesk.store.database import StoreError, open_database
+
+    try:
+        db = open_database(paths.database)
+    except StoreError:
+        return  # the command itself reports the database problem
+    try:
+        derive_pending(db, profile=saved_profile(paths.settings_file))
+    except Exception:  # noqa: BLE001 - the marker stays; the next command tries again
+        log.exception("deriving pending days failed")
+    finally:
+        db.close()
 
 
 if __name__ == "__main__":

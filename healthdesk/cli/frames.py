@@ -6,6 +6,7 @@ import argparse
 import binascii
 import json
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -13,12 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import numpy as np
 
 from healthdesk.cli import CliError
 from healthdesk.config import Paths
+
+if TYPE_CHECKING:
+    from healthdesk.services.ingest import IngestReport
 
 # The store and services are imported inside the handlers: building the parser (every CLI start, --help)
 # should not pay for SQLAlchemy and Alembic.
@@ -47,46 +51,151 @@ class HexFile:
     bad_lines: list[int]  # 1-based numbers of lines that are not hex
 
 
-def read_hex_frames(path: Path) -> HexFile:
-    """One frame per line as hex (the capture format); blank lines are skipped. Raises ValueError with a
-    one-line reason when the file holds nothing usable as text."""
+CHUNK_BYTES = 8 * 1024 * 1024  # read size; memory stays a few chunks whatever the file's size
+CHUNK_FRAMES = 50_000  # frames per stored transaction (a 1 GB capture is never held in memory at once)
+MAX_LINE_BYTES = 64 * 1024  # a frame's hex is under 2 KB: a longer "line" is not a frame
+
+
+def open_capture(path: Path) -> BinaryIO:
+    """Open a capture for reading; only a regular file (a FIFO would hang, /dev/zero never ends). Raises
+    ValueError with a one-line reason."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise ValueError("no such file") from None
-    except IsADirectoryError:
-        raise ValueError("is a directory, not a file of hex frames") from None
     except OSError as exc:
         raise ValueError(f"cannot read: {exc.strerror or exc}") from None
-    if b"\0" in data or not data.isascii():
-        raise ValueError("binary file, not hex frames (expected one hex-encoded frame per line)")
-    frames = _all_hex_lines(data)
-    if frames is not None:
-        return HexFile(frames, [])
-    numbered = [(i, line.strip()) for i, line in enumerate(data.splitlines(), 1) if line.strip()]
-    if not numbered:
-        raise ValueError("empty file, no frames")
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+        raise ValueError(f"is {kind}, not a file of hex frames")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def iter_hex_chunks(path: Path) -> Iterator[HexFile]:
+    """The capture as successive chunks of up to CHUNK_FRAMES frames (one frame per line, hex; blank lines
+    skipped), read CHUNK_BYTES at a time. Raises ValueError (one line) when the file is unusable as a whole:
+    missing, not regular, binary, empty."""
+    with open_capture(path) as fh:
+        carry = b""
+        line_no = 0  # lines before the current block
+        frames: list[bytes] = []
+        bad: list[int] = []
+        first = True
+        any_line = False
+        while True:
+            block = fh.read(CHUNK_BYTES)
+            if first:
+                if b"\0" in block or not block.isascii():
+                    raise ValueError("binary file, not hex frames (expected one hex-encoded frame per line)")
+                first = False
+            if not block:
+                lines = [carry] if carry else []
+                carry = b""
+            else:
+                lines = (carry + block).split(b"\n")
+                carry = lines.pop()
+                if len(carry) > MAX_LINE_BYTES:  # an endless line: count it bad once, never buffer it
+                    bad.append(line_no + len(lines) + 1)
+                    line_no += 1
+                    carry = b""
+                    _skip_rest_of_line(fh)
+            any_line = any_line or any(line.strip() for line in lines)
+            frames_block, bad_block = _parse_lines(lines, line_no)
+            frames += frames_block
+            bad += bad_block
+            line_no += len(lines)
+            while len(frames) >= CHUNK_FRAMES:
+                yield HexFile(frames[:CHUNK_FRAMES], bad)
+                frames, bad = frames[CHUNK_FRAMES:], []
+            if not block:
+                break
+        if not any_line and not bad:
+            raise ValueError("empty file, no frames")
+        if frames or bad:
+            yield HexFile(frames, bad)
+
+
+def _skip_rest_of_line(fh: BinaryIO) -> None:
+    while True:
+        block = fh.read(CHUNK_BYTES)
+        if not block:
+            return
+        cut = block.find(b"\n")
+        if cut >= 0:
+            fh.seek(cut + 1 - len(block), os.SEEK_CUR)
+            return
+
+
+def _parse_lines(lines: list[bytes], line_no: int) -> tuple[list[bytes], list[int]]:
+    """Fast path (every non-blank line clean hex) at C speed; else line by line with the bad line numbers."""
+    try:
+        return list(map(binascii.unhexlify, filter(None, lines))), []
+    except (binascii.Error, ValueError):
+        pass
     frames, bad = [], []
-    for number, line in numbered:
+    for number, line in enumerate(lines, line_no + 1):
+        line = line.strip()
+        if not line:
+            continue
         try:
             frames.append(binascii.unhexlify(line))
-        except binascii.Error:
+        except (binascii.Error, ValueError):
             bad.append(number)
+    return frames, bad
+
+
+def read_hex_frames(path: Path) -> HexFile:
+    """The whole capture in memory (tests and benchmarks; import-frames streams with iter_hex_chunks)."""
+    frames: list[bytes] = []
+    bad: list[int] = []
+    for chunk in iter_hex_chunks(path):
+        frames += chunk.frames
+        bad += chunk.bad_lines
     return HexFile(frames, bad)
 
 
-def _all_hex_lines(data: bytes) -> list[bytes] | None:
-    """Fast path for a clean capture (LF line ends, every non-blank line a hex string, no spaces): split and
-    unhexlify at C speed. None when the file needs the careful line-by-line path."""
+def _import_file(db, device: str, name: str, warn) -> tuple[IngestReport | None, bool]:
+    """(what was stored, whether storing failed); None when the file gave no valid frame (one line said why)."""
+    from healthdesk.services.ingest import IngestReport, ingest_frames
+
+    report = IngestReport()
+    bad_lines: list[int] = []
     try:
-        frames = list(map(binascii.unhexlify, filter(None, data.split(b"\n"))))
-    except binascii.Error:
-        return None
-    return frames or None
+        for chunk in iter_hex_chunks(Path(name)):
+            bad_lines += chunk.bad_lines
+            if not chunk.frames:
+                continue
+            try:
+                report.add(ingest_frames(db, device, chunk.frames, received_at=time.time()))
+            except Exception as exc:  # this chunk's transaction rolled back; earlier chunks are stored
+                reason = f"{exc.__class__.__name__}: {(str(exc).splitlines() or ['no detail'])[0]}"
+                if report.frames_total:
+                    warn(f"{name}: stored up to frame {report.frames_total}, not the rest ({reason}); "
+                         "importing it again is safe")
+                else:
+                    warn(f"{name}: not stored, nothing of it was written ({reason})")
+                return (report if report.frames_total else None), True
+    except ValueError as exc:
+        warn(f"{name}: {exc}")
+        return None, False
+    if bad_lines:
+        count = len(bad_lines)
+        warn(f"{name}: {count} line{'s are' if count > 1 else ' is'} not hex frames "
+             f"(first: line {bad_lines[0]}), skipped")
+    if report.frames_total - sum(report.frames_invalid.values()) <= 0:
+        if report.frames_total:
+            warn(f"{name}: none of its {report.frames_total} frames is a valid WHOOP 4.0 frame")
+        return None, False
+    return report, False
 
 
 def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
-    from healthdesk.services.ingest import IngestReport, ingest_frames
+    from healthdesk.services.ingest import IngestReport
 
     if not args.device.strip():
         raise CliError("--device: give the band a non-empty name")
@@ -105,50 +214,32 @@ def _import_frames(args: argparse.Namespace, paths: Paths) -> int:
         for index, name in enumerate(args.files, 1):
             if progress:
                 print(f"\rimporting {index}/{len(args.files)}: {name}", end="", file=sys.stderr, flush=True)
-            path = Path(name)
-            try:
-                hex_file = read_hex_frames(path)
-            except ValueError as exc:
-                warn(f"{name}: {exc}")
-                continue
-            if hex_file.bad_lines:
-                count = len(hex_file.bad_lines)
-                warn(f"{name}: {count} line{'s are' if count > 1 else ' is'} not hex frames "
-                      f"(first: line {hex_file.bad_lines[0]}), skipped")
-            if not hex_file.frames:
-                continue
-            try:
-                report = ingest_frames(db, args.device, hex_file.frames, received_at=time.time())
-            except Exception as exc:  # the transaction rolled back: nothing of this file is stored
-                failed_store = True
-                warn(f"{name}: not stored, nothing of it was written ({exc.__class__.__name__}: "
-                      f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})")
-                continue
-            files_read += 1
-            total.add(report)
-        days = 0 if args.no_derive else _derive_new_data(db, total, warn, paths)
+            report, failed = _import_file(db, args.device, name, warn)
+            failed_store = failed_store or failed
+            if report is not None:
+                files_read += 1
+                total.add(report)
+        days = 0 if args.no_derive else _derive_new_data(db, warn, paths)
     finally:
         db.close()
         if progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
     print(json.dumps({**total.as_json(), "days_derived": days}))
-    if files_read == 0:
+    if files_read == 0:  # nothing usable in any file (each file's reason was one line above)
         return 1
     return 1 if failed_store else 0
 
 
-def _derive_new_data(db, total, warn, paths: Paths) -> int:
-    """Recompute the days the new records touch (metrics issue: derive after every import); 0 when none."""
-    if not total.records_new or total.first_ts is None or total.last_ts is None:
-        return 0
-    from healthdesk.services.derive import derive
+def _derive_new_data(db, warn, paths: Paths) -> int:
+    """Derive the days this import (and any earlier interrupted one) stored (store/pending.py); 0 when none."""
+    from healthdesk.services.ingest import derive_pending
     from healthdesk.services.user_settings import saved_profile
 
     try:
-        return len(derive(db, total.first_ts, total.last_ts + 1, profile=saved_profile(paths.settings_file)).days)
-    except Exception as exc:  # the records are stored; only the daily values wait for the next derive
+        return derive_pending(db, profile=saved_profile(paths.settings_file))
+    except Exception as exc:  # the records are stored and stay marked: the next command derives them
         warn(f"records stored, but deriving daily values failed ({exc.__class__.__name__}); "
-             "run 'healthdesk-cli derive' to retry")
+             "the next healthdesk command retries")
         return 0
 
 
@@ -276,7 +367,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help=f"device the frames came from (default: {DEFAULT_DEVICE})")
     imp.add_argument("--no-derive", action="store_true",
                      help="store only; run 'derive' later (faster for many imports in a row)")
-    imp.set_defaults(handler=_import_frames)
+    imp.set_defaults(handler=_import_frames, defer_pending=True)  # it derives what is pending itself
 
     exp = subparsers.add_parser(
         "export-records", help="export stored 1 Hz records as CSV or JSON",

@@ -1,5 +1,8 @@
 """Store one batch of band frames: raw archive, 1 Hz records, events, metadata, rollups - all or nothing.
 
+The span of new records is marked pending-derive in the same transaction; `derive_pending` derives every
+marked span and clears the marks only after the daily values are committed (store/pending.py).
+
 The BLE drain ACKs a batch to the band only after `ingest_frames` returned, and the band then frees its flash:
 so everything happens in ONE `Database.write()` transaction, committed with synchronous=FULL before return.
 """
@@ -17,10 +20,12 @@ from datetime import UTC, datetime
 import numpy as np
 
 from healthdesk.band.whoop4.decode import DecodedBatch, decode_frames
+from healthdesk.core.metrics.calories import Profile
 from healthdesk.core.models import sample_time
 from healthdesk.store import band_writes
 from healthdesk.store.band_reads import as_unix
 from healthdesk.store.database import Database
+from healthdesk.store.pending import clear_pending, mark_pending, pending_span
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +128,8 @@ def _store(
         report.events_duplicate = len(batch.events) - report.events_new
         metadata_new = band_writes.insert_metadata(conn, device_id, batch.metadata)
         band_writes.recompute_rollups(conn, device_id, merged.new, merged.cache)
+        if len(merged.new):  # same transaction as the records: a crash before the derive loses no day
+            mark_pending(conn, float(merged.new["unix"].min()), float(merged.new["unix"].max()) + 1.0, received)
         packed = packer.result()
         if packed is not None or report.records_new or report.events_new or metadata_new:
             seen = [merged.new["unix"]] if len(merged.new) else []
@@ -167,3 +174,18 @@ def ingest_frames(
         return _store(db, device, decode_frames(frames), received, packer)
     finally:
         packer.close()
+
+
+def derive_pending(db: Database, profile: Profile | None = None) -> int:
+    """Derive every span an import or drain stored but nothing derived yet; the number of days derived."""
+    with db.read() as conn:
+        span = pending_span(conn)
+    if span is None:
+        return 0
+    from healthdesk.services.derive import derive  # the metrics engine loads only when there is work
+
+    report = derive(db, span.t0, span.t1, profile=profile)
+    with db.write() as conn:
+        clear_pending(conn, span.through_id)
+    log.info("derived %d pending days", len(report.days))
+    return len(report.days)

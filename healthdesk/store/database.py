@@ -129,6 +129,9 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
 
 
+BACKUPS_KEPT = 2  # pre-upgrade copies: at ~1.2 GB a year of data, more would cost the user real disk
+
+
 def _backup(path: Path, revision: str | None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.stem}.backup-{stamp}-{revision or 'unversioned'}{path.suffix}")
@@ -145,16 +148,31 @@ def _backup(path: Path, revision: str | None) -> Path:
             destination.close()
     finally:
         source.close()
+    _prune_backups(path)
     return target
+
+
+def _prune_backups(path: Path) -> None:
+    """Keep the newest BACKUPS_KEPT pre-upgrade copies (names sort by their UTC stamp)."""
+    backups = sorted(path.parent.glob(f"{path.stem}.backup-*{path.suffix}"),
+                     key=lambda p: (p.stat().st_mtime, p.name))
+    for old in backups[:-BACKUPS_KEPT]:
+        old.unlink(missing_ok=True)
+        log.info("removed old pre-upgrade backup %s", old.name)
 
 
 def _upgrade(db: Database, existed: bool) -> MigrationResult:
     cfg = alembic_config()
-    head = head_revision()
+    script = ScriptDirectory.from_config(cfg)
+    head = script.get_current_head() or ""
     with db.write() as connection:
         before = MigrationContext.configure(connection).get_current_revision()
     if before == head:
         return MigrationResult(before, head, None)
+    if before is not None and _unknown_revision(script, before):
+        # Checked before any backup: a newer file is neither copied nor touched.
+        raise StoreError(f"the database {db.path} was written by a newer healthdesk (schema {before}); "
+                         "update healthdesk to open it")
     backup = _backup(db.path, before) if existed else None
     with db._write_lock, db._writer.connect() as connection:
         cfg.attributes["connection"] = connection
@@ -162,6 +180,13 @@ def _upgrade(db: Database, existed: bool) -> MigrationResult:
         connection.commit()
     log.info("database %s upgraded %s -> %s (backup: %s)", db.path, before, head, backup)
     return MigrationResult(before, head, backup)
+
+
+def _unknown_revision(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is None
+    except Exception:  # noqa: BLE001 - alembic raises its own errors for ids it does not know
+        return True
 
 
 def open_database(path: str | Path) -> Database:

@@ -1,11 +1,11 @@
-"""Pending-derive marker (placeholder, filled by the hardening work).
+"""Pending-derive marker: spans stored but not yet derived (store/pending.py).
 
 Revision ID: 0006_pending_derive
 Revises: 0005_day_model
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0006_pending_derive"
 down_revision = "0005_day_model"
@@ -14,8 +14,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "pending_derive",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("t0", sa.Float(), nullable=False),
+        sa.Column("t1", sa.Float(), nullable=False),
+        sa.Column("added_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_derive")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("pending_derive")
