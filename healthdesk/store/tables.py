@@ -9,7 +9,6 @@ import healthdesk.store.cloud  # noqa: F401
 import healthdesk.store.derived  # noqa: F401
 import healthdesk.store.journal  # noqa: F401
 import healthdesk.store.pending  # noqa: F401
-import healthdesk.store.pending  # noqa: F401
 import healthdesk.store.share  # noqa: F401
 from healthdesk.store.base import Base
 
