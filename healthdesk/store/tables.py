@@ -6,10 +6,12 @@ sorted one per line for ruff) and a migration in migrations/versions/.
 
 import healthdesk.store.band_tables  # noqa: F401
 import healthdesk.store.cloud  # noqa: F401
+import healthdesk.store.corrections  # noqa: F401
 import healthdesk.store.derived  # noqa: F401
 import healthdesk.store.journal  # noqa: F401
 import healthdesk.store.pending  # noqa: F401
 import healthdesk.store.share  # noqa: F401
+import healthdesk.store.whoop_export  # noqa: F401
 from healthdesk.store.base import Base
 
 metadata = Base.metadata

@@ -1,0 +1,39 @@
+"""`healthdesk-cli import-whoop-export PATH`: WHOOP's "Export my data" (.zip or folder) as the whoop_export source.
+
+Prints one JSON object: {"cycles": {"new", "updated"}, "sleeps": ..., "workouts": ..., "journal": ...,
+"rows_skipped": n, "warnings": [...]}; each refused file is also one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from healthdesk.cli import CliError
+from healthdesk.config import Paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import-whoop-export", help="import WHOOP's 'Export my data' zip or folder (years of history at once)",
+        description="Import the four CSV files of WHOOP's data export (any file names; English, German or "
+                    "Spanish headers). Re-importing the same or a newer export only updates what changed.",
+    )
+    parser.add_argument("path", metavar="PATH", help="the export's .zip file or the folder it was unpacked to")
+    parser.set_defaults(handler=_import)
+
+
+def _import(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.services.whoop_export import ExportError, import_export
+    from healthdesk.store.database import StoreError, open_database
+
+    try:
+        with open_database(paths.database) as db:
+            report = import_export(db, args.path)
+    except (ExportError, StoreError) as exc:
+        raise CliError(str(exc)) from None
+    for line in report.warnings:
+        print(f"healthdesk-cli: {line}", file=sys.stderr)
+    print(json.dumps(report.as_json(), ensure_ascii=False))
+    return 0
