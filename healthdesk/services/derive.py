@@ -25,6 +25,7 @@ from healthdesk.core.metrics.features import minute_features
 from healthdesk.core.metrics.sleep import SleepPeriod
 from healthdesk.core.metrics.strain import fit_t_ref
 from healthdesk.core.timeutil import system_tz_offset
+from healthdesk.services.corrections import apply_to_detections as apply_corrections
 from healthdesk.store.band_reads import list_devices, records_between
 from healthdesk.store.database import Database
 from healthdesk.store.derived import (
@@ -256,6 +257,8 @@ def _derive_range(
     span_start = results[0].cycle.start
     span_end = results[-1].cycle.end_or(float(minutes["minute"][-1] + 60))
     with db.write() as conn:
+        # the user's corrections (rejected/moved sleeps, relabelled/rejected workouts) win over any detection
+        values, sleeps, workouts = apply_corrections(conn, values, sleeps, workouts, span_start, span_end)
         keep: dict[str, list[str]] = {}
         for v in values:
             keep.setdefault(v.day, []).append(v.metric)

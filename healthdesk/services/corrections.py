@@ -1,0 +1,274 @@
+"""User corrections of detected sleeps and workouts: reject, move a sleep's onset/wake, relabel, add.
+
+Corrections live in their own table (store.corrections), never inside the detections, and are re-applied by
+every derive (services.derive calls `apply_to_detections` just before it stores a span), so they survive a
+re-detection and an ALGORITHM_VERSION bump. A correction finds its record again by time: the detected window it
+was made on, matched to a new detection that starts within MATCH_START_S or overlaps it by half
+(docs/architecture.md, "WHOOP export and corrections"). Corrected records carry an "edited" mark.
+
+Records are named for the user as `DAY#N`: the N-th sleep (or workout) of a morning date, in time order.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from healthdesk.core.timeutil import day_noon
+from healthdesk.services.workout_merge import ACTIVITIES
+from healthdesk.store.corrections import Correction, corrections_between, delete_correction, put_correction
+from healthdesk.store.database import Database
+from healthdesk.store.derived import (
+    BandSleepRow,
+    BandWorkoutRow,
+    DailyValue,
+    StoredSleep,
+    StoredWorkout,
+    sleeps_between,
+    workouts_between,
+)
+
+MATCH_START_S = 20 * 60
+SLEEP_METRICS_OF_MAIN = ("sleep_duration", "time_in_bed", "sleep_efficiency")
+MANUAL_SOURCE = "manual"
+
+
+class CorrectionError(Exception):
+    """Input the user can fix (unknown record, bad time, activity not in the list): one line."""
+
+
+def overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
+    """Same record: starts within MATCH_START_S, or the overlap is at least half the shorter one."""
+    if abs(a0 - b0) <= MATCH_START_S:
+        return True
+    shared = min(a1, b1) - max(a0, b0)
+    return shared > 0 and shared >= 0.5 * min(a1 - a0, b1 - b0)
+
+
+def _find(corrections: list[Correction], target: str, start: float, end: float) -> Correction | None:
+    for c in corrections:
+        if c.target == target and c.action != "add" and overlaps(c.ref_start, c.ref_end, start, end):
+            return c
+    return None
+
+
+def _edited_sleep(s: StoredSleep, c: Correction) -> StoredSleep:
+    start = c.new_start if c.new_start is not None else s.start
+    end = c.new_end if c.new_end is not None else s.end
+    tib = max(0.0, (end - start) / 60.0)
+    ratio = s.asleep_min / s.tib_min if s.tib_min else 1.0  # keep the detected share asleep
+    asleep = min(tib, tib * ratio)
+    detected = (s.detail or {}).get("detected") or [s.start, s.end]  # a re-edit keeps the detector's window
+    detail = {**(s.detail or {}), "edited": True, "detected": detected}
+    return replace(s, start=start, end=end, tib_min=tib, asleep_min=asleep,
+                   efficiency=100.0 * asleep / tib if tib else None, detail=detail)
+
+
+def apply_to_detections(
+    conn, values: list[DailyValue], sleeps: list[StoredSleep], workouts: list[StoredWorkout],
+    t0: float, t1: float,
+) -> tuple[list[DailyValue], list[StoredSleep], list[StoredWorkout]]:
+    """The derive hook: the span's detections with the user's corrections applied (rejected records dropped,
+    moved sleeps moved, relabelled workouts relabelled) and the main-sleep values of edited nights redone."""
+    found = corrections_between(conn, t0, t1)
+    if not found:
+        return values, sleeps, workouts
+    out_sleeps: list[StoredSleep] = []
+    night_fix: dict[str, StoredSleep | None] = {}
+    for s in sleeps:
+        c = _find(found, "sleep", s.start, s.end)
+        if c is None:
+            out_sleeps.append(s)
+        elif c.action == "reject":
+            if s.main:
+                night_fix[s.day] = None
+        else:
+            fixed = _edited_sleep(s, c)
+            out_sleeps.append(fixed)
+            if s.main:
+                night_fix[s.day] = fixed
+    out_workouts: list[StoredWorkout] = []
+    for w in workouts:
+        c = _find(found, "workout", w.start, w.end)
+        if c is None:
+            out_workouts.append(w)
+        elif c.action == "label":
+            out_workouts.append(replace(w, kind=c.label or w.kind))
+    out_values = []
+    for v in values:
+        if v.day in night_fix and v.metric in SLEEP_METRICS_OF_MAIN:
+            s = night_fix[v.day]
+            if s is None:
+                v = replace(v, value=None, confidence=0.0, detail={"note": "rejected_by_user"})
+            else:
+                new = {"sleep_duration": s.asleep_min, "time_in_bed": s.tib_min, "sleep_efficiency": s.efficiency}
+                v = replace(v, value=new[v.metric], detail={**(v.detail or {}), "edited": True})
+        out_values.append(v)
+    return out_values, out_sleeps, out_workouts
+
+
+# --- what the CLI and the app call ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Item:
+    ref: str  # DAY#N
+    kind: str  # sleep: "main" | "nap"; workout: activity label
+    start: float
+    end: float
+    source: str
+    edited: bool = False
+    rejected: bool = False
+    strain: float | None = None
+
+
+def _span(day0: date, day1: date) -> tuple[float, float]:
+    # a morning date D covers the noon-to-noon window ending on D's noon, +/- a day for any timezone
+    return day_noon(day0 - timedelta(days=2), 0), day_noon(day1 + timedelta(days=1), 0)
+
+
+def list_items(db: Database, target: str, day0: date, day1: date) -> list[Item]:
+    """Sleeps or workouts of the days, rejected ones included (marked), each with its DAY#N name."""
+    t0, t1 = _span(day0, day1)
+    with db.read() as conn:
+        found = corrections_between(conn, t0, t1, target)
+        if target == "sleep":
+            rows = [(s.day, s.start, s.end, "main" if s.main else "nap", s.source,
+                     bool((s.detail or {}).get("edited")), None) for s in sleeps_between(conn, t0, t1)]
+        else:
+            rows = [(w.day, w.start, w.end, w.kind or "Activity", w.source,
+                     w.user_edited or _find(found, "workout", w.start, w.end) is not None, w.strain)
+                    for w in workouts_between(conn, t0, t1)]
+    items: list[tuple] = [r for r in rows if day0.isoformat() <= r[0] <= day1.isoformat()]
+    for c in found:
+        if c.action == "reject":
+            day = _day_of(c.ref_end if target == "sleep" else c.ref_start)
+            if day0.isoformat() <= day <= day1.isoformat():
+                items.append((day, c.ref_start, c.ref_end, "rejected", "band", True, None))
+    items.sort(key=lambda r: (r[0], r[1]))
+    out, counter = [], {}
+    for day, start, end, kind, source, edited, strain in items:
+        counter[day] = counter.get(day, 0) + 1
+        out.append(Item(f"{day}#{counter[day]}", kind, start, end, source, edited, kind == "rejected", strain))
+    return out
+
+
+def _day_of(unix: float) -> str:
+    from datetime import UTC, datetime
+
+    from healthdesk.core.timeutil import system_tz_offset
+
+    return datetime.fromtimestamp(unix + system_tz_offset(unix), UTC).date().isoformat()
+
+
+def _resolve(db: Database, target: str, ref: str) -> Item:
+    day_text, _, n = ref.partition("#")
+    try:
+        day = date.fromisoformat(day_text)
+        index = int(n or "1")
+    except ValueError:
+        raise CorrectionError(f"{ref!r} is not a record name like 2026-12-07#1 (see `{target} list`)") from None
+    items = [i for i in list_items(db, target, day, day) if i.ref == f"{day.isoformat()}#{index}"]
+    if not items:
+        raise CorrectionError(f"no {target} {ref} (see `{target} list --from {day} --to {day}`)")
+    return items[0]
+
+
+def _rewrite_stored(db: Database, c: Correction) -> None:
+    """Apply a new correction to the stored rows at once (a later derive re-applies it from the table)."""
+    from sqlalchemy import delete, select, update
+
+    table = BandSleepRow if c.target == "sleep" else BandWorkoutRow
+    with db.write() as conn:
+        put_correction(conn, c)
+        rows = conn.execute(select(table.id, table.start, table.end).where(
+            table.start < c.ref_end + 86400, table.end > c.ref_start - 86400)).all()
+        ids = [r.id for r in rows if overlaps(c.ref_start, c.ref_end, r.start, r.end)]
+        if not ids:
+            return
+        if c.action == "reject":
+            conn.execute(delete(table).where(table.id.in_(ids)))
+        elif c.action == "label":
+            conn.execute(update(table).where(table.id.in_(ids)).values(kind=c.label))
+        elif c.action == "edit":
+            for s in sleeps_between(conn, c.ref_start - 86400, c.ref_end + 86400):
+                if not overlaps(c.ref_start, c.ref_end, s.start, s.end):
+                    continue
+                fixed = _edited_sleep(s, c)
+                conn.execute(update(table).where(table.start == s.start, table.source == s.source).values(
+                    start=fixed.start, end=fixed.end, tib_min=fixed.tib_min, asleep_min=fixed.asleep_min,
+                    efficiency=fixed.efficiency, detail=_json(fixed.detail)))
+
+
+def _json(detail) -> str:
+    import json
+
+    return json.dumps(detail, sort_keys=True, separators=(",", ":"))
+
+
+def _detected_window(item: Item, db: Database, target: str) -> tuple[float, float]:
+    """The window the detector gave (an edited sleep remembers it), so the correction keys on the detection."""
+    if target != "sleep" or not item.edited:
+        return item.start, item.end
+    with db.read() as conn:
+        for s in sleeps_between(conn, item.start - 1, item.start + 1):
+            if (s.detail or {}).get("detected"):
+                a, b = s.detail["detected"]
+                return float(a), float(b)
+    return item.start, item.end
+
+
+def reject(db: Database, target: str, ref: str) -> Item:
+    item = _resolve(db, target, ref)
+    if item.rejected:
+        return item
+    a, b = _detected_window(item, db, target)
+    _rewrite_stored(db, Correction(target, "reject", a, b, created_at=time.time()))
+    return item
+
+
+def edit_sleep(db: Database, ref: str, onset: float | None, wake: float | None) -> Item:
+    item = _resolve(db, "sleep", ref)
+    if item.rejected:
+        raise CorrectionError(f"sleep {ref} is rejected; undo that first")
+    a, b = _detected_window(item, db, "sleep")
+    start, end = onset if onset is not None else item.start, wake if wake is not None else item.end
+    if not end > start or end - start > 24 * 3600:
+        raise CorrectionError("the wake must come after the onset, less than 24 h later")
+    _rewrite_stored(db, Correction("sleep", "edit", a, b, start, end, created_at=time.time()))
+    return item
+
+
+def label_workout(db: Database, ref: str, activity: str) -> Item:
+    label = activity_label(activity)
+    item = _resolve(db, "workout", ref)
+    _rewrite_stored(db, Correction("workout", "label", item.start, item.end, label=label, created_at=time.time()))
+    return item
+
+
+def undo(db: Database, target: str, ref: str) -> Item:
+    item = _resolve(db, target, ref)
+    a, _ = _detected_window(item, db, target)
+    with db.write() as conn:
+        delete_correction(conn, target, a)
+    return item
+
+
+def add_workout(db: Database, start: float, end: float, activity: str, day: str) -> None:
+    """A workout the band did not see: stored as source 'manual' (derive never replaces it) and remembered as a
+    correction, so it can be listed and rejected like any other."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    label = activity_label(activity)
+    if not end > start or end - start > 24 * 3600:
+        raise CorrectionError("the end must come after the start, less than 24 h later")
+    with db.write() as conn:
+        put_correction(conn, Correction("workout", "add", start, end, start, end, label, time.time()))
+        conn.execute(insert(BandWorkoutRow).values(source=MANUAL_SOURCE, day=day, start=start, end=end,
+                                                   user_edited=True, kind=label).on_conflict_do_nothing())
+
+
+def activity_label(text: str) -> str:
+    for a in ACTIVITIES:
+        if a.casefold() == text.strip().casefold():
+            return a
+    raise CorrectionError(f"{text!r} is not an activity; choose one of: {', '.join(ACTIVITIES)}")
