@@ -147,3 +147,28 @@ def list_devices(db: Database) -> list[DeviceInfo]:
             .order_by(Device.id)
         )
         return [DeviceInfo(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class HeartTrace:
+    """Every stored second of heart rate between two times, and each R-R interval (the day explorer)."""
+
+    t: np.ndarray  # float64 unix s of each 1 Hz record
+    bpm: np.ndarray  # float32, NaN where the record has no reading (hr == 0)
+    rr_t: np.ndarray  # float64 unix s at the end of each R-R interval
+    rr_ms: np.ndarray  # float32
+
+
+def heart_between(db: Database, device: str | None, t0: TimeLike, t1: TimeLike) -> HeartTrace:
+    """1 Hz heart rate and R-R intervals of the records in [t0, t1). Each R-R slot is placed one interval after
+    the previous one, starting at its record's time: exact to within the record's second, enough to plot."""
+    with db.read() as conn:
+        samples = load_samples(conn, _device_ids(conn, device), as_unix(t0), as_unix(t1))
+    t = sample_time(samples)
+    bpm = samples["hr"].astype(np.float32)
+    bpm[samples["hr"] == 0] = np.nan
+    rr = samples["rr"].astype(np.float64)
+    valid = (np.arange(4)[None, :] < samples["rr_count"][:, None]) & (rr > 0)
+    offsets = np.cumsum(np.where(valid, rr, 0.0), axis=1) / 1000.0
+    rr_t = (t[:, None] + offsets)[valid]
+    return HeartTrace(t, bpm, rr_t, rr[valid].astype(np.float32))

@@ -1,4 +1,4 @@
-"""The main window: sidebar navigation (Ctrl+1..8), the page stack, an error banner and the status bar."""
+"""The main window: sidebar navigation (Ctrl+1..9), the page stack, an error banner and the status bar."""
 
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ from healthdesk.ui.widgets.common import Page
 # Page keys double as screenshot file names.
 PAGES = (
     ("today", "Today"), ("recovery", "Recovery"), ("strain", "Strain"), ("sleep", "Sleep"), ("trends", "Trends"),
-    ("band", "Band"), ("cloud", "WHOOP cloud"), ("share", "Share & export"), ("settings", "Settings"),
+    ("explorer", "Day explorer"), ("band", "Band"), ("cloud", "WHOOP cloud"), ("share", "Share & export"), ("settings", "Settings"),
 )
 PAGE_KEYS = tuple(key for key, _ in PAGES)
-DATA_PAGES = ("today", "recovery", "strain", "sleep", "trends")
+DATA_PAGES = ("today", "recovery", "strain", "sleep", "trends", "explorer")
 
 
 def build_page(key: str, context: AppContext) -> Page:
@@ -53,6 +53,10 @@ def build_page(key: str, context: AppContext) -> Page:
         from healthdesk.ui.pages.trends import TrendsPage
 
         return TrendsPage(context)
+    if key == "explorer":
+        from healthdesk.ui.pages.day_explorer import DayExplorerPage
+
+        return DayExplorerPage(context)
     if key == "band":
         from healthdesk.ui.pages.band import BandPage
 
@@ -90,11 +94,12 @@ class MainWindow(QMainWindow):
         for i, (key, title) in enumerate(PAGES):
             item = QListWidgetItem(title)
             item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setToolTip(f"{title} (Ctrl+{i + 1})")
             self.sidebar.addItem(item)
             self.stack.addWidget(QWidget())  # placeholder until the page is built
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
-            shortcut.activated.connect(lambda i=i: self.sidebar.setCurrentRow(i))
+            if i < 9:  # Ctrl+1..9: the first nine pages
+                item.setToolTip(f"{title} (Ctrl+{i + 1})")
+                shortcut = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self)
+                shortcut.activated.connect(lambda i=i: self.sidebar.setCurrentRow(i))
         self.sidebar.currentRowChanged.connect(self._row_chosen)
         self.banner = ErrorBanner()
         right = QVBoxLayout()

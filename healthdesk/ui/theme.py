@@ -39,6 +39,13 @@ class Colors:
     baseline_fill: str
     grid: str
     progress: str  # the filled part of a progress bar: light enough for the percentage to read on it
+    # Sleep stages: four hues far apart in both themes (deep and light never share a colour).
+    stage_deep: str
+    stage_light: str
+    stage_rem: str
+    stage_awake: str
+    heart: str  # the heart-rate line
+    workout: str
 
 
 LIGHT = Colors(
@@ -46,14 +53,16 @@ LIGHT = Colors(
     muted="#5d6673", accent="#1f7a63", accent_soft="#d4ece4", accent_text="#155745", on_accent="#ffffff",
     cloud="#8a4fd1", cloud_soft="#eadff8", cloud_text="#5a2d96", error="#c43c3c", error_soft="#fbe3e3",
     green="#2e9e5b", yellow="#d8a31a", red="#d0473f", baseline_fill="#1f7a6326", grid="#d9dde3",
-    progress="#8fd1b8",
+    progress="#8fd1b8", stage_deep="#1f4e9c", stage_light="#74aee6", stage_rem="#8a4fd1", stage_awake="#e39b2d",
+    heart="#d0473f", workout="#1f7a63",
 )
 DARK = Colors(
     window="#16191d", sidebar="#1d2126", card="#22272d", border="#343b44", hover="#2c323a", text="#e6e9ed",
     muted="#9aa3ae", accent="#3fb58f", accent_soft="#1f3d34", accent_text="#8fe0c2", on_accent="#0d1f19",
     cloud="#b58cf0", cloud_soft="#33284a", cloud_text="#d7c2f7", error="#e06666", error_soft="#3d2323",
     green="#47c079", yellow="#e8bb3a", red="#e8655c", baseline_fill="#3fb58f2e", grid="#343b44",
-    progress="#2f7d65",
+    progress="#2f7d65", stage_deep="#4f7fe0", stage_light="#a9d4fb", stage_rem="#c08cf5", stage_awake="#f0b44a",
+    heart="#f0736a", workout="#3fb58f",
 )
 
 _current: Colors = LIGHT
@@ -78,6 +87,17 @@ def recovery_color(score: float | None) -> str:
     return _current.red
 
 
+def stage_color(stage: int) -> str:
+    """dashboard_types stage codes: 0 deep, 1 light, 2 REM, 3 awake, 4 asleep (stages unknown)."""
+    c = _current
+    return {0: c.stage_deep, 1: c.stage_light, 2: c.stage_rem, 3: c.stage_awake}.get(stage, c.stage_light)
+
+
+def with_alpha(color: str, alpha: int) -> str:
+    """'#rrggbb' + alpha 0..255 -> '#rrggbbaa' (pyqtgraph's brush notation)."""
+    return f"{color[:7]}{alpha:02x}"
+
+
 def system_prefers_dark() -> bool:
     hints = QGuiApplication.styleHints()
     return hints.colorScheme() == Qt.ColorScheme.Dark
@@ -99,6 +119,20 @@ def apply(app: QApplication, scheme: str) -> None:
     app.setStyleSheet(stylesheet(_current))
     if "pyqtgraph" in sys.modules:  # charts loaded already; otherwise charts/history.py calls this on import
         configure_charts()
+        restyle_charts(app)
+
+
+def restyle_charts(app: QApplication) -> None:
+    """Charts built under the other theme: background and axis pens (their data pens follow on refresh)."""
+    import pyqtgraph as pg
+
+    for widget in app.allWidgets():
+        if isinstance(widget, pg.PlotWidget):
+            widget.setBackground(_current.card)
+            for name in ("left", "bottom"):
+                axis = widget.getPlotItem().getAxis(name)
+                axis.setTextPen(pg.mkPen(_current.muted))
+                axis.setPen(pg.mkPen(_current.border))
 
 
 def configure_charts() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from healthdesk.services.dashboard import DashboardService
-from healthdesk.store.derived import DailyValue, put_daily_values
+from healthdesk.store.derived import DailyValue, daily_values_between, put_daily_values
 from healthdesk.ui.main_window import PAGE_KEYS, MainWindow
 from healthdesk.ui.pages.history import HistoryPage
 from healthdesk.ui.pages.sleep import SleepPage
@@ -45,14 +46,21 @@ def test_today_shows_values_with_source_confidence_and_baseline(data_window: Mai
         assert today.recovery.gauge.value is None and today.recovery.detail.text()
     else:
         assert today.recovery.gauge.value == pytest.approx(rec.value)
-        assert today.recovery.badge.text() == f"Band · {rec.confidence:.0%}"
+        # A confidence, not something that reads like a battery level ("Band · 95%").
+        assert today.recovery.badge.text() == f"confidence {rec.confidence * 100:.0f} %"
     rhr = summary.values["resting_hr"]
     assert rhr.value is not None and rhr.source == "band"
     assert today.resting_hr.shown_text == f"{rhr.value:.0f}"
-    baseline = summary.baselines["resting_hr"]
-    assert baseline is not None and baseline.low < baseline.centre < baseline.high
-    assert f"your range {baseline.low:.0f}\u2013{baseline.high:.0f}" in today.resting_hr.detail.text()
-    assert today.sleep.shown_text.endswith("min")
+    # "your range" is the typical range, median ± 1.4826·MAD of the trailing days (metrics.md §18), at least ±2 bpm.
+    with seeded_database.read() as conn:
+        trailing = [r.value for r in daily_values_between(conn, "1970-01-02", summary.day.isoformat(),
+                                                           metrics=["resting_hr"], source="band")
+                    if r.value is not None and r.day < summary.day.isoformat()][-30:]
+    if len(trailing) >= 7:
+        centre = float(np.median(trailing))
+        half = max(1.4826 * float(np.median(np.abs(np.array(trailing) - centre))), 2.0)
+        assert f"your range {centre - half:.0f}\u2013{centre + half:.0f}" in today.resting_hr.detail.text()
+    assert re.fullmatch(r"\d+:\d\d", today.sleep.shown_text)  # h:mm, the one duration format
     assert "Last band sync: " in today.freshness.text() and "never" not in today.freshness.text().split("   ")[0]
     assert summary.day.strftime("%d %B %Y") in today.day_label.text()
     assert today.welcome.isHidden()
@@ -97,7 +105,7 @@ def test_both_sources_show_side_by_side(context, seeded_database, qtbot) -> None
             win.pages["recovery"].refresh()
         today: TodayPage = win.pages["today"]  # type: ignore[assignment]
         assert today.recovery.gauge.value == 61.0  # WHOOP's own recovery leads when it exists (store priority)
-        assert today.recovery.badge.text() == "WHOOP cloud · 100%"
+        assert today.recovery.badge.text() == "WHOOP score · confidence 100 %"
         chart = win.pages["recovery"].cards["recovery"].chart  # type: ignore[attr-defined]
         assert [s.source for s in chart.history.series] == ["band", "whoop_cloud"]
         assert chart.history.series[1].value.tolist() == [63.0, 62.0, 61.0]

@@ -46,7 +46,7 @@ def test_every_page_renders_its_empty_state(window: MainWindow, qtbot) -> None:
 def test_ctrl_number_shortcuts_switch_pages(window: MainWindow, qtbot) -> None:
     qtbot.waitExposed(window)
     window.activateWindow()
-    for i, key in enumerate(PAGE_KEYS):
+    for i, key in enumerate(PAGE_KEYS[:9]):  # Ctrl+1..9 reach the first nine pages
         qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + i), Qt.KeyboardModifier.ControlModifier)
         assert window.current_page_key() == key
 

@@ -59,3 +59,28 @@ class DayAxisItem(pg.AxisItem):
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         return [datetime.fromtimestamp(v).strftime(self._format) for v in values]
+
+
+HOUR_STEPS_MIN = (30, 60, 120, 180, 240)
+
+
+class DurationAxisItem(pg.AxisItem):
+    """A value axis in minutes labelled h:mm ('7:30'), the app's one duration format, on whole-hour steps."""
+
+    def __init__(self, orientation: str = "left", **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:  # noqa: N802
+        if not (math.isfinite(minVal) and math.isfinite(maxVal)) or maxVal <= minVal:
+            return []
+        max_ticks = max(2, int(size // 40))
+        step = next((s for s in HOUR_STEPS_MIN if (maxVal - minVal) / s <= max_ticks), 360)
+        first = math.ceil(minVal / step) * step
+        return [(float(step), [float(v) for v in range(int(first), int(maxVal) + 1, step)])]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        out = []
+        for v in values:
+            total = int(round(v))
+            out.append(f"{total // 60}:{total % 60:02d}")
+        return out

@@ -12,22 +12,40 @@ from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from healthdesk.services.dashboard_types import SOURCE_LABELS, MetricHistory
 from healthdesk.ui import theme
-from healthdesk.ui.charts.axes import DayAxisItem
+from healthdesk.ui.charts.axes import DayAxisItem, DurationAxisItem
 
 DAY_S = 86400.0
 MAX_DAYS_WITH_DOTS = 100
-UNIT_LABELS = {"min": "minutes", "%": "%", "bpm": "bpm", "ms": "ms", "strain": "strain (0\u201321)"}
+UNIT_LABELS = {
+    "min": "hours (h:mm)", "%": "%", "bpm": "bpm", "ms": "ms", "strain": "strain (0\u201321)",
+    "br/min": "breaths/min", "ratio": "ratio", "kcal": "kcal", "count": "count", "trimp": "load (TRIMP)",
+}
+READOUT_UNITS = {"min": "h"}  # durations read out as h:mm
 theme.configure_charts()
+
+
+class PagePlotWidget(pg.PlotWidget):
+    """A chart inside a scrolling page: the plain mouse wheel scrolls the page (the event goes on to the
+    scroll area); Ctrl+wheel zooms the time axis. Dragging pans, right-drag zooms (pyqtgraph's own)."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(event)
+            event.accept()
+            return
+        event.ignore()
 
 
 def make_plot(parent: QWidget | None = None, *, dates: bool = True, days: bool = False) -> pg.PlotWidget:
     """days=True: an axis of whole days (daily values); dates=True: clock times (one night, live HR)."""
     axis = {"bottom": DayAxisItem()} if days else {"bottom": pg.DateAxisItem(orientation="bottom")} if dates else {}
-    plot = pg.PlotWidget(parent=parent, axisItems=axis)
+    plot = PagePlotWidget(parent=parent, axisItems=axis)
     plot.setBackground(theme.colors().card)
     plot.showGrid(x=False, y=True, alpha=0.25)
     plot.setMenuEnabled(False)
@@ -46,14 +64,26 @@ def make_plot(parent: QWidget | None = None, *, dates: bool = True, days: bool =
     return plot
 
 
+ZONES = ((0.0, 33.5, "red"), (33.5, 66.5, "yellow"), (66.5, 100.0, "green"))  # metrics.md §12 zones
+
+
 class HistoryChart(QWidget):
-    """`set_history` once per load; `set_range_days` for the presets (0 = everything)."""
+    """`set_history` once per load; `set_range_days` for the presets (0 = everything).
+
+    Recovery is drawn over its zone shading with zone-coloured points; other metrics over the typical-range
+    band the service supplies. `user_zoomed` fires when a person zooms or pans (Ctrl+wheel, drag), so the
+    page can let go of its range button.
+    """
+
+    user_zoomed = Signal()
 
     def __init__(
         self,
         value_format: Callable[[float], str] = lambda v: f"{v:.0f}",
         y_range: tuple[float, float] | None = None,
         parent: QWidget | None = None,
+        *,
+        duration: bool = False,
     ) -> None:
         super().__init__(parent)
         self._format = value_format
@@ -64,6 +94,13 @@ class HistoryChart(QWidget):
         self.readout = QLabel(" ")
         self.readout.setObjectName("tileDetail")
         self.plot = make_plot(days=True)
+        if duration:
+            axis = DurationAxisItem("left")
+            self.plot.getPlotItem().setAxisItems({"left": axis})
+            axis.setTextPen(pg.mkPen(theme.colors().muted))
+            axis.setPen(pg.mkPen(theme.colors().border))
+            axis.setWidth(60)
+        self._duration = duration
         self.plot.setMinimumHeight(220)
         self.plot.setMaximumHeight(300)
         layout.addWidget(self.readout)
@@ -71,10 +108,12 @@ class HistoryChart(QWidget):
         self._history: MetricHistory | None = None
         self._days = 30
         self._items: list[pg.GraphicsObject] = []
+        self._curves: list[pg.PlotDataItem] = []
         self._hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.colors().border))
         self._hover_line.setVisible(False)
         self.plot.addItem(self._hover_line, ignoreBounds=True)
         self._mouse = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+        self.plot.getViewBox().sigRangeChangedManually.connect(self._zoomed)
         self.legend_html = " "
 
     @property
@@ -85,33 +124,63 @@ class HistoryChart(QWidget):
     def range_days(self) -> int:
         return self._days
 
+    @property
+    def zoned(self) -> bool:
+        return self._history is not None and self._history.metric == "recovery"
+
+    def _zoomed(self, *_: object) -> None:
+        self._days = -1  # a custom span: no preset matches
+        lo, hi = self.plot.getViewBox().viewRange()[0]
+        self._fit_y(lo, hi)
+        self.user_zoomed.emit()
+
+    def visible_days(self) -> float:
+        lo, hi = self.plot.getViewBox().viewRange()[0]
+        return (hi - lo) / DAY_S
+
+    def _add(self, item: pg.GraphicsObject) -> None:
+        self.plot.addItem(item)
+        self._items.append(item)
+
     def set_history(self, history: MetricHistory) -> None:
         for item in self._items:
             self.plot.removeItem(item)
         self._items.clear()
-        self._curves: list[pg.PlotDataItem] = []
+        self._curves = []
         self._history = history
         colors = theme.colors()
         self.plot.setLabel("left", UNIT_LABELS.get(history.unit, history.unit), color=colors.muted)
-        if history.baseline_t.size:
+        if history.metric == "recovery":
+            for low, high, name in ZONES:
+                region = pg.LinearRegionItem((low, high), orientation="horizontal", movable=False,
+                                             brush=pg.mkBrush(theme.with_alpha(getattr(colors, name), 0x30)),
+                                             pen=pg.mkPen(None))
+                region.setZValue(-20)
+                self._add(region)
+        elif history.baseline_t.size:
             low = pg.PlotCurveItem(history.baseline_t, history.baseline_low, pen=pg.mkPen(None), connect="finite")
             high = pg.PlotCurveItem(history.baseline_t, history.baseline_high, pen=pg.mkPen(None), connect="finite")
             band = pg.FillBetweenItem(low, high, brush=pg.mkBrush(colors.baseline_fill))
             for item in (low, high, band):
-                self.plot.addItem(item)
-                self._items.append(item)
+                self._add(item)
         for series in history.series:
             color = theme.source_color(series.source)
+            brushes: object = color
+            pen_color = color
+            if history.metric == "recovery":
+                brushes = [pg.mkBrush(theme.recovery_color(v)) for v in series.value]
+                pen_color = theme.with_alpha(colors.muted, 0xB0)
             curve = self.plot.plot(
-                series.t, series.value, pen=pg.mkPen(color, width=2), connect="finite",
-                symbol="o", symbolSize=5, symbolBrush=color, symbolPen=None,
-                name=SOURCE_LABELS.get(series.source, series.source),
+                series.t, series.value, pen=pg.mkPen(pen_color, width=2), connect="finite",
+                symbol="o", symbolSize=7 if history.metric == "recovery" else 5, symbolBrush=brushes,
+                symbolPen=None, name=SOURCE_LABELS.get(series.source, series.source),
             )
+            curve.setProperty("line_color", pen_color)
             self._items.append(curve)
             self._curves.append(curve)
         self.legend_html = legend_html(history)
         self.readout.setText(self.legend_html)
-        self.set_range_days(self._days)
+        self.set_range_days(self._days if self._days >= 0 else 30)
 
     def set_range_days(self, days: int) -> None:
         self._days = days
@@ -124,17 +193,18 @@ class HistoryChart(QWidget):
             if ts:
                 end = max(float(t.max()) for t in ts) + DAY_S * 0.6
                 first = min(float(t.min()) for t in ts) - DAY_S * 0.6
-                start = first if days == 0 else end - days * DAY_S - DAY_S * 0.2
+                # 'All' over a short history still shows a week, so one point is not stretched edge to edge.
+                start = min(first, end - 7 * DAY_S) if days == 0 else end - days * DAY_S - DAY_S * 0.2
         elif days == 0:
             start = end - 30 * DAY_S
         self.plot.setXRange(start, end, padding=0)
         self._fit_y(start, end)
         # Dots and a 2 px line help on a week or a month; over a year the dots are a blur and a wide
         # antialiased pen costs most of the repaint (measured: 43 ms vs 6 ms for 1 px at 365 points).
-        close_up = (end - start) / DAY_S <= MAX_DAYS_WITH_DOTS
-        for curve in getattr(self, "_curves", []):
+        close_up = (end - start) / DAY_S <= MAX_DAYS_WITH_DOTS or self.zoned
+        for curve in self._curves:
             curve.setSymbol("o" if close_up else None)
-            curve.setPen(pg.mkPen(curve.opts["symbolBrush"], width=2 if close_up else 1))
+            curve.setPen(pg.mkPen(curve.property("line_color"), width=2 if close_up else 1))
 
     def _fit_y(self, start: float, end: float) -> None:
         if self._fixed_y is not None:
@@ -153,8 +223,9 @@ class HistoryChart(QWidget):
         finite = finite[np.isfinite(finite)]
         if finite.size:
             low, high = float(finite.min()), float(finite.max())
-            pad = max((high - low) * 0.1, 1.0)
-            self.plot.setYRange(low - pad, high + pad, padding=0)
+            # One point (or a flat run) still gets a readable axis: at least ±8 % of the value around it.
+            pad = max((high - low) * 0.12, abs(high + low) / 2 * 0.08, 30.0 if self._duration else 1.0)
+            self.plot.setYRange(max(low - pad, 0.0) if low >= 0 else low - pad, high + pad, padding=0)
 
     def _mouse_moved(self, event: tuple) -> None:
         pos = event[0]
@@ -188,15 +259,15 @@ class HistoryChart(QWidget):
             if hit.size:
                 i = int(hit[0])
                 parts.append(
-                    f"{SOURCE_LABELS.get(s.source, s.source)} {self._format(float(s.value[i]))} {history.unit}"
+                    f"{SOURCE_LABELS.get(s.source, s.source)} {self._format(float(s.value[i]))} {READOUT_UNITS.get(history.unit, history.unit)}"
                     f" (confidence {float(s.confidence[i]):.0%})"
                 )
-        if history.baseline_t.size:
+        if history.baseline_t.size and history.metric != "recovery":
             hit = np.nonzero(np.isclose(history.baseline_t, best_t, atol=DAY_S / 4))[0]
             if hit.size and np.isfinite(history.baseline_low[hit[0]]):
                 i = int(hit[0])
                 parts.append(
-                    f"baseline {self._format(float(history.baseline_low[i]))}"
+                    f"your range {self._format(float(history.baseline_low[i]))}"
                     f"\u2013{self._format(float(history.baseline_high[i]))}"
                 )
         return "   ·   ".join(parts)
@@ -210,7 +281,12 @@ def legend_html(history: MetricHistory) -> str:
         f"{SOURCE_LABELS.get(s.source, s.source)}"
         for s in history.series
     ]
-    if history.baseline_t.size:
-        parts.append(f'<span style="color:{colors.accent_soft}">\u2588\u2588</span> your baseline '
-                     "(typical range of the last 30 days)")
-    return "&nbsp;&nbsp;&nbsp;".join(parts) + "&nbsp;&nbsp;&nbsp;<i>point at a day for its values</i>"
+    if history.metric == "recovery":
+        parts.append(" ".join(f'<span style="color:{getattr(colors, name)}">\u2588\u2588</span> {name} {label}'
+                              for name, label in (("green", "\u2265 67"), ("yellow", "34\u201366"),
+                                                  ("red", "\u2264 33"))))
+    elif history.baseline_t.size:
+        parts.append(f'<span style="color:{colors.accent_soft}">\u2588\u2588</span> your typical range '
+                     "(about two days in three of the previous 30)")
+    return ("&nbsp;&nbsp;&nbsp;".join(parts)
+            + "&nbsp;&nbsp;&nbsp;<i>point at a day for its values; Ctrl+wheel or right-drag zooms</i>")

@@ -20,9 +20,7 @@ from healthdesk.ui.charts.history import make_plot
 
 
 def _stage_color(stage: int) -> str:
-    c = theme.colors()
-    return {STAGE_DEEP: c.accent_text if c is theme.LIGHT else c.accent, STAGE_LIGHT: c.accent,
-            STAGE_REM: c.cloud, STAGE_AWAKE: c.yellow, STAGE_ASLEEP: c.accent}[stage]
+    return theme.stage_color(stage)
 
 # Rows of the hypnogram from bottom to top.
 STAGED_ROWS = (STAGE_DEEP, STAGE_LIGHT, STAGE_REM, STAGE_AWAKE)

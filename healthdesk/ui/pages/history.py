@@ -11,6 +11,8 @@ from healthdesk.ui.charts.history import HistoryChart
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.common import Card, EmptyState, Page, RangeSelector
 
+DURATION_METRICS = ("sleep_duration", "sleep_need", "sleep_debt")
+
 
 class ChartCard(Card):
     def __init__(self, metric: str, chart: HistoryChart, parent: QWidget | None = None) -> None:
@@ -18,7 +20,7 @@ class ChartCard(Card):
         self.metric_name = metric
         self.chart = chart
         self.empty = EmptyState(
-            "No values yet. Sync your band (Band page) or connect WHOOP cloud to fill this chart."
+            "No values stored yet. Sync your band (Band page) or connect WHOOP cloud to fill this chart."
         )
         self.body.addWidget(self.empty)
         self.body.addWidget(chart)
@@ -45,13 +47,23 @@ class HistoryPage(Page):
         self.ranges = RangeSelector(default_days=30)
         self.header.addWidget(self.ranges)
         self.cards: dict[str, ChartCard] = {}
+        first: HistoryChart | None = None
         for metric, (fmt, y_range) in metrics.items():
-            card = ChartCard(metric, HistoryChart(fmt, y_range))
+            chart = HistoryChart(fmt, y_range, duration=metric in DURATION_METRICS)
+            card = ChartCard(metric, chart)
             self.cards[metric] = card
             self.content.addWidget(card)
+            # One time axis per page: zooming one chart zooms them all, like the range buttons do.
+            if first is None:
+                first = chart
+            else:
+                chart.plot.setXLink(first.plot)
+            chart.user_zoomed.connect(self.ranges.clear_choice)
         self.ranges.range_chosen.connect(self.set_range_days)
 
     def set_range_days(self, days: int) -> None:
+        if self.ranges.chosen != days and days in self.ranges.buttons:
+            self.ranges.buttons[days].setChecked(True)
         for card in self.cards.values():
             card.chart.set_range_days(days)
 

@@ -1,29 +1,64 @@
-"""Today: recovery gauge, day strain, last night's sleep, resting HR and HRV, and when data last arrived."""
+"""Today: is today normal for me? Recovery with its drivers, strain against its target, sleep against its need,
+the vitals against their typical range with a 7-day sparkline; every tile opens its page; a banner when the
+newest data is more than a day old."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from dataclasses import dataclass
 
-from healthdesk.services.dashboard_types import TodaySummary
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from healthdesk.services.dashboard_today import TodayContext, calibrating_note, today_context
+from healthdesk.services.dashboard_types import BaselineBand, MetricValue, TodaySummary
 from healthdesk.ui.context import AppContext
-from healthdesk.ui.widgets.common import Card, Page, SourceBadge, format_minutes, format_when, launch_demo
-from healthdesk.ui.widgets.gauge import RecoveryGauge
+from healthdesk.ui.widgets.banner import StaleBanner
+from healthdesk.ui.widgets.common import (
+    Card,
+    ClickableCard,
+    Page,
+    SourceBadge,
+    format_hours,
+    format_minutes,
+    format_when,
+    launch_demo,
+)
+from healthdesk.ui.widgets.gauge import RecoveryGauge, StrainGauge
 from healthdesk.ui.widgets.tile import MetricTile, reason_text
 
+ZONE_WORDS = {
+    "green": "Green \u2013 well recovered, ready for strain",
+    "yellow": "Yellow \u2013 maintaining, moderate strain suits today",
+    "red": "Red \u2013 under-recovered, take it easy",
+}
+# Which page each tile opens (page keys of main_window.PAGES).
+TILE_PAGES = {"recovery": "recovery", "strain": "strain", "sleep": "sleep", "resting_hr": "recovery",
+              "hrv": "recovery", "respiratory_rate": "sleep"}
 
-class RecoveryCard(Card):
+
+class RecoveryCard(ClickableCard):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Recovery", parent)
         row = QHBoxLayout()
         self.gauge = RecoveryGauge()
         row.addWidget(self.gauge)
         side = QVBoxLayout()
+        self.zone = QLabel("")
+        self.zone.setWordWrap(True)
         self.detail = QLabel("")
         self.detail.setObjectName("tileDetail")
         self.detail.setWordWrap(True)
         self.badge = SourceBadge()
         side.addStretch(1)
+        side.addWidget(self.zone)
         side.addWidget(self.detail)
         badge_row = QHBoxLayout()
         badge_row.addWidget(self.badge)
@@ -32,6 +67,25 @@ class RecoveryCard(Card):
         side.addStretch(1)
         row.addLayout(side, 1)
         self.body.addLayout(row)
+
+
+class StrainCard(MetricTile):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Day strain", lambda v: f"{v:.1f}", "of 21", parent)
+        self.gauge = StrainGauge()
+        self.body.insertWidget(1, self.gauge)
+
+
+class SleepCard(MetricTile):
+    """Hours slept against the night's need, with the bar showing how much of the need was met."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Last night's sleep", format_minutes, "h", parent)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 100)
+        self.bar.setTextVisible(True)
+        self.bar.hide()
+        self.body.insertWidget(2, self.bar)
 
 
 class WelcomeCard(Card):
@@ -57,8 +111,14 @@ class WelcomeCard(Card):
         self.body.addLayout(row)
 
 
+@dataclass(frozen=True)
+class TodayData:
+    summary: TodaySummary
+    context: TodayContext
+
+
 class TodayPage(Page):
-    navigate = Signal(str)  # a page key the user asked for (the welcome card's buttons)
+    navigate = Signal(str)  # a page key the user asked for (tiles, the welcome card's buttons, the banner)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Today", parent)
@@ -66,6 +126,9 @@ class TodayPage(Page):
         self.day_label = QLabel("")
         self.day_label.setObjectName("muted")
         self.header.addWidget(self.day_label)
+        self.stale = StaleBanner()
+        self.stale.action.clicked.connect(self._sync_asked)
+        self.content.addWidget(self.stale)
         self.welcome = WelcomeCard(context.demo)
         self.welcome.hide()
         self.welcome.pair.clicked.connect(lambda: self.navigate.emit("band"))
@@ -75,69 +138,126 @@ class TodayPage(Page):
         grid = QGridLayout()
         grid.setSpacing(14)
         self.recovery = RecoveryCard()
-        self.strain = MetricTile("Day strain", lambda v: f"{v:.1f}", "of 21")
-        self.sleep = MetricTile("Last night's sleep", format_minutes)
-        self.resting_hr = MetricTile("Resting heart rate", lambda v: f"{v:.0f}", "bpm")
-        self.hrv = MetricTile("Heart rate variability", lambda v: f"{v:.0f}", "ms RMSSD")
-        grid.addWidget(self.recovery, 0, 0, 1, 2)
-        grid.addWidget(self.strain, 0, 2)
-        grid.addWidget(self.sleep, 1, 0)
-        grid.addWidget(self.resting_hr, 1, 1)
-        grid.addWidget(self.hrv, 1, 2)
+        self.strain = StrainCard()
+        self.sleep = SleepCard()
+        self.resting_hr = MetricTile("Resting heart rate", lambda v: f"{v:.0f}", "bpm", sparkline=True)
+        self.hrv = MetricTile("Heart rate variability", lambda v: f"{v:.0f}", "ms RMSSD", sparkline=True)
+        self.respiratory_rate = MetricTile("Respiratory rate", lambda v: f"{v:.1f}", "breaths/min", sparkline=True)
+        grid.addWidget(self.recovery, 0, 0)
+        grid.addWidget(self.strain, 0, 1)
+        grid.addWidget(self.sleep, 0, 2)
+        grid.addWidget(self.resting_hr, 1, 0)
+        grid.addWidget(self.hrv, 1, 1)
+        grid.addWidget(self.respiratory_rate, 1, 2)
         for col in range(3):
             grid.setColumnStretch(col, 1)
         self.content.addLayout(grid)
+        self.tiles: dict[str, ClickableCard] = {
+            "recovery": self.recovery, "strain": self.strain, "sleep": self.sleep, "resting_hr": self.resting_hr,
+            "hrv": self.hrv, "respiratory_rate": self.respiratory_rate,
+        }
+        for key, tile in self.tiles.items():
+            tile.clicked.connect(lambda key=key: self.navigate.emit(TILE_PAGES[key]))
+            tile.setToolTip("Open its history")
+        foot = QHBoxLayout()
         self.freshness = QLabel("")
         self.freshness.setObjectName("muted")
-        self.content.addWidget(self.freshness)
+        self.explore = QPushButton("Every second of this day \u2192")
+        self.explore.clicked.connect(lambda: self.navigate.emit("explorer"))
+        foot.addWidget(self.freshness, 1)
+        foot.addWidget(self.explore)
+        self.content.addLayout(foot)
         self.content.addStretch(1)
         self.summary: TodaySummary | None = None
+        self.today_context: TodayContext | None = None
 
     def refresh(self) -> None:
         ctx = self.context
         if ctx.dashboard is None:  # the database is not open yet: keep the empty state
             self.loaded.emit()
             return
-        ctx.runner.spawn(ctx.runner.run_blocking(ctx.dashboard.today), name="Loading today", on_result=self.show_summary)
+        dashboard = ctx.dashboard
 
-    def show_summary(self, summary: TodaySummary) -> None:
+        def load() -> TodayData:
+            summary = dashboard.today()
+            return TodayData(summary, today_context(dashboard, summary.day, summary.values["recovery"].value))
+
+        ctx.runner.spawn(ctx.runner.run_blocking(load), name="Loading today", on_result=self.show_data)
+
+    def show_data(self, data: TodayData) -> None:
+        self.today_context = data.context
+        self.show_summary(data.summary, data.context)
+
+    def _sync_asked(self) -> None:
+        fresh = self.today_context.freshness if self.today_context else None
+        self.navigate.emit("band" if fresh is None or fresh.what == "band" else "cloud")
+
+    def show_summary(self, summary: TodaySummary, extra: TodayContext | None = None) -> None:
         self.summary = summary
+        extra = extra or TodayContext(summary.day)
         self.welcome.setVisible(summary.day is None and summary.last_drain is None and not self.context.demo)
+        self.stale.show_text(extra.freshness.banner_text())
         v = summary.values
         self.day_label.setText(f"{summary.day:%A %d %B %Y}" if summary.day else "")
-        rec = v["recovery"]
-        self.recovery.gauge.set_value(rec.value)
-        if rec.value is None:
-            self.recovery.detail.setText(reason_text(rec.reason) if rec.day else "nothing stored yet")
-            self.recovery.badge.set_source(None)
-        else:
-            band = "green" if rec.value >= 67 else "yellow" if rec.value >= 34 else "red"
-            self.recovery.detail.setText(f"{band.capitalize()}: {_recovery_words(band)}")
-            self.recovery.badge.set_source(rec.source, rec.confidence)
+        self._show_recovery(v["recovery"], extra)
         # The newest cycle runs until the next sleep starts: its strain keeps growing with each sync.
-        self.strain.show_value(v["day_strain"], others=summary.others.get("day_strain"),
-                               extra="so far this cycle, as of the last sync")
-        sleep_extra = []
-        perf, need = v["sleep_performance"], v["sleep_need"]
-        if perf.value is not None:
-            sleep_extra.append(f"performance {perf.value:.0f} %")
-        if need.value is not None:
-            sleep_extra.append(f"need {format_minutes(need.value)}")
-        self.sleep.show_value(v["sleep_duration"], others=summary.others.get("sleep_duration"),
-                              extra=", ".join(sleep_extra))
-        self.resting_hr.show_value(v["resting_hr"], summary.baselines.get("resting_hr"),
-                                   summary.others.get("resting_hr"))
-        self.hrv.show_value(v["hrv_rmssd"], summary.baselines.get("hrv_rmssd"), summary.others.get("hrv_rmssd"))
+        strain = v["day_strain"]
+        target = extra.strain_target
+        words = "so far this cycle, as of the last sync"
+        if target is not None:
+            words += f"\ntarget for a {extra.zone} recovery: {target[0]:.0f}\u2013{target[1]:.0f}"
+        self.strain.show_value(strain, others=summary.others.get("day_strain"), extra=words)
+        self.strain.gauge.set_value(strain.value, target)
+        self._show_sleep(summary, extra)
+        vitals = extra.vitals
+        for metric, tile in (("resting_hr", self.resting_hr), ("hrv_rmssd", self.hrv),
+                             ("respiratory_rate", self.respiratory_rate)):
+            vital = vitals.get(metric)
+            value = vital.value if vital else v.get(metric) or MetricValue.missing(metric, "", "no_data", summary.day)
+            typical = vital.typical if vital else None
+            band = BaselineBand(typical.centre, typical.low, typical.high, typical.days) if typical else None
+            tile.show_value(value, band, summary.others.get(metric), position=vital.position if vital else None)
+            if vital is not None:
+                tile.show_spark(vital.spark_y, typical.low if typical else None, typical.high if typical else None)
         self.freshness.setText(
             f"Last band sync: {format_when(summary.last_drain)}      "
             f"Last WHOOP cloud sync: {format_when(summary.last_cloud_sync)}"
         )
+        self.explore.setVisible(summary.day is not None)
         self.loaded.emit()
 
+    def _show_recovery(self, rec: MetricValue, extra: TodayContext) -> None:
+        self.recovery.gauge.set_value(rec.value)
+        if rec.value is None:
+            self.recovery.zone.setText("")
+            self.recovery.detail.setText(reason_text(rec.reason) if rec.day else "nothing stored yet")
+            self.recovery.badge.set_source(None)
+            return
+        zone = "green" if rec.value >= 66.5 else "yellow" if rec.value >= 33.5 else "red"
+        self.recovery.zone.setText(ZONE_WORDS[zone])
+        lines = [extra.drivers] if extra.drivers else []
+        calibrating = calibrating_note(rec.reason)
+        if calibrating:
+            lines.append(calibrating)
+        self.recovery.detail.setText("\n".join(lines))
+        self.recovery.badge.set_source(rec.source, rec.confidence)
 
-def _recovery_words(band: str) -> str:
-    return {
-        "green": "well recovered, ready for strain",
-        "yellow": "maintaining, moderate strain",
-        "red": "under-recovered, take it easy",
-    }[band]
+    def _show_sleep(self, summary: TodaySummary, extra: TodayContext) -> None:
+        v = summary.values
+        duration, need, perf = v["sleep_duration"], v["sleep_need"], v["sleep_performance"]
+        lines = []
+        if need.value is not None:
+            lines.append(f"need {format_hours(need.value)}")
+        debt = extra.sleep_debt
+        if debt is not None and debt.value is not None:
+            lines.append(f"debt {format_hours(debt.value)}" if debt.value > 0 else "no sleep debt")
+        if perf.value is not None:
+            lines.append(f"performance {perf.value:.0f} %")
+        self.sleep.show_value(duration, others=summary.others.get("sleep_duration"), extra="  \u00b7  ".join(lines))
+        if duration.value is not None and need.value:
+            share = 100 * duration.value / need.value
+            self.sleep.bar.setValue(int(min(share, 100)))
+            self.sleep.bar.setFormat(f"{share:.0f} % of need")
+            self.sleep.bar.show()
+        else:
+            self.sleep.bar.hide()

@@ -6,6 +6,7 @@ import sys
 from datetime import datetime
 
 from PySide6.QtCore import QProcess, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -33,6 +34,31 @@ class Card(QFrame):
             label = QLabel(title.upper())
             label.setObjectName("tileTitle")
             self.body.addWidget(label)
+
+
+class ClickableCard(Card):
+    """A card that opens a page: click, or Enter/Space when focused (keyboard users reach it with Tab)."""
+
+    clicked = Signal()
+
+    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.setProperty("clickable", True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class Page(QWidget):
@@ -112,6 +138,17 @@ class RangeSelector(QWidget):
         self.buttons[days].setChecked(True)
         self.range_chosen.emit(days)
 
+    def clear_choice(self) -> None:
+        """A custom span (the user zoomed): no preset is lit."""
+        self.group.setExclusive(False)
+        for button in self.buttons.values():
+            button.setChecked(False)
+        self.group.setExclusive(True)
+
+    @property
+    def chosen(self) -> int | None:
+        return next((days for days, b in self.buttons.items() if b.isChecked()), None)
+
 
 class SourceBadge(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -120,21 +157,41 @@ class SourceBadge(QLabel):
         self.set_source(None)
 
     def set_source(self, source: str | None, confidence: float | None = None) -> None:
-        text = SOURCE_LABELS.get(source or "", "No data")
-        if source is not None and confidence is not None:
-            text = f"{text} · {confidence:.0%}"
-        self.setText(text)
-        self.setToolTip("Source and confidence of this value" if source else "Nothing stored for this day")
+        self.setText(badge_text(source, confidence))
+        label = SOURCE_LABELS.get(source or "", "")
+        self.setToolTip(
+            f"From {'your band' if source == 'band' else label}; confidence says how complete the data behind "
+            "this value was" if source else "Nothing stored for this day"
+        )
         self.setProperty("source", source or "none")
         self.style().unpolish(self)
         self.style().polish(self)
 
 
+def badge_text(source: str | None, confidence: float | None) -> str:
+    """'confidence 95 %' (a WHOOP score says so); never 'Band · 95%', which reads like a battery level."""
+    if source is None:
+        return "No data"
+    prefix = "WHOOP score · " if source == "whoop_cloud" else ""
+    if confidence is None:
+        return prefix.rstrip(" ·") or SOURCE_LABELS.get(source, source)
+    return f"{prefix}confidence {confidence * 100:.0f} %"
+
+
 def format_minutes(minutes: float | None) -> str:
-    if minutes is None:
+    """The one duration format of the app: h:mm ('7:05'); callers add ' h' where no unit label is next to it."""
+    if minutes is None or minutes != minutes:
         return DASH
     total = int(round(minutes))
-    return f"{total // 60} h {total % 60:02d} min"
+    sign = "−" if total < 0 else ""
+    total = abs(total)
+    return f"{sign}{total // 60}:{total % 60:02d}"
+
+
+def format_hours(minutes: float | None) -> str:
+    """h:mm with its unit: '7:05 h'."""
+    text = format_minutes(minutes)
+    return text if text == DASH else f"{text} h"
 
 
 def format_when(moment: datetime | None, never: str = "never") -> str:

@@ -1,4 +1,5 @@
-"""The recovery gauge: a 270° arc from 0 to 100 % over the red / yellow / green bands."""
+"""Today's gauges: recovery (a 270° arc, 0-100 %, coloured by its zone over the red / yellow / green bands) and
+day strain (0-21 against the target band that suits the recovery zone)."""
 
 from __future__ import annotations
 
@@ -74,3 +75,70 @@ def _angle(value: float) -> int:
 
 def _span(low: float, high: float) -> int:
     return int(SPAN_DEG * (high - low) / 100.0 * 16)
+
+
+STRAIN_MAX = 21.0
+
+
+class StrainGauge(QWidget):
+    """Day strain on its 0-21 scale; the target band for today's recovery zone is drawn as a wide track."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._value: float | None = None
+        self.target: tuple[float, float] | None = None
+        self.setMinimumSize(170, 170)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Strain gauge")
+
+    def sizeHint(self) -> QSize:
+        return QSize(180, 180)
+
+    @property
+    def value(self) -> float | None:
+        return self._value
+
+    def set_value(self, value: float | None, target: tuple[float, float] | None = None) -> None:
+        self._value = None if value is None else max(0.0, min(STRAIN_MAX, float(value)))
+        self.target = target
+        self.setAccessibleDescription("no value" if value is None else f"strain {value:.1f} of 21")
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        colors = theme.colors()
+        side = min(self.width(), self.height()) - 20
+        rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        track = QPen(QColor(colors.border))
+        track.setWidthF(5)
+        track.setCapStyle(Qt.PenCapStyle.FlatCap)
+        painter.setPen(track)
+        painter.drawArc(rect, _angle(0), _span(0, 100))
+        if self.target is not None:
+            low, high = (100 * t / STRAIN_MAX for t in self.target)
+            band = QPen(QColor(colors.accent))
+            band.setWidthF(9)
+            band.setCapStyle(Qt.PenCapStyle.FlatCap)
+            painter.setOpacity(0.35)
+            painter.setPen(band)
+            painter.drawArc(rect, _angle(low), _span(low, high))
+            painter.setOpacity(1.0)
+        if self._value is not None:
+            pen = QPen(QColor(colors.cloud if colors is theme.DARK else colors.accent_text))
+            pen.setWidthF(13)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(pen)
+            share = 100 * self._value / STRAIN_MAX
+            painter.drawArc(rect.adjusted(4, 4, -4, -4), _angle(0), _span(0, max(share, 0.5)))
+        painter.setPen(QColor(colors.text))
+        font = QFont(self.font())
+        font.setPointSizeF(max(self.font().pointSizeF(), 9) * 2.4)
+        font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(font)
+        text = "\u2013" if self._value is None else f"{self._value:.1f}"
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.setFont(QFont(self.font()))
+        painter.setPen(QColor(colors.muted))
+        painter.drawText(rect.adjusted(0, side * 0.62, 0, 0), Qt.AlignmentFlag.AlignHCenter, "of 21")
+        painter.end()
