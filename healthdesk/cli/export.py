@@ -7,6 +7,7 @@ local days. `--generated-at` pins the time printed in the report, so the same da
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from healthdesk.cli import CliError
@@ -51,6 +52,7 @@ def _paired_firmware(paths: Paths) -> dict[str, str]:
 def _export(args: argparse.Namespace, paths: Paths) -> int:
     # Imported here: the report stack is heavy and every healthdesk-cli call registers this command.
     from healthdesk.services.export import (
+        MAX_NAME_CHARS,
         ExportError,
         ExportRequest,
         export,
@@ -59,10 +61,13 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
         parse_sections,
     )
 
+    if args.name and len(args.name) > MAX_NAME_CHARS:
+        raise CliError(f"--name: at most {MAX_NAME_CHARS} characters (got {len(args.name)})")
     try:
         patient = PatientInfo(
-            name=args.name or None,
-            birth_date=parse_day(args.birth_date, "--birth-date") if args.birth_date else None,
+            name=" ".join(args.name.split()) or None if args.name else None,
+            birth_date=parse_day(args.birth_date, "--birth-date", date(1900, 1, 1), date.today())
+            if args.birth_date else None,
             gender=args.sex,
         )
         request = ExportRequest(

@@ -1,7 +1,9 @@
 """`healthdesk-cli share create|list|revoke|serve`: scoped, expiring, revocable links for a clinician.
 
 `create` prints the link once (only its HMAC is stored); `serve` runs the local share server in the
-foreground until Ctrl-C. The server binds 127.0.0.1 unless `--host` asks for the LAN explicitly.
+foreground until Ctrl-C (`serve --create ...` mints a link served by that same process - the only way without
+a system keyring). The server binds 127.0.0.1 unless `--host` asks for the LAN, which needs `--tls`; an https
+link is printed with the certificate's SHA-256 fingerprint for the clinician to check.
 """
 
 from __future__ import annotations
@@ -25,17 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="share_command", metavar="ACTION", required=True)
 
     create = sub.add_parser("create", help="mint a link (printed once)")
-    create.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
-    create.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
-    create.add_argument("--sections", required=True, metavar="LIST",
-                        help=f"comma-separated parts to share, from {','.join(SECTIONS)}")
-    create.add_argument("--fhir", action="store_true", help="also allow the FHIR R4 face (Bearer token)")
-    create.add_argument("--expires-days", type=int, default=7, metavar="N", help="1-90 days (default 7)")
-    create.add_argument("--label", default="clinician link", help="what the link is for (shown in lists)")
-    create.add_argument("--timezone", metavar="ZONE", help="IANA zone for day boundaries (default: this computer's)")
-    create.add_argument("--host", default="127.0.0.1", help="address in the printed URL (default 127.0.0.1)")
+    _link_options(create, required=True)
+    create.add_argument("--host", default="127.0.0.1", help="address in the printed URL (default 127.0.0.1; "
+                        "any other address gives an https link, as 'serve --tls' serves it)")
     create.add_argument("--port", type=int, default=None, help="port in the printed URL (default: serve's default)")
-    create.add_argument("--qr", metavar="FILE", help="also write the link as a QR code (PNG)")
     create.set_defaults(handler=_create)
 
     listing = sub.add_parser("list", help="list links with status and access counts (never the tokens)")
@@ -50,8 +45,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1",
                        help="bind address (default 127.0.0.1; 0.0.0.0 shares on the LAN - read the warning)")
     serve.add_argument("--port", type=int, default=None, help="port (default 47811; 0 = any free port)")
-    serve.add_argument("--tls", action="store_true", help="HTTPS with a self-signed certificate (LAN use)")
+    serve.add_argument("--tls", action="store_true", help="HTTPS with a self-signed certificate (required "
+                       "for any address but 127.0.0.1)")
+    serve.add_argument("--create", action="store_true", help="also mint a link (options as for 'create') "
+                       "served by this process - works without a system keyring")
+    _link_options(serve, required=False)
     serve.set_defaults(handler=_serve)
+
+
+def _link_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument("--from", dest="start", required=required, metavar="DATE", help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", required=required, metavar="DATE", help="last day (inclusive)")
+    parser.add_argument("--sections", required=required, metavar="LIST",
+                        help=f"comma-separated parts to share, from {','.join(SECTIONS)}")
+    parser.add_argument("--fhir", action="store_true", help="also allow the FHIR R4 face (Bearer token)")
+    parser.add_argument("--expires-days", type=int, default=7, metavar="N", help="1-90 days (default 7)")
+    parser.add_argument("--label", default="clinician link", help="what the link is for (shown in lists)")
+    parser.add_argument("--timezone", metavar="ZONE",
+                        help="IANA zone for day boundaries (default: this computer's)")
+    parser.add_argument("--qr", metavar="FILE", help="also write the link as a QR code (PNG, owner-only)")
+
+
+def _link_request(args: argparse.Namespace):
+    from healthdesk.services.export import ExportError, parse_day, parse_sections
+    from healthdesk.services.share import MAX_LABEL, LinkRequest
+
+    if len(args.label) > MAX_LABEL:
+        raise CliError(f"--label: at most {MAX_LABEL} characters (got {len(args.label)})")
+    try:
+        return LinkRequest(args.label, parse_day(args.start, "--from"), parse_day(args.end, "--to"),
+                           parse_sections(args.sections), args.fhir, args.expires_days, args.timezone)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _print_link(created, args: argparse.Namespace) -> None:
+    from healthdesk.services.share import write_qr_png
+
+    info = created.info
+    print(f"link {info.id} '{info.label}': {info.start} to {info.end}, {', '.join(info.sections)}"
+          f"{', FHIR face' if info.fhir else ''}; expires {info.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(created.url)
+    if created.tls_fingerprint:
+        print(f"certificate SHA-256 fingerprint (the clinician's browser shows it; they must match): "
+              f"{created.tls_fingerprint}")
+    if created.fhir_base:
+        print(f"FHIR base: {created.fhir_base}  (send 'Authorization: Bearer' + the hds_ token in the link)")
+    if args.qr:
+        try:
+            write_qr_png(Path(args.qr).expanduser(), created.url)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.qr}: {exc.strerror or exc}") from None
 
 
 def _service(paths: Paths):
@@ -67,34 +111,23 @@ def _service(paths: Paths):
 
 def _create(args: argparse.Namespace, paths: Paths) -> int:
     # Heavy stacks load only when a share command runs (every healthdesk-cli call imports this module).
-    from healthdesk.services.export import ExportError, parse_day, parse_sections
-    from healthdesk.services.share import DEFAULT_PORT, LinkRequest, ShareError, qr_png
+    from healthdesk.services.share import DEFAULT_PORT, LOOPBACK_HOSTS, ShareError
 
-    try:
-        request = LinkRequest(args.label, parse_day(args.start, "--from"), parse_day(args.end, "--to"),
-                              parse_sections(args.sections), args.fhir, args.expires_days, args.timezone)
-    except ExportError as exc:
-        raise CliError(str(exc)) from None
-    service = _service(paths)
+    request = _link_request(args)
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise CliError(f"--port must be 1..65535, got {args.port}")
+    service = _service(paths)  # without a keyring: says so on stderr before anything is created
     try:
         host = f"[{args.host}]" if ":" in args.host else args.host
-        created = service.create_link(request, f"http://{host}:{args.port or DEFAULT_PORT}")
+        scheme = "http" if args.host in LOOPBACK_HOSTS else "https"  # the LAN is served over TLS only
+        created = service.create_link(request, f"{scheme}://{host}:{args.port or DEFAULT_PORT}")
     except ShareError as exc:
         raise CliError(str(exc)) from None
     finally:
         service.close()
-    info = created.info
-    print(f"link {info.id} '{info.label}': {info.start} to {info.end}, {', '.join(info.sections)}"
-          f"{', FHIR face' if info.fhir else ''}; expires {info.expires_at:%Y-%m-%d %H:%M} UTC")
-    print(created.url)
-    if created.fhir_base:
-        print(f"FHIR base: {created.fhir_base}  (send 'Authorization: Bearer' + the hds_ token in the link)")
-    print("This link is shown only once; keep it private. Run 'healthdesk-cli share serve' to open it.")
-    if args.qr:
-        try:
-            Path(args.qr).expanduser().write_bytes(qr_png(created.url))
-        except OSError as exc:
-            raise CliError(f"cannot write {args.qr}: {exc.strerror or exc}") from None
+    _print_link(created, args)
+    print("This link is shown only once; keep it private. Run 'healthdesk-cli share serve"
+          f"{'' if scheme == 'http' else ' --tls --host ' + args.host}' to open it.")
     return 0
 
 
@@ -139,8 +172,13 @@ def _serve(args: argparse.Namespace, paths: Paths) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     service.add_access_listener(lambda e: print(f"{e.at:%H:%M:%S} link {e.link_id} {e.kind} from {e.client}",
                                                 flush=True))
+    request = _link_request(args) if args.create else None
+    if not args.create and any(getattr(args, a) is not None for a in ("start", "end", "sections")):
+        service.close()
+        raise CliError("--from/--to/--sections mint a link only with --create")
     try:
         info = service.start_server(args.host, DEFAULT_PORT if args.port is None else args.port, tls=args.tls)
+        created = service.create_link(request) if request is not None else None
     except ShareError as exc:
         service.close()
         raise CliError(str(exc)) from None
@@ -148,6 +186,10 @@ def _serve(args: argparse.Namespace, paths: Paths) -> int:
         print(f"WARNING: {info.warning}", file=sys.stderr, flush=True)
     if info.tls_fingerprint:
         print(f"TLS certificate SHA-256 fingerprint: {info.tls_fingerprint}", flush=True)
+    if created is not None:
+        _print_link(created, args)
+        if service.key_warning:
+            print("This link works while this server runs (no system keyring keeps its key).", flush=True)
     print(f"share server listening on {info.base_url} (Ctrl-C to stop)", flush=True)
     try:
         while not stop.wait(0.5):

@@ -1,4 +1,4 @@
-"""Where the WHOOP client id/secret and the token pair live: the OS keyring (service "healthdesk").
+"""Where the WHOOP client id/secret and the token pair live: the OS keyring (through healthdesk/os_keyring.py).
 
 When no usable keyring exists (headless Linux, a frozen app without backends, the `fail`/`null` backends),
 secrets are kept in memory for this run only and `warning` says so. There is never a plaintext fallback,
@@ -12,12 +12,10 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-import keyring
-from keyring.errors import KeyringError
+from healthdesk.os_keyring import KeyringUnavailable, delete_secret, read_secret, write_secret
 
 log = logging.getLogger(__name__)
 
-SERVICE = "healthdesk"
 _CLIENT_ID, _CLIENT_SECRET, _TOKENS = "whoop:client_id", "whoop:client_secret", "whoop:tokens"
 NO_KEYRING_WARNING = ("no usable system keyring: WHOOP keys and sign-in are kept in memory for this run only "
                       "(nothing was written to disk; connect again next time)")
@@ -115,38 +113,33 @@ class KeyringSecretStore(MemorySecretStore):
         super().__init__()
         self.persistent = True
 
-    def _fall_back(self, exc: Exception) -> None:
+    def _fall_back(self, exc: KeyringUnavailable) -> None:
         if self.persistent:
-            log.warning("keyring unavailable (%s); keeping WHOOP secrets in memory", type(exc).__name__)
+            log.warning("keyring unavailable (%s); keeping WHOOP secrets in memory", exc)
         self.persistent = False
         self.warning = NO_KEYRING_WARNING
 
     def _get(self, name: str) -> str | None:
         if self.persistent:
             try:
-                return keyring.get_password(SERVICE, name)
-            except KeyringError as exc:
+                return read_secret(name)
+            except KeyringUnavailable as exc:
                 self._fall_back(exc)
         return super()._get(name)
 
     def _set(self, name: str, value: str) -> None:
         if self.persistent:
             try:
-                keyring.set_password(SERVICE, name, value)
-                if keyring.get_password(SERVICE, name) == value:  # the null backend accepts and forgets
-                    return
-                self._fall_back(KeyringError("value did not persist"))
-            except KeyringError as exc:
+                write_secret(name, value)
+                return
+            except KeyringUnavailable as exc:
                 self._fall_back(exc)
         super()._set(name, value)
 
     def _delete(self, name: str) -> None:
         super()._delete(name)
         if self.persistent:
-            try:
-                keyring.delete_password(SERVICE, name)
-            except KeyringError:
-                pass  # nothing stored under that name (PasswordDeleteError) or no keyring at all
+            delete_secret(name)
 
 
 def default_secret_store() -> SecretStore:

@@ -73,11 +73,19 @@ def local_timezone_name() -> str:
     return "UTC"
 
 
-def parse_day(text: str, what: str) -> date:
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # any period a user can ask for lies within
+MAX_NAME_CHARS = 200
+
+
+def parse_day(text: str, what: str, first: date = FIRST_DAY, last: date = LAST_DAY) -> date:
+    """A YYYY-MM-DD day within [first, last] (years 2000-2100 unless the caller widens it, e.g. a birth date)."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise ExportError(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from None
+        raise ExportError(f"{what} {str(text)[:40]!r} is not a date (use YYYY-MM-DD)") from None
+    if not first <= day <= last:
+        raise ExportError(f"{what} {day} is out of range (from {first} to {last})")
+    return day
 
 
 def parse_sections(text: str) -> frozenset[str]:
@@ -96,11 +104,19 @@ def parse_generated_at(text: str) -> datetime:
         raise ExportError(f"--generated-at {text!r} is not an ISO 8601 time") from None
     if value.tzinfo is None:
         raise ExportError(f"--generated-at {text!r} needs a time zone (e.g. 2026-11-21T09:30:00+01:00)")
+    try:
+        in_range = FIRST_DAY.year <= value.astimezone(UTC).year <= LAST_DAY.year
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise ExportError(f"--generated-at {text[:40]!r} is out of range (years {FIRST_DAY.year}-{LAST_DAY.year})")
     return value
 
 
 def check_output_path(out: Path) -> None:
     """Refuse early, before any work: a directory, a missing folder or a folder we cannot write into."""
+    if len(os.fsencode(out.name)) > 200:  # room for the temporary name beside it, under NAME_MAX (255)
+        raise ExportError("the output file name is too long (at most 200 bytes)")
     if out.is_dir():
         raise ExportError(f"{out} is a directory; give a file name")
     parent = out.parent if str(out.parent) else Path(".")
@@ -122,7 +138,7 @@ def render(data: ReportData, kind: str) -> tuple[bytes, dict]:
 
 def write_atomically(out: Path, payload: bytes) -> None:
     parent = out.parent if str(out.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name[:40]}.", suffix=".part", dir=parent)  # born 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)

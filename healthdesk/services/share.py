@@ -4,16 +4,20 @@
     created = service.create_link(LinkRequest("Dr. Weber", date(2026, 10, 1), date(2026, 10, 31),
                                               frozenset({"vitals", "sleep"}), fhir=True))
     created.url            # shown ONCE; only its HMAC is stored
-    service.start_server() # 127.0.0.1 by default; host="0.0.0.0" is the LAN opt-in (see ServerInfo.warning)
+    service.start_server() # 127.0.0.1 by default; host="0.0.0.0" is the LAN opt-in, HTTPS only (tls=True)
     service.add_access_listener(fn)  # fn(AccessEvent) from a worker thread: marshal to the UI thread
     service.revoke(link_id)          # the next request already gets the flat 404
 
-The HMAC key lives in the OS keyring (service "healthdesk"); without a usable keyring it is kept in memory
-for this run only (`key_warning` says so) - links minted then stop working when the process ends.
+The HMAC key lives in the OS keyring (healthdesk/os_keyring.py); without a usable keyring it is kept in memory
+for this run only (`key_warning` says so): a link is then minted only while this process serves it (`share
+serve --create`, the app's sharing toggle), and `list_links` shows links whose key is gone as 'unusable'.
+LAN sharing is HTTPS only, with a leaf self-signed certificate whose fingerprint goes with the link.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import logging
 import queue
@@ -23,8 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-
-import keyring
+from urllib.parse import urlsplit
 
 from healthdesk import __version__
 from healthdesk.clinical.report_data import SECTIONS, InvalidPeriod, Period
@@ -34,6 +37,8 @@ from healthdesk.clinical.share.scope import LinkResolver, SnapshotCache
 from healthdesk.clinical.share.server import ServerOptions, ShareServer, ShareServerError
 from healthdesk.clinical.share.tls import ensure_certificate
 from healthdesk.clinical.share.tokens import mint_token, new_key, token_hash
+from healthdesk.os_keyring import KeyringUnavailable, read_secret, write_secret
+from healthdesk.private_files import write_private_bytes
 from healthdesk.services.export import local_timezone_name
 from healthdesk.store.database import Database, StoreError, open_database
 from healthdesk.store.share import (
@@ -46,19 +51,27 @@ from healthdesk.store.share import (
     record_access,
     revoke_link,
 )
+from healthdesk.store.share_keys import key_ids, record_key
 
 log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "healthdesk"
 KEY_NAME = "share:hmac_key"
 DEFAULT_PORT = 47811
 DEFAULT_EXPIRY_DAYS = 7
 MAX_EXPIRY_DAYS = 90
 MAX_LABEL = 200
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # the range any date input accepts
 NO_KEYRING_WARNING = ("no usable system keyring: the share-link key is kept in memory for this run only; "
                       "links created now stop working when healthdesk exits")
-LAN_WARNING = ("LAN sharing is on: anyone on this network who has a link can open it. Plain HTTP can be read "
-               "by others on the same Wi-Fi - prefer TLS and short expiry, and stop sharing when done.")
+NO_KEYRING_REFUSAL = ("no usable system keyring, so a link made now could never be opened once this command "
+                      "ends; create it where it is served: 'healthdesk-cli share serve --create ...' or the "
+                      "app's sharing switch")
+LAN_WARNING = ("LAN sharing is on: anyone on this network who has a link can open it. Check the certificate "
+               "fingerprint with the clinician, keep expiry short, and stop sharing when done.")
+LAN_NEEDS_TLS = ("sharing on the local network needs TLS (plain HTTP can be read by others on the same Wi-Fi): "
+                 "add --tls, or keep the default 127.0.0.1")
+UNUSABLE = "unusable"  # a link status: minted under a key this install no longer has (no keyring back then)
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 _MEMORY_KEY: bytes | None = None  # per process, when there is no keyring
 
 __all__ = ["AccessEvent", "CreatedLink", "LinkInfo", "LinkRequest", "ServerInfo", "ShareError", "ShareService",
@@ -93,7 +106,7 @@ class LinkInfo:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
-    status: str  # 'active' | 'expired' | 'revoked'
+    status: str  # 'active' | 'expired' | 'revoked' | 'unusable' (its key is gone: it can never open)
     access_count: int
     last_access_at: datetime | None
 
@@ -112,6 +125,7 @@ class CreatedLink:
     token: str  # show once, never store
     url: str  # the clinician view
     fhir_base: str | None  # with 'Authorization: Bearer <token>'
+    tls_fingerprint: str | None = None  # SHA-256 of the server certificate, for an https link
 
 
 @dataclass(frozen=True)
@@ -124,26 +138,32 @@ class ServerInfo:
     warning: str | None
 
 
-def _info(link: ShareLink, now: datetime) -> LinkInfo:
+def _info(link: ShareLink, now: datetime, usable: bool = True) -> LinkInfo:
+    status = link.status(now)
+    if status == "active" and not usable:
+        status = UNUSABLE
     return LinkInfo(link.id, link.label, link.start, link.end, tuple(s for s in SECTIONS if s in link.sections),
-                    link.fhir, link.created_at, link.expires_at, link.revoked_at, link.status(now),
+                    link.fhir, link.created_at, link.expires_at, link.revoked_at, status,
                     link.access_count, link.last_access_at)
+
+
+def key_id(key: bytes) -> str:
+    """A public name for a key (not the key): which links it can serve."""
+    return hmac.new(key, b"healthdesk share key id", hashlib.sha256).hexdigest()[:32]
 
 
 def load_key() -> tuple[bytes, str | None]:
     """The per-install HMAC key from the keyring (created on first use), or a per-process key + warning."""
     global _MEMORY_KEY
     try:
-        stored = keyring.get_password(KEYRING_SERVICE, KEY_NAME)
+        stored = read_secret(KEY_NAME)
         if stored:
             return bytes.fromhex(stored), None
         key = new_key()
-        keyring.set_password(KEYRING_SERVICE, KEY_NAME, key.hex())
-        if keyring.get_password(KEYRING_SERVICE, KEY_NAME) == key.hex():  # the null backend forgets
-            return key, None
-        reason = "value did not persist"
-    except Exception as exc:  # noqa: BLE001 - any backend failure means: no keyring
-        reason = type(exc).__name__
+        write_secret(KEY_NAME, key.hex())
+        return key, None
+    except (KeyringUnavailable, ValueError) as exc:
+        reason = str(exc) or type(exc).__name__
     log.warning("keyring unavailable (%s); share-link key kept in memory for this run", reason)
     if _MEMORY_KEY is None:
         _MEMORY_KEY = new_key()
@@ -169,6 +189,7 @@ class ShareService:
         else:
             self.key_warning = None
         self._key = key
+        self._key_id = key_id(key)
         self._db: Database | None = None
         self._server: ShareServer | None = None
         self._ro: ReadOnlyStore | None = None
@@ -195,6 +216,11 @@ class ShareService:
             raise ShareError(f"choose sections from {', '.join(SECTIONS)}")
         if not 1 <= request.expires_days <= MAX_EXPIRY_DAYS:
             raise ShareError(f"expiry must be between 1 and {MAX_EXPIRY_DAYS} days")
+        for day in (request.start, request.end):
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise ShareError(f"dates must be between {FIRST_DAY} and {LAST_DAY}, got {day}")
+        if self.key_warning and not self.running:
+            raise ShareError(NO_KEYRING_REFUSAL)
         try:
             period = Period(request.start, request.end, request.timezone or local_timezone_name())
         except InvalidPeriod as exc:
@@ -205,17 +231,29 @@ class ShareService:
             link_id = insert_link(conn, NewLink(label, period.start, period.end, period.timezone, sections,
                                                 request.fhir, now, now + timedelta(days=request.expires_days),
                                                 token_hash(self._key, token)))
+            record_key(conn, link_id, self._key_id)
             link = get_link(conn, link_id)
         assert link is not None
         log.info("share link %d created (%s to %s, sections %s, fhir %s)", link.id, link.start, link.end,
                  ",".join(sorted(sections)), link.fhir)
         base = base_url or (self.server_info.base_url if self.server_info else f"http://127.0.0.1:{DEFAULT_PORT}")
-        return CreatedLink(_info(link, now), token, f"{base}/c/{token}", f"{base}/fhir" if link.fhir else None)
+        fingerprint = None
+        if base.startswith("https://"):
+            fingerprint = (self.server_info.tls_fingerprint if self.server_info and base_url is None
+                           else self.certificate_fingerprint(urlsplit(base).hostname or "127.0.0.1"))
+        return CreatedLink(_info(link, now), token, f"{base}/c/{token}", f"{base}/fhir" if link.fhir else None,
+                           fingerprint)
+
+    def certificate_fingerprint(self, host: str) -> str:
+        """The SHA-256 fingerprint of the certificate the server uses for `host` (made now if needed)."""
+        return ensure_certificate(self.config_dir / "share-tls", sorted({host, "127.0.0.1", "localhost"}))[2]
 
     def list_links(self) -> list[LinkInfo]:
         now = self._clock()
         with self._open().read() as conn:
-            return [_info(link, now) for link in list_links(conn)]
+            minted_under = key_ids(conn)
+            return [_info(link, now, minted_under.get(link.id, self._key_id) == self._key_id)
+                    for link in list_links(conn)]
 
     def revoke(self, link_id: int) -> LinkInfo:
         with self._open().write() as conn:
@@ -235,11 +273,13 @@ class ShareService:
         self._listeners.append(listener)
 
     def start_server(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, tls: bool = False,
-                     limiter: MissLimiter | None = None, limit_concurrency: int = 256) -> ServerInfo:
+                     limiter: MissLimiter | None = None, per_address_connections: int = 256) -> ServerInfo:
         if self.running:
             raise ShareError("the share server is already running")
+        loopback = host in LOOPBACK_HOSTS
+        if not loopback and not tls:
+            raise ShareError(LAN_NEEDS_TLS)
         self._open()  # migrated, so share_links exists for the read-only connections
-        loopback = host in ("127.0.0.1", "::1", "localhost")
         if host == "localhost":
             host = "127.0.0.1"
         shown = lan_address() if host in ("0.0.0.0", "::") else host
@@ -254,7 +294,7 @@ class ShareService:
             limiter=limiter or MissLimiter(), loopback_only=loopback, on_access=self._events.put,
             clock=self._clock)
         server = ShareServer(build_app(ctx), ServerOptions(host=host, port=port, certfile=cert, keyfile=key,
-                                                                  limit_concurrency=limit_concurrency))
+                                                           per_address_connections=per_address_connections))
         try:
             server.start()
         except ShareServerError as exc:
@@ -329,3 +369,8 @@ def qr_svg(text: str, scale: int = 4) -> str:
     buf = io.BytesIO()
     segno.make(text, error="m").save(buf, kind="svg", scale=scale, border=2, xmldecl=False)
     return buf.getvalue().decode("utf-8")
+
+
+def write_qr_png(path: Path, text: str) -> None:
+    """The QR image of a capability URL, written 0600 (it opens the link for whoever reads it)."""
+    write_private_bytes(path, qr_png(text))

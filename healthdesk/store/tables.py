@@ -11,6 +11,7 @@ import healthdesk.store.derived  # noqa: F401
 import healthdesk.store.journal  # noqa: F401
 import healthdesk.store.pending  # noqa: F401
 import healthdesk.store.share  # noqa: F401
+import healthdesk.store.share_keys  # noqa: F401
 import healthdesk.store.whoop_export  # noqa: F401
 from healthdesk.store.base import Base
 

@@ -140,17 +140,21 @@ def test_a_burst_of_misses_is_rate_limited(share_db, home):
         run.service.close()
 
 
-def test_connection_cap_answers_503_with_headers(share_db, home):
+def test_over_the_per_address_cap_an_idle_connection_gives_way(share_db, home):
+    """Idle sockets never starve a request (uvicorn's limit_concurrency counted them and answered 503)."""
     from healthdesk.services.share import ShareService
 
-    service = ShareService(share_db, home)
-    info = service.start_server(port=0, limit_concurrency=1)
+    service = ShareService(share_db, home, key=bytes(32))
+    info = service.start_server(port=0, per_address_connections=2)
     try:
-        idle = socket.create_connection(("127.0.0.1", info.port))  # holds the only slot
+        idle = [socket.create_connection(("127.0.0.1", info.port)) for _ in range(2)]  # hold both slots
         r = httpx.get(f"{info.base_url}/c/x", timeout=10)
-        assert r.status_code == 503
+        assert r.status_code == 404  # answered: the oldest idle connection was closed for it
         assert_hardened(r)
-        idle.close()
+        idle[0].settimeout(5)
+        assert idle[0].recv(1) == b""  # that one was closed by the server
+        for s in idle:
+            s.close()
     finally:
         service.close()
 

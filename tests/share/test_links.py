@@ -105,17 +105,35 @@ def test_bad_requests_are_refused_and_store_nothing(share_db, home, changes, mes
         service.close()
 
 
-def test_without_a_keyring_the_key_lives_in_memory_and_says_so(share_db, home):
+def test_without_a_keyring_a_link_is_made_only_where_it_is_served(share_db, home):
+    from healthdesk.services.share import NO_KEYRING_REFUSAL
+
     first = ShareService(share_db, home)  # the suite's fail backend: no keyring
-    second = ShareService(share_db, home)
     try:
         assert first.key_warning == NO_KEYRING_WARNING
-        made = first.create_link(request())
-        info = second.start_server(port=0)  # same process: same in-memory key
+        with pytest.raises(ShareError, match=re.escape(NO_KEYRING_REFUSAL)):
+            first.create_link(request())  # nothing would serve it once this process ends
+        assert first.list_links() == []
+        info = first.start_server(port=0)
+        made = first.create_link(request())  # served by this very process
         assert httpx.get(f"{info.base_url}/c/{made.token}").status_code == 200
+        assert [link.status for link in first.list_links()] == ["active"]
     finally:
         first.close()
-        second.close()
+
+
+def test_a_link_whose_key_is_gone_is_never_listed_as_active(share_db, home):
+    served = ShareService(share_db, home, key=bytes(32))  # stands for a past run's in-memory key
+    try:
+        served.start_server(port=0)
+        served.create_link(request())
+    finally:
+        served.close()
+    later = ShareService(share_db, home, key=KEY)
+    try:
+        assert [link.status for link in later.list_links()] == ["unusable"]
+    finally:
+        later.close()
 
 
 def test_with_a_keyring_the_key_persists_across_services(share_db, home, monkeypatch):
@@ -185,17 +203,20 @@ def test_migration_0004_matches_the_model(tmp_path):
     assert cols == model and uniques == [["token_hash"]]
 
 
-def test_a_non_loopback_bind_warns_and_accepts_ip_hosts_only(share_db, home):
+def test_a_non_loopback_bind_needs_tls_and_accepts_ip_hosts_only(share_db, home):
     """127.0.0.2 stands in for a LAN address: it takes the opt-in path without leaving this machine."""
-    from healthdesk.services.share import LAN_WARNING
+    from healthdesk.services.share import LAN_NEEDS_TLS, LAN_WARNING
 
     service = ShareService(share_db, home, key=KEY)
     try:
-        info = service.start_server(host="127.0.0.2", port=0)
-        assert info.lan and info.warning == LAN_WARNING and info.base_url == f"http://127.0.0.2:{info.port}"
+        with pytest.raises(ShareError, match=re.escape(LAN_NEEDS_TLS)):
+            service.start_server(host="127.0.0.2", port=0)  # plain HTTP only on loopback
+        assert not service.running
+        info = service.start_server(host="127.0.0.2", port=0, tls=True)
+        assert info.lan and info.warning == LAN_WARNING and info.base_url == f"https://127.0.0.2:{info.port}"
         made = service.create_link(request())
-        assert made.url.startswith(info.base_url + "/c/hds_")
-        assert httpx.get(made.url).status_code == 200
-        assert httpx.get(made.url, headers={"Host": f"nas.local:{info.port}"}).status_code == 400
+        assert made.url.startswith(info.base_url + "/c/hds_") and made.tls_fingerprint == info.tls_fingerprint
+        assert httpx.get(made.url, verify=False).status_code == 200
+        assert httpx.get(made.url, verify=False, headers={"Host": f"nas.local:{info.port}"}).status_code == 400
     finally:
         service.close()

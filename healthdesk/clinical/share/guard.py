@@ -6,6 +6,7 @@ A pure ASGI wrapper, so it runs before routing and applies to every path, known 
 from __future__ import annotations
 
 import ipaddress
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,12 @@ class MissLimiter:
     def blocked(self, ip: str) -> bool:
         with self._lock:
             return self._level(ip, time.monotonic()) < 1.0
+
+    def retry_after(self, ip: str) -> int:
+        """Whole seconds until this address has one miss to spend again (the bucket's own refill, rounded up)."""
+        with self._lock:
+            missing = 1.0 - self._level(ip, time.monotonic())
+        return max(1, math.ceil(missing * self.refill_s)) if missing > 0 else 0
 
     def miss(self, ip: str) -> None:
         with self._lock:
@@ -109,5 +116,6 @@ class Guard:
             return refuse(400, "security", "Unexpected Host header.")
         client = (scope.get("client") or ("unknown", 0))[0]
         if path.startswith(GATED_PREFIXES) and self.limiter.blocked(client):
-            return refuse(429, "throttled", "Too many failed requests; try again later.", {"Retry-After": "60"})
+            return refuse(429, "throttled", "Too many failed requests; try again later.",
+                          {"Retry-After": str(self.limiter.retry_after(client))})
         return None

@@ -1,20 +1,23 @@
-"""Optional TLS for a LAN bind: a per-install self-signed certificate and its SHA-256 fingerprint.
+"""TLS for a LAN bind (required there): a per-install self-signed certificate and its SHA-256 fingerprint.
 
-Browsers will warn (nothing vouches for the certificate); the fingerprint shown in the app lets the
-clinician check they reached the right computer. The key file is written 0600.
+Browsers will warn (nothing vouches for the certificate); the fingerprint shown with the link lets the
+clinician check they reached the right computer. The certificate is a leaf - CA:FALSE, serverAuth only, SAN of
+the bound address - so a clinician who trusts it trusts this one server, never a CA the patient controls.
+Both files are written 0600.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from healthdesk.private_files import make_private_dir, write_private_bytes
 
 CERT_DAYS = 825
 
@@ -33,12 +36,16 @@ def _covers(cert_pem: bytes, hosts: list[str]) -> bool:
     except x509.ExtensionNotFound:
         return False
     names = {str(ip) for ip in san.get_values_for_type(x509.IPAddress)} | set(san.get_values_for_type(x509.DNSName))
-    return set(hosts) <= names
+    try:
+        is_leaf = not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        is_leaf = False
+    return is_leaf and set(hosts) <= names  # an older CA:TRUE certificate is replaced
 
 
 def ensure_certificate(folder: Path, hosts: list[str]) -> tuple[Path, Path, str]:
     """(cert path, key path, fingerprint); reuses the stored certificate while it covers `hosts`."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_dir(folder)
     cert_path, key_path = folder / "share-cert.pem", folder / "share-key.pem"
     if cert_path.exists() and key_path.exists() and _covers(cert_path.read_bytes(), hosts):
         return cert_path, key_path, fingerprint(cert_path.read_bytes())
@@ -55,13 +62,15 @@ def ensure_certificate(folder: Path, hosts: list[str]) -> tuple[Path, Path, str]
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=CERT_DAYS))
             .add_extension(x509.SubjectAlternativeName(alt), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(key, hashes.SHA256()))
     key_bytes = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption())
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key_bytes)
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    cert_path.write_bytes(cert_pem)
+    write_private_bytes(key_path, key_bytes)
+    write_private_bytes(cert_path, cert_pem)
     return cert_path, key_path, fingerprint(cert_pem)

@@ -69,7 +69,29 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class AccessLineFilter(logging.Filter):
+    """uvicorn's access line keeps the path only: no query string (up to 2 KB of anything a client sends)
+    and the capability segment redacted; the client address keeps no port."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:
+            client, method, path, version, status = args
+            path = redact(str(path).split("?", 1)[0])[:200]
+            client = str(client).rsplit(":", 1)[0] if str(client).count(":") == 1 else client
+            record.args = (client, str(method)[:16], path, version, status)
+        return True
+
+
 _FILTER = RedactingFilter()
+_ACCESS_FILTER = AccessLineFilter()
+
+
+def install_access_line_filter() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if _ACCESS_FILTER not in access.filters:
+        access.filters.insert(0, _ACCESS_FILTER)  # before the redacting filter flattens the arguments
+
 SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "healthdesk.clinical.share")
 
 
