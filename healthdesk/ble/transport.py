@@ -4,6 +4,7 @@
     band = await find_band(10.0, address=known)  # or stop at the first (or the remembered) band heard
     link = await connect(bands[0])               # pairs, subscribes 0003/0004/0005, returns a BandLink
     await link.write_command(frame)              # write-without-response, as the official app does
+    await link.write_command(frame, confirmed=True)  # Write Request: HELLO, SET_CLOCK, history (§7.3)
     note = await link.notifications.get()        # Notification(characteristic uuid, bytes)
 
 When the link drops, `is_connected` turns False and `LINK_LOST` (an empty Notification) is put on the queue so
@@ -179,11 +180,13 @@ class BleakBandLink:
         """True when the link ended through `disconnect()`, False when the band or the radio dropped it."""
         return self._closing
 
-    async def write_command(self, frame: bytes) -> None:
+    async def write_command(self, frame: bytes, *, confirmed: bool = False) -> None:
         if not self.is_connected or self._client is None or self._command is None:
             raise BandConnectionError("The band is not connected.", "link_lost")
-        # A frame too long for one Write Command goes as a (long) Write Request instead of being cut.
-        response = self.write_with_response or len(frame) > self._command.max_write_without_response_size
+        # Confirmed writes trigger the "just works" bond where bleak's pair=True does nothing (CoreBluetooth),
+        # docs/band-protocol.md §7.3. A frame too long for one Write Command goes as a (long) Write Request.
+        response = (confirmed or self.write_with_response
+                    or len(frame) > self._command.max_write_without_response_size)
         with translated_errors():
             await self._client.write_gatt_char(self._command, frame, response=response)
 

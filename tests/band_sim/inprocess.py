@@ -37,10 +37,10 @@ class InProcessLink:
     def _drop(self) -> None:
         self._connected = False
 
-    async def write_command(self, frame: bytes) -> None:
+    async def write_command(self, frame: bytes, *, confirmed: bool = False) -> None:
         if not self._connected:
             raise ConnectionError("not connected")
-        self.band.command_written(frame, False)
+        self.band.command_written(frame, confirmed)
         await asyncio.sleep(0)
 
     async def disconnect(self) -> None:

@@ -254,7 +254,9 @@ def test_erase_band_with_confirmation_and_trim_sentinels(flash):
     async def go():
         link = InProcessLink(band)
         async with Whoop4Session(link) as session:
-            assert await session.records_waiting() == sum(1 for f in flash[:300] if is_record(f))
+            # an estimate from the oldest/newest record times (whole seconds): within a record or two
+            waiting = await session.records_waiting()
+            assert abs(waiting - sum(1 for f in flash[:300] if is_record(f))) <= 2
             await session.erase_band(confirm=True)
             assert band.pending_frames == [] and await session.records_waiting() == 0
 

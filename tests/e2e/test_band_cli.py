@@ -48,7 +48,8 @@ def test_sim_scan_pair_info_and_live(tmp_path):
     assert remembered["serial"] == "4C0000042" and remembered["simulated"] is True
     info = json.loads(cli(tmp_path, "band", "info", "--sim").stdout)
     # the band was made from one simulated day (the default) and nothing was drained yet
-    assert info["records_waiting"] == len(generate(1, 1, START_UNIX).records)
+    # an estimate from the band's oldest/newest record times (whole seconds): within a record or two
+    assert abs(info["records_waiting"] - len(generate(1, 1, START_UNIX).records)) <= 2
     assert info["firmware"] == "41.16.6.0" and abs(info["clock_drift_s"]) < 5  # pairing set the clock
     live = cli(tmp_path, "band", "live", "--sim", "--seconds", "2.5")
     assert live.returncode == 0, live.stderr

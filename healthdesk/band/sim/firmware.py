@@ -4,7 +4,8 @@ A first-class device, not a test mock: it answers the handshake commands with th
 in batches (HISTORY_START / ~50 frames / HISTORY_END(count, token)), frees flash only on an ACK carrying the
 offered token, re-sends a batch after a failure result, re-offers an un-ACKed HISTORY_END every `reoffer_s`, keeps
 its cursor across disconnects and restarts (band folder, see storage.py), streams 0x28 live HR on demand and
-implements FORCE_TRIM's sentinels so the client's guard can be tested. Test knobs live in `faults`.
+implements FORCE_TRIM's sentinels so the client's guard can be tested. Test knobs and the field behaviours of
+real bands (docs/band-protocol.md §7, §9) live in `faults`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from healthdesk.band.whoop4.constants import (
 from healthdesk.band.whoop4.framing import FrameError, parse_frame
 
 from . import frames as fb
-from .faults import Faults
+from .faults import RAW_EVERY_FRAMES, Faults, raw_frame
 from .flash import is_record, steady_records
 from .storage import BandState, BandStorage
 
@@ -88,6 +89,13 @@ class SimulatedBand:
         self._reoffer: asyncio.TimerHandle | None = None
         self._offer: tuple[int, bytes, int] | None = None  # (batch end index, token, frame count) awaiting an ACK
         self._last_tick_time = clock()
+        self.bonded = False  # for faults.needs_bond: a confirmed write bonds the link (§7.3)
+        self.raw_on: bool | None = None  # the raw stream's switch; None = as faults.raw_stream says
+        self._pace_debt = 0.0
+        self._conn_batches = 0  # batches started on this connection (faults.flaky_every_batches)
+        self._served_batches = 0  # distinct batches freed so far (faults.count_mismatch_every)
+        self._offers = 0  # offers of the current batch (0 = first)
+        self._freed_token: bytes | None = None
 
     # --- identity (SimulatedFirmware attributes) ------------------------------------------------------------
     @property
@@ -148,6 +156,17 @@ class SimulatedBand:
     # --- SimulatedFirmware -----------------------------------------------------------------------------------
     def connected(self, notify: NotifyFn) -> None:
         self._notify = notify
+        self._conn_batches = 0
+        if self._raw_running():
+            for _ in range(2):  # the stream is already flowing when the app connects (§7.1)
+                self._send_raw()
+
+    def _raw_running(self) -> bool:
+        return self.faults.raw_stream if self.raw_on is None else self.raw_on
+
+    def _send_raw(self) -> None:
+        if self._notify is not None:
+            self._notify(DATA_FROM_STRAP_UUID, raw_frame(self.state.next_counter, *self.now()))
 
     def disconnected(self) -> None:
         """Stop sending; the cursor stays where the last ACK put it, so an un-ACKed batch is served again."""
@@ -167,6 +186,10 @@ class SimulatedBand:
         if len(inner) < 3 or inner[0] != PacketType.COMMAND:
             return
         seq, opcode, payload = inner[1], inner[2], inner[3:]
+        if self.faults.needs_bond and not self.bonded:
+            if not with_response:
+                return  # unbonded: commands are silently dropped (§7.3)
+            self.bonded = True  # the Write Request made the stack bond; the command is then served
         if self.strict and len(inner) % 4:
             self._respond(opcode, seq, ResultCode.FAILURE)  # strict firmware: unaligned commands are refused
             return
@@ -182,10 +205,11 @@ class SimulatedBand:
     def _handlers(self) -> dict[int, Callable[[int, bytes], None]]:
         return {
             Opcode.GET_HELLO_HARVARD: self._hello,
-            Opcode.REPORT_VERSION_INFO: lambda s, p: self._respond(Opcode.REPORT_VERSION_INFO, s, 1,
-                                                                  fb.version_body()),
-            Opcode.GET_BATTERY_LEVEL: lambda s, p: self._respond(Opcode.GET_BATTERY_LEVEL, s, 1,
-                                                                fb.battery_body(self.state.battery_percent)),
+            Opcode.REPORT_VERSION_INFO: lambda s, p: self._optional(Opcode.REPORT_VERSION_INFO, s,
+                                                                   fb.version_body()),
+            Opcode.GET_BATTERY_LEVEL: lambda s, p: self._optional(Opcode.GET_BATTERY_LEVEL, s,
+                                                                 fb.battery_body(self.state.battery_percent)),
+            Opcode.SEND_R10_R11_REALTIME: self._raw_switch,
             Opcode.GET_CLOCK: lambda s, p: self._respond(Opcode.GET_CLOCK, s, 1, fb.clock_body(*self.now())),
             Opcode.SET_CLOCK: self._set_clock,
             Opcode.GET_DATA_RANGE: self._data_range,
@@ -197,6 +221,15 @@ class SimulatedBand:
             Opcode.FORCE_TRIM: self._force_trim,
         }
 
+    def _optional(self, opcode: int, seq: int, body: bytes) -> None:
+        if not self.faults.ignore_optional:  # some firmware never answers these (§7.11)
+            self._respond(opcode, seq, 1, body)
+
+    def _raw_switch(self, seq: int, payload: bytes) -> None:
+        if not self.faults.raw_stream_sticky:
+            self.raw_on = payload[:1] == b"\x01"
+        self._respond(Opcode.SEND_R10_R11_REALTIME, seq, 1)
+
     def _hello(self, seq: int, payload: bytes) -> None:
         body = fb.hello_body(self.state.battery_percent, False, *self.now(), self.serial, self.worn)
         self._respond(Opcode.GET_HELLO_HARVARD, seq, 1, body)
@@ -206,8 +239,9 @@ class SimulatedBand:
             self._respond(Opcode.SET_CLOCK, seq, ResultCode.FAILURE)
             return
         unix, subsec = struct.unpack_from("<IH", payload)
-        self.state.rtc_offset = unix + subsec / SUBSEC_PER_SECOND - self.clock()
-        self._save()
+        if not self.faults.clock_not_latched:  # that firmware acks without latching (§7.4)
+            self.state.rtc_offset = unix + subsec / SUBSEC_PER_SECOND - self.clock()
+            self._save()
         self._respond(Opcode.SET_CLOCK, seq, 1)
         self._live_event(EventId.SET_RTC)
 
@@ -216,9 +250,11 @@ class SimulatedBand:
         records = [f for f in pending if is_record(f)]
         oldest = struct.unpack_from("<I", records[0], 11)[0] if records else 0
         newest = struct.unpack_from("<I", records[-1], 11)[0] if records else 0
-        write_page = self.state.cursor_page + math.ceil(len(records) / RECORDS_PER_PAGE)
+        pages = math.ceil(len(records) / RECORDS_PER_PAGE)
+        write_page = self.state.cursor_page + pages
+        # The "used" field counts pages, not records, as on real bands (§7.9).
         body = fb.data_range_body(write_page, self.state.cursor_page, self.state.second_word, 1 << 20,
-                                  len(records), (1 << 23) - len(records), oldest, newest)
+                                  pages, (1 << 20) - pages, oldest, newest)
         self._respond(Opcode.GET_DATA_RANGE, seq, 1, body)
 
     def _send_history(self, seq: int, payload: bytes) -> None:
@@ -232,17 +268,21 @@ class SimulatedBand:
             return  # lost on air: no response, the END will be re-offered
         # Real bands echo seq 0 here and answer `00 01 00 00 00` (band-protocol §5.1, BW-RE captures).
         self._respond(Opcode.HISTORICAL_DATA_RESULT, 0, 1, b"\x00\x00\x00")
-        if self._offer is None:
-            return  # nothing offered (a late ACK of an earlier batch): ignore
+        if self._offer is None or (success and bytes(payload[1:9]) == self._freed_token):
+            return  # nothing offered, or a late second ACK of the batch freed last: ignore
         end, token, _count = self._offer
         self._cancel_reoffer()
         if success and bytes(payload[1:9]) == token:
             self._offer = None
+            self._freed_token = token
+            self._served_batches += 1
+            self._offers = 0
             self.state.freed_frames = end
             self.state.cursor_page = int.from_bytes(token[:4], "little")
             self._save()  # durable before the next frame goes out
         else:
             self._offer = None  # failure result or a mangled token: the same batch again
+            self._offers += 1
         self._start_batch()
 
     def _abort(self, seq: int, payload: bytes) -> None:
@@ -308,25 +348,55 @@ class SimulatedBand:
             return
         token = ((self.state.cursor_page + math.ceil(records / RECORDS_PER_PAGE)).to_bytes(4, "little")
                  + self.state.second_word.to_bytes(4, "little"))
+        self._conn_batches += 1
+        cut = self._cut_at(start, end)
         self._send_meta(fb.history_start(self._tx(), *self.now()))
         for i in range(start, end):
+            if i == cut:
+                self._charging_event_if_due()
+                self._drop_link()
+                return
             if not await self._emit_history_frame(self._flash[i]):
                 return
-        self._offer = (end, token, end - start)
+        self._offer = (end, token, end - start + self.faults.miscount(self._served_batches, self._offers))
         self._send_end()
+
+    def _cut_at(self, start: int, end: int) -> int | None:
+        """Where this batch loses the link: mid-batch on every Nth batch of a connection (flaky), or once when
+        the band is put on its charger (charging_drop, §7.12)."""
+        f = self.faults
+        if f.charging_drop_at_batch is not None and self._served_batches >= f.charging_drop_at_batch:
+            return (start + end) // 2
+        if f.flaky_every_batches and self._conn_batches % f.flaky_every_batches == 0:
+            return (start + end) // 2
+        return None
+
+    def _charging_event_if_due(self) -> None:
+        if self.faults.charging_drop_at_batch is not None and self._served_batches >= self.faults.charging_drop_at_batch:
+            self.faults.charging_drop_at_batch = None
+            self._live_event(EventId.CHARGING_ON)
+
+    def _drop_link(self) -> None:
+        if self.link_dropper is not None:
+            self.link_dropper()
+        self.disconnected()
 
     async def _emit_history_frame(self, frame: bytes) -> bool:
         n = self.frames_emitted = self.frames_emitted + 1
         if self.faults.drops_link(n):
-            if self.link_dropper is not None:
-                self.link_dropper()
-            self.disconnected()
+            self._drop_link()
             return False
         if self._notify is None:
             return False
         self._notify(DATA_FROM_STRAP_UUID, self.faults.damage(n, frame))
+        if n % RAW_EVERY_FRAMES == 0 and self._raw_running():
+            self._send_raw()  # the raw stream interleaves with history on the same characteristic (§7.1)
         if self.frame_interval_s > 0:
-            await asyncio.sleep(self.frame_interval_s)
+            # Firmware-bound pacing (§7.7); slept in slices of >= 5 ms so fast time-scaled tests stay cheap.
+            self._pace_debt += self.frame_interval_s
+            if self._pace_debt >= 0.005:
+                debt, self._pace_debt = self._pace_debt, 0.0
+                await asyncio.sleep(debt)
         elif n % 10 == 0:
             await asyncio.sleep(0)  # pacing off: let the link drain now and then
         return self._notify is not None

@@ -42,6 +42,11 @@ def set_clock(seq: int, unix: int, subsec: int = 0) -> bytes:
     return command(seq, Opcode.SET_CLOCK, struct.pack("<IH3x", unix, subsec))
 
 
+def stop_raw_stream(seq: int) -> bytes:
+    """SEND_R10_R11_REALTIME `00`: the raw sensor stream's persistent off switch (docs/band-protocol.md §7.1)."""
+    return command(seq, Opcode.SEND_R10_R11_REALTIME, b"\x00")
+
+
 def send_historical_data(seq: int) -> bytes:
     return command(seq, Opcode.SEND_HISTORICAL_DATA)
 

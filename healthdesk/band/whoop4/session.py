@@ -1,12 +1,16 @@
 """A WHOOP 4.0 protocol session over any BandLink: handshake, history drain (ack after commit), live HR.
 
 No bleak here: the link is the `BandLink` seam (a radio through healthdesk.ble, or the simulated band).
+The behaviour follows docs/band-protocol.md: §4 (handshake), §5 (history drain), §6 (live HR), §7 (the real-band
+behaviours: raw stream stopped with `3F 00`, live types never counted, NACK cap, confirmed writes, clock
+read-back, optional commands, 60 s watchdog reset by history frames only, length checks before indexing).
 
-The drain (band-protocol §6): SEND_HISTORICAL_DATA, then per batch HISTORY_START / frames / HISTORY_END(count,
-token). A batch is handed to the caller's `commit(frames)` coroutine and only AFTER it returns is the token echoed
-verbatim in a success ACK, so the band frees flash only for what is durably stored (architecture invariant 1).
-A frame-count mismatch or a CRC failure inside the batch gets the official app's failure result and the band sends
-the batch again. An END re-offered for a batch we already committed (our ACK was lost) is ACKed again.
+The drain: SEND_HISTORICAL_DATA, then per batch HISTORY_START / frames / HISTORY_END(count, token). A batch is
+handed to the caller's `commit(frames)` coroutine and only AFTER it returns is the token echoed verbatim in a
+success ACK, so the band frees flash only for what is durably stored (architecture invariant 1). A frame-count
+mismatch or a CRC failure inside the batch gets the official app's failure result and the band sends the batch
+again, at most NACK_LIMIT times per token. An END re-offered for a batch we already committed (our ACK was lost)
+is ACKed again.
 """
 
 from __future__ import annotations
@@ -16,17 +20,20 @@ import contextlib
 import logging
 import struct
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 
 from healthdesk.band.base import BandLink, Notification
+from healthdesk.band.whoop4 import clock as band_clock
 from healthdesk.band.whoop4 import commands
 from healthdesk.band.whoop4.constants import (
     CMD_FROM_STRAP_UUID,
     DATA_FROM_STRAP_UUID,
     EVENTS_FROM_STRAP_UUID,
+    RECORD_PERIOD_TICKS,
     SUBSEC_PER_SECOND,
     TRIM_ERASE_ALL,
+    UNSET_CLOCK_EPOCH,
     MetadataType,
     Opcode,
     PacketType,
@@ -34,84 +41,43 @@ from healthdesk.band.whoop4.constants import (
 )
 from healthdesk.band.whoop4.decode import CommandResponse, parse_response
 from healthdesk.band.whoop4.framing import FrameReassembler
+from healthdesk.band.whoop4.session_types import (  # noqa: F401 - re-exported: the session's public names
+    CLOCK_IMPLAUSIBLE,
+    CLOCK_NOT_LATCHED,
+    OPTIONAL_COMMAND_SKIPPED,
+    RAW_STREAM_WAS_ON,
+    BandDisconnected,
+    BandError,
+    BandInfo,
+    BandTimeout,
+    ClockNotLatched,
+    CommandRefused,
+    CommitFailed,
+    DrainProgress,
+    DrainResult,
+    DrainStalled,
+    DrainWarning,
+    LiveSample,
+    NackLimitReached,
+)
 
 log = logging.getLogger(__name__)
-IDLE_TIMEOUT_S = 30.0
+IDLE_TIMEOUT_S = 60.0  # hardware clients' watchdog (docs/band-protocol.md §7.8)
 RESPONSE_TIMEOUT_S = 5.0
+NACK_LIMIT = 3  # failure results per HISTORY_END token before the drain is aborted (§7.2)
+LIVE_HR_REARM_S = 30.0  # the firmware lets realtime HR lapse; re-send `03 01` this often (§7.10)
 _POLL_S = 0.2  # how often a waiting session re-checks that the link is still up
 # Reassembler reasons that mean "a frame was damaged" (as opposed to zero padding / junk between frames).
 _DAMAGE = ("bad_crc32", "truncated")
-HISTORY_TYPES = frozenset({PacketType.HISTORICAL_DATA, PacketType.EVENT, PacketType.CONSOLE_LOGS,
-                           PacketType.REALTIME_RAW_DATA})
+# Live streams on DATA_FROM_STRAP: never part of a batch, never archived, never feed the watchdog (§7.1).
+LIVE_TYPES = frozenset({PacketType.REALTIME_DATA, PacketType.REALTIME_RAW_DATA, PacketType.REALTIME_IMU_DATA_STREAM})
+# What the band stores in flash and replays in a drain; only these reset the idle watchdog (§7.8).
+HISTORY_TYPES = frozenset({PacketType.HISTORICAL_DATA, PacketType.EVENT, PacketType.METADATA,
+                           PacketType.CONSOLE_LOGS})
+_KNOWN_TYPES = HISTORY_TYPES | LIVE_TYPES | {PacketType.COMMAND_RESPONSE}
+_END_INNER_MIN = 21  # HISTORY_END: count at inner[9..12], token at inner[13..20] (§5.2)
 
 CommitFn = Callable[[list[bytes]], Awaitable[object]]
-
-
-class BandError(Exception):
-    """A band problem a user can act on; the message is one line."""
-
-
-class BandDisconnected(BandError):
-    pass
-
-
-class BandTimeout(BandError):
-    pass
-
-
-class DrainStalled(BandTimeout):
-    pass
-
-
-class CommandRefused(BandError):
-    pass
-
-
-class CommitFailed(BandError):
-    """Storing a batch failed; the batch was not ACKed, so the band still holds it."""
-
-
-@dataclass
-class BandInfo:
-    serial: str
-    firmware: str
-    battery_percent: float
-    charging: bool
-    on_wrist: bool
-    band_clock_unix: float  # the band's RTC when we said hello
-    clock_drift_s: float  # band RTC minus host clock at hello (huge when the RTC was never set)
-    clock_set: bool
-
-
-@dataclass
-class DrainProgress:
-    frames: int
-    records: int
-    batches: int
-    records_remaining: int | None  # None when the band did not say how much it holds
-    rate: float  # records per second so far
-    eta_s: float | None
-
-
-@dataclass
-class DrainResult:
-    batches: int = 0
-    frames: int = 0
-    records: int = 0
-    nacks: int = 0
-    reacks: int = 0
-    frames_invalid: int = 0
-    complete: bool = False
-    records_reported: int | None = None  # GET_DATA_RANGE used records before the drain
-    damage: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LiveSample:
-    unix: int
-    subsec: int
-    hr: int
-    rr_ms: tuple[int, ...]
 
 
 class Whoop4Session:
@@ -119,11 +85,12 @@ class Whoop4Session:
 
     def __init__(self, link: BandLink, *, idle_timeout: float = IDLE_TIMEOUT_S,
                  response_timeout: float = RESPONSE_TIMEOUT_S, host_clock: Callable[[], float] = time.time,
-                 first_seq: int = 0) -> None:
+                 first_seq: int = 0, live_rearm_s: float = LIVE_HR_REARM_S) -> None:
         self.link = link
         self.idle_timeout = idle_timeout
         self.response_timeout = response_timeout
         self.host_clock = host_clock
+        self.live_rearm_s = live_rearm_s
         self._seq = first_seq & 0xFF
         self._reassemblers = {u: FrameReassembler() for u in (CMD_FROM_STRAP_UUID, DATA_FROM_STRAP_UUID,
                                                               EVENTS_FROM_STRAP_UUID)}
@@ -131,8 +98,9 @@ class Whoop4Session:
         self._data: asyncio.Queue[bytes] = asyncio.Queue()
         self._realtime: asyncio.Queue[bytes] = asyncio.Queue()
         self.live_events: asyncio.Queue[bytes] = asyncio.Queue()  # 0x30 frames from EVENTS_FROM_STRAP
+        self.live_frames: Counter[int] = Counter()  # live stream frames seen on DATA_FROM_STRAP, by type
         self._reader: asyncio.Task[None] | None = None
-        self._last_heard = 0.0  # loop time of the last notification (idle watchdog)
+        self._last_history = 0.0  # loop time of the last history frame (idle watchdog, §7.8)
         self._allow_destructive = False
 
     async def __aenter__(self) -> Whoop4Session:
@@ -161,18 +129,19 @@ class Whoop4Session:
             if not isinstance(note, Notification):
                 continue  # a transport's wake-up sentinel; disconnects are seen through link.is_connected
             reassembler = self._reassemblers.get(note.characteristic)
-            self._last_heard = asyncio.get_running_loop().time()
             if reassembler is None:
                 continue  # memfault and others: not ours
             for frame in reassembler.feed(note.data):
                 self._route(note.characteristic, frame)
 
     def _route(self, characteristic: str, frame: bytes) -> None:
+        if len(frame) < 9:
+            return  # an empty inner: nothing to route on (length checks before indexing, §7)
         ptype = frame[4]
         if ptype == PacketType.COMMAND_RESPONSE:
             try:
                 response = parse_response(frame[4:-4])
-            except ValueError:
+            except (ValueError, IndexError, struct.error):
                 return  # too short to be an answer
             waiter = self._waiters.pop(response.opcode, None)
             if waiter is not None and not waiter.done():
@@ -181,7 +150,11 @@ class Whoop4Session:
             self.live_events.put_nowait(frame)
         elif ptype == PacketType.REALTIME_DATA:
             self._realtime.put_nowait(frame)
+        elif ptype in LIVE_TYPES:
+            self.live_frames[ptype] += 1  # the raw stream: counted for the report, neither batched nor archived
         else:
+            if ptype in HISTORY_TYPES:
+                self._last_history = asyncio.get_running_loop().time()
             self._data.put_nowait(frame)
 
     def damage_count(self) -> int:
@@ -194,27 +167,42 @@ class Whoop4Session:
         self._seq = (self._seq + 1) & 0xFF
         return seq
 
-    async def _write(self, frame: bytes) -> None:
+    async def _write(self, frame: bytes, *, confirmed: bool = False) -> None:
         if commands.is_destructive(frame) and not self._allow_destructive:
             raise CommandRefused("refusing to send a destructive command without explicit confirmation")
         if not self.link.is_connected:
             raise BandDisconnected("the band disconnected")
         try:
-            await self.link.write_command(frame)
+            await self.link.write_command(frame, confirmed=confirmed)
         except Exception as exc:
             if not self.link.is_connected:  # the link went down under the write
                 raise BandDisconnected("the band disconnected") from exc
             raise
 
-    async def request(self, build: Callable[[int], bytes], opcode: int) -> CommandResponse:
-        """Send a command built with `build(seq)` and wait for its COMMAND_RESPONSE."""
+    async def request(self, build: Callable[[int], bytes], opcode: int, *,
+                      confirmed: bool = False) -> CommandResponse:
+        """Send a command built with `build(seq)` and wait for its COMMAND_RESPONSE. `confirmed` sends it as
+        an ATT Write Request (with response): some stacks bond only on one (§7.3)."""
         waiter: asyncio.Future[CommandResponse] = asyncio.get_running_loop().create_future()
         self._waiters[opcode] = waiter
-        await self._write(build(self._next_seq()))
         try:
+            await self._write(build(self._next_seq()), confirmed=confirmed)
             return await self._wait(waiter, self.response_timeout, f"no answer to command 0x{opcode:02x}")
         finally:
-            self._waiters.pop(opcode, None)
+            if self._waiters.get(opcode) is waiter:
+                self._waiters.pop(opcode, None)
+
+    async def optional(self, build: Callable[[int], bytes], opcode: int, what: str,
+                       warnings: list[DrainWarning]) -> CommandResponse | None:
+        """A command the drain can do without: one retry after a timeout, then skipped with a warning (§7.11)."""
+        for _attempt in range(2):
+            try:
+                return await self.request(build, opcode)
+            except BandTimeout:
+                continue
+        warnings.append(DrainWarning(OPTIONAL_COMMAND_SKIPPED,
+                                     f"The band did not answer the request for its {what}, so that was skipped."))
+        return None
 
     async def _wait(self, fut: asyncio.Future[CommandResponse], timeout: float, what: str) -> CommandResponse:
         loop = asyncio.get_running_loop()
@@ -229,45 +217,85 @@ class Whoop4Session:
         return fut.result()
 
     # --- handshake -------------------------------------------------------------------------------------------
-    async def handshake(self, set_clock: bool = True) -> BandInfo:
-        """Hello, version, SET_CLOCK (the official app's 9-byte form), battery."""
-        hello = await self.request(commands.get_hello, Opcode.GET_HELLO_HARVARD)
-        host_now = self.host_clock()
+    async def hello(self) -> tuple[bytes, float]:
+        """GET_HELLO_HARVARD, confirmed; returns (body, band clock). Length-checked before any field is read."""
+        hello = await self.request(commands.get_hello, Opcode.GET_HELLO_HARVARD, confirmed=True)
         body = hello.body  # inner[5:]
         if hello.result != ResultCode.SUCCESS or len(body) < 24:
             raise BandError(f"the band's hello answer is not a WHOOP 4.0 one ({len(body)} bytes, "
                             f"result {hello.result}); is this a WHOOP 5.0/MG?")
-        battery = struct.unpack_from("<I", body, 1)[0] / 10
         band_unix, band_subsec = struct.unpack_from("<II", body, 6)
-        band_clock = band_unix + band_subsec / SUBSEC_PER_SECOND
+        return body, band_unix + band_subsec / SUBSEC_PER_SECOND
+
+    async def handshake(self, set_clock: bool = True) -> BandInfo:
+        """Hello (confirmed), raw stream off, version, clock check + SET_CLOCK + read-back, battery (§4)."""
+        warnings: list[DrainWarning] = []
+        body, band_clock_at_hello = await self.hello()
+        host_now = self.host_clock()
+        battery = struct.unpack_from("<I", body, 1)[0] / 10
         serial = body[14:24].split(b"\x00", 1)[0].decode("ascii", "replace")
-        version = await self.request(commands.report_version, Opcode.REPORT_VERSION_INFO)
+        # `3F 00`: the raw sensor stream may be running and its off switch persists (§7.1).
+        await self.optional(lambda s: commands.stop_raw_stream(s), Opcode.SEND_R10_R11_REALTIME,
+                            "raw-stream switch", warnings)
+        version = await self.optional(commands.report_version, Opcode.REPORT_VERSION_INFO, "firmware version",
+                                      warnings)
         firmware = (".".join(str(v) for v in struct.unpack_from("<4I", version.body, 1))
-                    if len(version.body) >= 17 else "unknown")
+                    if version is not None and len(version.body) >= 17 else "unknown")
         clock_set = False
         if set_clock:
-            now = self.host_clock()
-            subsec = int((now % 1) * SUBSEC_PER_SECOND)
-            answer = await self.request(lambda s: commands.set_clock(s, int(now), subsec), Opcode.SET_CLOCK)
-            if answer.result != ResultCode.SUCCESS:
-                raise BandError(f"the band refused SET_CLOCK (result {answer.result})")
-            clock_set = True
-        battery_answer = await self.request(commands.get_battery, Opcode.GET_BATTERY_LEVEL)
-        if battery_answer.result == ResultCode.SUCCESS and len(battery_answer.body) >= 2:
+            clock_set = await self._set_clock_checked(band_clock_at_hello, warnings)
+        battery_answer = await self.optional(commands.get_battery, Opcode.GET_BATTERY_LEVEL, "battery level",
+                                             warnings)
+        if (battery_answer is not None and battery_answer.result == ResultCode.SUCCESS
+                and len(battery_answer.body) >= 2):
             battery = struct.unpack_from("<H", battery_answer.body)[0] / 10
-        return BandInfo(serial=serial, firmware=firmware, battery_percent=battery, charging=bool(body[5]),
-                        on_wrist=len(body) > 114 and body[114] == 1, band_clock_unix=band_clock,
-                        clock_drift_s=band_clock - host_now, clock_set=clock_set)
+        raw_on = self.live_frames[PacketType.REALTIME_RAW_DATA] > 0
+        if raw_on:
+            warnings.append(DrainWarning(RAW_STREAM_WAS_ON, "The band's raw sensor stream was running; it was "
+                                         "switched off, which also saves the band's battery."))
+        return BandInfo(serial=serial, firmware=firmware, battery_percent=battery,
+                        charging=len(body) > 5 and bool(body[5]),
+                        on_wrist=len(body) > 114 and body[114] == 1, band_clock_unix=band_clock_at_hello,
+                        clock_drift_s=band_clock_at_hello - host_now, clock_set=clock_set,
+                        clock_was_unset=band_clock_at_hello < band_clock.PLAUSIBLE_FROM_UNIX,
+                        warnings=warnings, raw_stream_was_on=raw_on)
+
+    async def _set_clock_checked(self, band_before: float, warnings: list[DrainWarning]) -> bool:
+        """SET_CLOCK (confirmed, the app's 9-byte form) unless the clocks disagree implausibly, then read the
+        band's clock back through hello: an acknowledged but not latched clock is reported (§7.4)."""
+        now = self.host_clock()
+        decision = band_clock.decide_clock(band_before, now)
+        if not decision.set_clock:
+            warnings.append(DrainWarning(CLOCK_IMPLAUSIBLE, decision.warning or "The clocks disagree."))
+            return False
+        subsec = int((now % 1) * SUBSEC_PER_SECOND)
+        answer = await self.request(lambda s: commands.set_clock(s, int(now), subsec), Opcode.SET_CLOCK,
+                                    confirmed=True)
+        if answer.result != ResultCode.SUCCESS:
+            raise BandError(f"the band refused SET_CLOCK (result {answer.result})")
+        _, band_after = await self.hello()
+        if not band_clock.latched(band_after, self.host_clock()):
+            warnings.append(DrainWarning(CLOCK_NOT_LATCHED, "The band acknowledged the new time but its clock did "
+                                         "not change, so nothing was drained; restart the band and sync again."))
+            return False
+        return True
 
     async def records_waiting(self) -> int | None:
-        """Used records from GET_DATA_RANGE (OS-P's layout), None when the band does not answer it."""
+        """Backlog estimate from GET_DATA_RANGE's oldest/newest record times (its 'used' field counts pages,
+        §7.9); None when the band does not answer or the times are not usable."""
         try:
             answer = await self.request(commands.get_data_range, Opcode.GET_DATA_RANGE)
         except BandTimeout:
             return None
-        if answer.result != ResultCode.SUCCESS or len(answer.body) < 29 or answer.body[0] != 1:
+        body = answer.body
+        if answer.result != ResultCode.SUCCESS or len(body) < 61 or body[0] != 1:
             return None
-        return int(struct.unpack_from("<I", answer.body, 25)[0])
+        oldest, newest = struct.unpack_from("<I", body, 33)[0], struct.unpack_from("<I", body, 57)[0]
+        if oldest == 0 and newest == 0:
+            return 0
+        if newest < oldest or oldest < UNSET_CLOCK_EPOCH:
+            return None
+        return round((newest - oldest) * SUBSEC_PER_SECOND / RECORD_PERIOD_TICKS) + 1
 
     async def band_clock(self) -> tuple[int, int]:
         answer = await self.request(commands.get_clock, Opcode.GET_CLOCK)
@@ -278,44 +306,34 @@ class Whoop4Session:
     # --- history drain -----------------------------------------------------------------------------------
     async def drain(self, commit: CommitFn, progress: Callable[[DrainProgress], None] | None = None,
                     records_reported: int | None = None, result: DrainResult | None = None) -> DrainResult:
-        """Drain the band's flash until HISTORY_COMPLETE. Raises BandDisconnected / DrainStalled on failure;
-        pass `result` to keep the counts of the batches that were committed before such a failure."""
+        """Drain the band's flash until HISTORY_COMPLETE. Raises BandDisconnected / DrainStalled /
+        NackLimitReached on failure; pass `result` to keep the counts of the batches committed before it."""
         result = result if result is not None else DrainResult()
         result.records_reported = records_reported
         started = time.monotonic()
         damage_mark = self.damage_count()
+        live_mark = Counter(self.live_frames)
         batch: list[bytes] = []
         last_acked: bytes | None = None
-        await self._write(commands.send_historical_data(self._next_seq()))
+        nacks: Counter[bytes] = Counter()
+        await self._write(commands.send_historical_data(self._next_seq()), confirmed=True)
         watchdog = asyncio.get_running_loop().create_task(self._watchdog())
         try:
             while True:
                 frame = await self._next_data_frame()
                 ptype = frame[4]
                 if ptype != PacketType.METADATA:
-                    if ptype in HISTORY_TYPES:
-                        batch.append(frame)
+                    batch.append(frame)  # records, events, logs and unknown types: counted and archived (§7.2)
+                    if ptype not in _KNOWN_TYPES:
+                        result.unknown_types[ptype] += 1
                     continue
-                kind = frame[6]
+                kind = frame[6] if len(frame) >= 4 + 3 + 4 else None
                 if kind == MetadataType.HISTORY_START:
                     batch, damage_mark = [frame], self.damage_count()
                 elif kind == MetadataType.HISTORY_END:
-                    count = int.from_bytes(frame[13:17], "little")
-                    token = bytes(frame[17:25])
-                    body = [f for f in batch if f[4] != PacketType.METADATA]
-                    damaged = self.damage_count() - damage_mark
-                    if not body and token == last_acked:
-                        result.reacks += 1  # our ACK was lost and the band re-offers the END: ACK again
-                        await self._write(commands.history_ack(self._next_seq(), token))
-                    elif len(body) == count and not damaged:
-                        await commit(batch + [frame])
-                        await self._write(commands.history_ack(self._next_seq(), token))
-                        last_acked = token
-                        self._count_batch(result, body, started, progress)
-                    else:
-                        log.info("batch rejected: %d of %d frames, %d damaged", len(body), count, damaged)
-                        result.nacks += 1
-                        await self._write(commands.history_nack(self._next_seq()))
+                    acked = await self._on_end(frame, batch, damage_mark, last_acked, nacks, commit, result,
+                                               started, progress)
+                    last_acked = acked or last_acked
                     batch, damage_mark = [], self.damage_count()
                 elif kind == MetadataType.HISTORY_COMPLETE:
                     result.complete = True
@@ -329,6 +347,47 @@ class Whoop4Session:
             dropped = self._reassemblers[DATA_FROM_STRAP_UUID].dropped
             result.damage = {r: dropped[r] for r in _DAMAGE if dropped[r]}
             result.frames_invalid = sum(result.damage.values())
+            result.live_frames_ignored.update(self.live_frames - live_mark)
+
+    async def _on_end(self, frame: bytes, batch: list[bytes], damage_mark: int, last_acked: bytes | None,
+                      nacks: Counter[bytes], commit: CommitFn, result: DrainResult, started: float,
+                      progress: Callable[[DrainProgress], None] | None) -> bytes | None:
+        """One HISTORY_END: commit + ACK, re-ACK a re-offer, or NACK (capped per token). Returns the token ACKed."""
+        body = [f for f in batch if f[4] != PacketType.METADATA]
+        if len(frame) - 8 < _END_INNER_MIN:  # a HISTORY_END too short to hold count and token
+            await self._nack(b"", nacks, result, "a HISTORY_END too short to read", body, None)
+            return None
+        count = int.from_bytes(frame[13:17], "little")
+        token = bytes(frame[17:25])
+        damaged = self.damage_count() - damage_mark
+        if not body and token == last_acked:
+            result.reacks += 1  # our ACK was lost and the band re-offers the END: ACK again
+            await self._write(commands.history_ack(self._next_seq(), token), confirmed=True)
+            return token
+        elif len(body) == count and not damaged:
+            await commit(batch + [frame])
+            await self._write(commands.history_ack(self._next_seq(), token), confirmed=True)
+            self._count_batch(result, body, started, progress)
+            return token
+        if not damaged:
+            result.count_mismatches += 1
+        why = f"{damaged} damaged frames" if damaged else "a frame count that did not match"
+        await self._nack(token, nacks, result, why, body, count)
+        return None
+
+    async def _nack(self, token: bytes, nacks: Counter[bytes], result: DrainResult, why: str,
+                    body: list[bytes], expected: int | None) -> None:
+        nacks[token] += 1
+        if nacks[token] > NACK_LIMIT:
+            by_type = Counter(f[4] for f in body)
+            got = ", ".join(f"0x{t:02X}: {n}" for t, n in sorted(by_type.items())) or "none"
+            raise NackLimitReached(
+                f"the band sent the same batch wrongly {NACK_LIMIT + 1} times ({why}; expected "
+                f"{expected if expected is not None else 'unknown'} frames, received {len(body)} by type {got}); "
+                "the drain was stopped and the band keeps that batch")
+        log.info("batch rejected (%s): %d frames", why, len(body))
+        result.nacks += 1
+        await self._write(commands.history_nack(self._next_seq()))
 
     def _count_batch(self, result: DrainResult, body: list[bytes], started: float,
                      progress: Callable[[DrainProgress], None] | None) -> None:
@@ -351,15 +410,15 @@ class Whoop4Session:
             return frame
         if not self.link.is_connected:
             raise BandDisconnected("the band disconnected during the drain")
-        raise DrainStalled(f"the band sent nothing for {self.idle_timeout:g} s; drain aborted")
+        raise DrainStalled(f"the band sent no history for {self.idle_timeout:g} s; drain aborted")
 
     async def _watchdog(self) -> None:
-        """Idle watchdog: no notification for `idle_timeout` s, or the link gone -> wake the drain."""
+        """Idle watchdog: no history frame for `idle_timeout` s, or the link gone -> wake the drain (§7.8)."""
         loop = asyncio.get_running_loop()
-        self._last_heard = loop.time()
+        self._last_history = loop.time()
         while True:
             await asyncio.sleep(min(_POLL_S, self.idle_timeout))
-            if not self.link.is_connected or loop.time() - self._last_heard > self.idle_timeout:
+            if not self.link.is_connected or loop.time() - self._last_history > self.idle_timeout:
                 self._data.put_nowait(b"")
                 return
 
@@ -370,21 +429,28 @@ class Whoop4Session:
 
     # --- live heart rate -------------------------------------------------------------------------------------
     async def live_hr(self, seconds: float | None = None) -> AsyncIterator[LiveSample]:
-        """Turn the band's realtime HR on, yield samples for `seconds` (forever if None), turn it off again."""
+        """Turn the band's realtime HR on, yield samples for `seconds` (forever if None), turn it off again.
+        The switch is re-sent every `live_rearm_s` because the firmware lets it lapse (§7.10)."""
         answer = await self.request(lambda s: commands.toggle_realtime_hr(s, True), Opcode.TOGGLE_REALTIME_HR)
         if answer.result != ResultCode.SUCCESS:
             raise BandError(f"the band refused realtime HR (result {answer.result})")
         loop = asyncio.get_running_loop()
         end = loop.time() + seconds if seconds is not None else None
+        rearm_at = loop.time() + self.live_rearm_s
         try:
             while end is None or loop.time() < end:
                 if not self.link.is_connected:
                     raise BandDisconnected("the band disconnected")
+                if loop.time() >= rearm_at:
+                    rearm_at = loop.time() + self.live_rearm_s
+                    await self._write(commands.toggle_realtime_hr(self._next_seq(), True))
                 wait = _POLL_S if end is None else max(min(end - loop.time(), _POLL_S), 0.0)
                 try:
                     frame = await asyncio.wait_for(self._realtime.get(), wait)
                 except TimeoutError:
                     continue
+                if len(frame) < 4 + 18 + 4:
+                    continue  # too short for HR and four RR slots
                 unix, subsec, hr, n = struct.unpack_from("<IHBB", frame, 6)
                 rr = struct.unpack_from("<4H", frame, 14)[: min(n, 4)]
                 yield LiveSample(unix, subsec, hr, tuple(rr))
@@ -395,7 +461,7 @@ class Whoop4Session:
 
     # --- the one destructive action ------------------------------------------------------------------------
     async def erase_band(self, *, confirm: bool) -> None:
-        """FORCE_TRIM erase-all (§5.6): frees every record on the band. Only with an explicit user confirmation."""
+        """FORCE_TRIM erase-all (§3): frees every record on the band. Only with an explicit user confirmation."""
         if confirm is not True:
             raise CommandRefused("erasing the band needs explicit confirmation")
         self._allow_destructive = True
