@@ -22,7 +22,7 @@ from healthdesk.store.journal import STARTER_TAGS, JournalEntry, JournalTag, tag
 __all__ = ["JournalEntry", "JournalError", "JournalService", "JournalTag", "import_whoop_journal_rows",
            "morning_date_from_cycle_start", "tag_for_question", "whoop_rows_to_entries"]
 
-# Keywords of WHOOP journal question texts -> starter tag (first match wins; all words must occur).
+# Keywords of WHOOP journal question texts -> starter tag (first match wins; every keyword must begin a word).
 # The WHOOP app words its questions in many ways and languages; anything unmatched becomes its own tag.
 _QUESTION_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("alcohol",), "alcohol"),
@@ -56,9 +56,9 @@ def tag_for_question(text: str) -> tuple[str, str]:
     question becomes a tag of its own, named by `tag_name(text)` and labelled with the question itself.
     Raises ValueError for a text with no letters or digits.
     """
-    words = set(re.findall(r"[0-9a-z]+", text.lower()))
-    for needed, name in _QUESTION_RULES:
-        if all(w in words for w in needed):
+    words = re.findall(r"[0-9a-z]+", text.lower())
+    for needed, name in _QUESTION_RULES:  # a keyword matches a word it starts ('alcohol' in 'alcoholic')
+        if all(any(w.startswith(k) for w in words) for k in needed):
             return name, _STARTER_LABEL[name]
     return tag_name(text), text.strip()
 

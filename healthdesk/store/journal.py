@@ -129,7 +129,7 @@ def ensure_starter_tags(conn: Connection) -> None:
 
 def upsert_entries(conn: Connection, entries: Iterable[JournalEntry]) -> int:
     """Insert or replace (day, tag) answers; each tag must exist. Returns the number of rows written."""
-    ids = dict(conn.execute(select(_TAGS.c.name, _TAGS.c.id)).tuples().all())
+    ids = {r.name: r.id for r in conn.execute(select(_TAGS.c.name, _TAGS.c.id))}
     now = _now()
     payload = []
     for e in entries:
