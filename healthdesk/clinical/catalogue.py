@@ -122,8 +122,12 @@ CHART_KEYS = ("resting_hr", "hrv_rmssd", "sleep_duration", "recovery")
 WEIGHT = MetricSpec("weight", "Body weight", "kg", VITAL_SIGNS, (_loinc("29463-7"),), "Body weight", 1)
 HEIGHT = MetricSpec("height", "Body height", "cm", VITAL_SIGNS, (_loinc("8302-2"),), "Body height", 1)
 BMI = MetricSpec("bmi", "Body mass index", "kg/m2", VITAL_SIGNS, (_loinc("39156-5"),), "Body mass index", 1)
-SLEEP_SESSION = MetricSpec("sleep_session", "Sleep session", "h", ACTIVITY, (_loinc("93832-4"),),
-                           "Sleep duration (asleep) for one sleep session", 2)
+# One Observation per main sleep (LOINC 93832-4, in minutes: the number `summary` and the app show); a nap is
+# not a night's sleep duration and gets its own code (docs/architecture.md "Day model").
+SLEEP_SESSION = MetricSpec("sleep_session", "Sleep (one night)", "min", ACTIVITY, (_loinc("93832-4"),),
+                           "Sleep duration (asleep) for one night's main sleep", 0)
+NAP_SESSION = MetricSpec("nap_session", "Nap", "min", ACTIVITY, (_own("nap-duration", "Nap duration (asleep)"),),
+                         "Nap duration (asleep) for one nap", 0)
 SLEEP_STAGES: tuple[tuple[str, Coding], ...] = (
     ("light_min", _own("sleep-stage-light", "Light sleep duration")),
     ("deep_min", _own("sleep-stage-deep", "Slow-wave (deep) sleep duration")),

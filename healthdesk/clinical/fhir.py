@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from healthdesk.clinical import fhir_resources as R
 from healthdesk.clinical.catalogue import (
@@ -21,6 +21,7 @@ from healthdesk.clinical.catalogue import (
     HEIGHT,
     LOINC,
     LOINC_CODES,
+    NAP_SESSION,
     SLEEP_SESSION,
     SLEEP_STAGES,
     SURVEY,
@@ -39,6 +40,7 @@ from healthdesk.clinical.report_data import (
     SleepSession,
 )
 from healthdesk.clinical.stats import bucket_days_for, bucketize
+from healthdesk.clinical.summary import NIGHT_HEAD, night_day
 
 SERIES_CAP = 92  # points per metric and source: a quarter of daily values, or buckets beyond that
 SLEEP_SESSION_CAP = 400  # per source; the most recent are kept and the cut is stated
@@ -128,7 +130,7 @@ def build_bundle(data: ReportData) -> dict:
 
 
 CALENDAR_DAY = "local calendar day"
-CYCLE_DAY = "cycle day (sleep onset to next sleep onset, named by its local start date)"
+CYCLE_DAY = "cycle day (sleep onset to next sleep onset, named by the morning that sleep ends on)"
 
 
 def is_cycle_day(metric: str, source: str) -> bool:
@@ -190,14 +192,19 @@ def _capped_sleeps(sleeps: tuple[SleepSession, ...]) -> tuple[list[SleepSession]
 
 
 def _sleep_observation(s: SleepSession, patient_urn: str, device_urn: str, issued: datetime) -> dict:
+    """A main sleep as LOINC 93832-4 (one per night), a nap under its own code; both in asleep minutes."""
     components = [R.component(coding, getattr(s, attr)) for attr, coding in SLEEP_STAGES
                   if getattr(s, attr) is not None]
+    spec = NAP_SESSION if s.nap else SLEEP_SESSION
+    day = night_day(s, s.end.tzinfo or UTC).isoformat()
+    label = f"Nap in the cycle of {day}." if s.nap else f"{NIGHT_HEAD} {day}."
     return R.observation(
-        SLEEP_SESSION, source=s.source, patient_urn=patient_urn, device_urn=device_urn, issued=issued,
+        spec, source=s.source, patient_urn=patient_urn, device_urn=device_urn, issued=issued,
         effective={"start": R.instant(s.start), "end": R.instant(s.end)},
-        value=R.quantity(s.asleep_min / 60.0, "h", SLEEP_SESSION.decimals),
-        method="One sleep session: time asleep (stages as components, never added to the total)",
-        notes=("Nap.",) if s.nap else (), components=components or None)
+        value=R.quantity(s.asleep_min, spec.unit, spec.decimals),
+        method=("One nap" if s.nap else "One night's main sleep")
+        + ": time asleep (stages as components, never added to the total)",
+        notes=(label,), components=components or None)
 
 
 def _composition(data: ReportData, patient_urn: str, device_urns: list[str], vitals: list[str],
@@ -224,7 +231,9 @@ def _composition(data: ReportData, patient_urn: str, device_urns: list[str], vit
             R.section("Vital signs", (f"Clinical measurements, {VITAL_SIGNS} category; daily values over the "
                                       "period (see each Observation's method for the aggregation).",),
                       vitals, "No vital-sign data recorded in this period.", not data.includes("vitals")),
-            R.section("Sleep", ("One Observation per sleep session (time asleep, stages as components).",
+            R.section("Sleep", ("One Observation per night's main sleep (LOINC 93832-4, time asleep in minutes, "
+                                "stages as components); naps have their own code and are never counted as a "
+                                "night.",
                                 *cut_text), sleeps, "No sleep sessions recorded in this period.",
                       not data.includes("sleep")),
             R.section("Wellness scores (not a diagnosis)", (WELLNESS_NOTE,), wellness,

@@ -33,13 +33,13 @@ def instant(dt: datetime) -> str:
 def day_period(period: Period, first: date, last: date, cycle_days: bool = False) -> dict:
     """Days first..last as an effectivePeriod with offsets (inclusive end second).
 
-    Calendar days run midnight to midnight. A cycle day D (core.timeutil.cycle_label) is the cycle whose
-    sleep onset falls in D's local noon-to-noon window, so its night - when resting HR, HRV, SpO2 are
-    measured - lies in [D 12:00, D+1 12:00); that window is the honest effective time.
+    Calendar days run midnight to midnight. A cycle day D (core.timeutil.morning_date) is the cycle whose
+    opening sleep ends on the morning of D, so its night - when resting HR, HRV, SpO2 are measured - lies in
+    [D-1 12:00, D 12:00); that window is the honest effective time.
     """
     if cycle_days:
-        start = datetime.combine(first, time(12, 0), period.tz)
-        end = datetime.combine(last + timedelta(days=1), time(11, 59, 59), period.tz)
+        start = datetime.combine(first - timedelta(days=1), time(12, 0), period.tz)
+        end = datetime.combine(last, time(11, 59, 59), period.tz)
     else:
         start = period.day_start(first)
         end = datetime.combine(last, time(23, 59, 59), period.tz)

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-
-from sqlalchemy import Connection, inspect, text
+from typing import Any
 
 from healthdesk.clinical.report_data import BAND, DailyValue, DeviceInfo, Period, SleepSession, Workout
 from healthdesk.store.derived import sleeps_between, workouts_between
+from healthdesk.store.report_reads import device_names, has_tables, hourly_rollups
 
 MODEL_NAMES = {"whoop4": "WHOOP 4.0"}
 # A day's mean HR needs a few hours of wear to say something about the day (confidence 1 at 16 h).
@@ -30,28 +30,28 @@ class BandData:
     workouts: list[Workout] = field(default_factory=list)
 
 
-def load_band(conn: Connection, period: Period, share_serial: bool,
+def load_band(conn: Any, period: Period, share_serial: bool,
               firmware_by_name: dict[str, str] | None = None) -> BandData:
-    tables = set(inspect(conn).get_table_names())
     out = BandData()
-    if "devices" in tables:
-        for name, model in conn.execute(text("SELECT name, model FROM devices ORDER BY id")):
-            # The stored name is the advertised name or serial: shared only when the user allowed it.
-            out.devices.append(DeviceInfo(BAND, MODEL_NAMES.get(model, model or "WHOOP band"),
-                                          firmware=(firmware_by_name or {}).get(name),
-                                          serial=name if share_serial else None))
-    if "minute_rollups" in tables:
-        _rollup_days(conn, period, out)
+    for dev in device_names(conn):
+        # The stored name is the advertised name or serial: shared only when the user allowed it.
+        out.devices.append(DeviceInfo(BAND, MODEL_NAMES.get(dev.model, dev.model or "WHOOP band"),
+                                      firmware=(firmware_by_name or {}).get(dev.name),
+                                      serial=dev.name if share_serial else None))
+    _rollup_days(conn, period, out)
     t0, t1 = period.day_start(period.start).timestamp(), period.day_end(period.end).timestamp()
-    if "band_sleeps" in tables:
-        for s in sleeps_between(conn, t0 - 86400, t1 + 86400):
+    # Sleeps and workouts are picked by their stored day (the morning date, docs/metrics.md §1), the label
+    # every other place uses; a cycle named D can start the evening before D.
+    if has_tables(conn, ("band_sleeps",)):
+        for s in sleeps_between(conn, t0 - 2 * 86400, t1 + 86400):
             if s.source == BAND and period.contains(date.fromisoformat(s.day)):
                 out.sleeps.append(_sleep(s, period))
-    if "band_workouts" in tables:
-        for w in workouts_between(conn, t0, t1):
-            if w.source == BAND:
+    if has_tables(conn, ("band_workouts",)):
+        for w in workouts_between(conn, t0 - 2 * 86400, t1 + 86400):
+            if w.source == BAND and period.contains(date.fromisoformat(w.day)):
                 out.workouts.append(Workout(BAND, _local(w.start, period), _local(w.end, period),
-                                            w.kind or "activity (detected)", w.strain, w.avg_hr, w.max_hr))
+                                            w.kind or "activity (detected)", w.strain, w.avg_hr, w.max_hr,
+                                            day=date.fromisoformat(w.day)))
     return out
 
 
@@ -64,21 +64,18 @@ def _sleep(s, period: Period) -> SleepSession:
     counts = {name: float(stages.count(code)) for code, name in STAGE_CODES.items()} if stages else {}
     return SleepSession(BAND, _local(s.start, period), _local(s.end, period), s.asleep_min,
                         counts.get("light"), counts.get("deep"), counts.get("rem"),
-                        max(s.tib_min - s.asleep_min, 0.0), nap=not s.main)
+                        max(s.tib_min - s.asleep_min, 0.0), nap=not s.main, day=date.fromisoformat(s.day))
 
 
-def _rollup_days(conn: Connection, period: Period, out: BandData) -> None:
-    """Worn minutes and HR-weighted mean HR per local day, summed per UTC hour in SQL (~9k rows a year)."""
+def _rollup_days(conn: Any, period: Period, out: BandData) -> None:
+    """Worn minutes and HR-weighted mean HR per local calendar day, from hourly sums (store.report_reads)."""
     t0 = int(period.day_start(period.start).timestamp())
     t1 = int(period.day_end(period.end).timestamp())
-    rows = conn.execute(text(
-        "SELECT minute / 3600 AS hour, SUM(worn_fraction), SUM(hr_mean * hr_count), SUM(hr_count) "
-        "FROM minute_rollups WHERE minute >= :t0 AND minute < :t1 GROUP BY hour ORDER BY hour"),
-        {"t0": t0, "t1": t1})
     worn: dict[date, float] = defaultdict(float)
     hr_sum: dict[date, float] = defaultdict(float)
     hr_n: dict[date, float] = defaultdict(float)
-    for hour, worn_min, weighted, count in rows:
+    for h in hourly_rollups(conn, t0, t1):
+        hour, worn_min, weighted, count = h.hour_start / 3600, h.worn_min, h.hr_weighted_sum, h.hr_count
         day = datetime.fromtimestamp(int(hour) * 3600, UTC).astimezone(period.tz).date()
         worn[day] += float(worn_min or 0)
         if count:

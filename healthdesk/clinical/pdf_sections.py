@@ -24,12 +24,18 @@ from healthdesk.clinical.charts import trend_chart
 from healthdesk.clinical.fonts import to_winansi
 from healthdesk.clinical.report_data import SOURCE_SHORT, SOURCES, ReportData
 from healthdesk.clinical.summary import (
+    NAP_HEAD,
     NO_VITALS,
+    SLEEP_HEAD,
     SUMMARY_HEAD,
+    WORKOUT_DAY_HEAD,
     body_rows,
     coverage_text,
+    nap_rows,
+    sleep_rows,
     sources_text,
     summary_rows,
+    workout_day,
 )
 
 SLEEP_ROWS = 12
@@ -136,19 +142,17 @@ def sleep_table(data: ReportData) -> list[Flowable]:
         if mine:
             medians.append(f"{SOURCE_SHORT[src]} median {median(mine):.1f} h asleep over {len(mine)} nights")
     shown = sorted(main, key=lambda s: (s.end, s.source), reverse=True)[:SLEEP_ROWS]
-    rows = [["Night ending", "Source", "In bed", "Asleep (h)", "Light (min)", "Deep (min)", "REM (min)",
-             "Awake (min)"]]
     tz = data.period.tz
-    for s in shown:
-        start, end = s.start.astimezone(tz), s.end.astimezone(tz)
-        rows.append([end.date().isoformat(), SOURCE_SHORT[s.source], f"{start:%H:%M}-{end:%H:%M}",
-                     f"{s.asleep_min / 60:.1f}", format_value(s.light_min, 0), format_value(s.deep_min, 0),
-                     format_value(s.rem_min, 0), format_value(s.awake_min, 0)])
+    rows = [SLEEP_HEAD] + sleep_rows(shown, tz)
     note = "; ".join(medians) + "."
     if len(main) > len(shown):
         note += f" Table shows the most recent {len(shown)} of {len(main)} nights."
-    return out + [_p(note), Spacer(1, 2),
-                  _table(rows, [24 * mm, 22 * mm, 22 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm], 3)]
+    out += [_p(note), Spacer(1, 2),
+            _table(rows, [24 * mm, 22 * mm, 22 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm], 3)]
+    naps = sorted((s for s in data.sleeps if s.nap), key=lambda s: (s.end, s.source), reverse=True)[:SLEEP_ROWS]
+    if naps:  # naps are their own rows, never counted as a night (docs/metrics.md §1)
+        out += [Spacer(1, 4), _p("Naps"), _table([NAP_HEAD] + nap_rows(naps, tz), [24 * mm, 22 * mm, 22 * mm, 18 * mm], 3)]
+    return out
 
 
 def workouts_table(data: ReportData) -> list[Flowable]:
@@ -162,9 +166,10 @@ def workouts_table(data: ReportData) -> list[Flowable]:
             hours = sum((w.end - w.start).total_seconds() for w in mine) / 3600
             counts.append(f"{SOURCE_SHORT[src]}: {len(mine)} workouts, {hours:.1f} h in total")
     shown = sorted(data.workouts, key=lambda w: (w.start, w.source), reverse=True)[:WORKOUT_ROWS]
-    rows = [["Date", "Source", "Activity", "Duration (min)", "Avg HR (bpm)", "Max HR (bpm)", "Energy (kJ)"]]
+    rows = [[WORKOUT_DAY_HEAD, "Source", "Activity", "Duration (min)", "Avg HR (bpm)", "Max HR (bpm)",
+             "Energy (kJ)"]]
     for w in shown:
-        rows.append([w.start.astimezone(data.period.tz).date().isoformat(), SOURCE_SHORT[w.source],
+        rows.append([workout_day(w, data.period.tz).isoformat(), SOURCE_SHORT[w.source],
                      to_winansi(w.sport),
                      f"{(w.end - w.start).total_seconds() / 60:.0f}", format_value(w.avg_hr, 0),
                      format_value(w.max_hr, 0), format_value(w.energy_kj, 0)])

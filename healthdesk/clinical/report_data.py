@@ -113,6 +113,7 @@ class SleepSession:
     rem_min: float | None = None
     awake_min: float | None = None
     nap: bool = False
+    day: date | None = None  # the morning date naming the night / the cycle holding a nap (docs/metrics.md §1)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Workout:
     avg_hr: float | None = None
     max_hr: float | None = None
     energy_kj: float | None = None
+    day: date | None = None  # the morning date of the cycle holding the workout's start
 
 
 @dataclass(frozen=True)

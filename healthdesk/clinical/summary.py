@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, tzinfo
 
 from healthdesk.clinical.catalogue import METRICS, format_value
-from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, ReportData, SleepSession, Workout
 from healthdesk.clinical.stats import summarize, trend_text
 
 SUMMARY_HEAD = ["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (Theil-Sen)"]
@@ -71,3 +72,41 @@ def body_rows(data: ReportData) -> list[list[str]]:
             rows.append(["Body mass index", "kg/m2", src, "1", "", f"{m.weight_kg / m.height_m ** 2:.1f}", "",
                          "computed"])
     return rows
+
+
+# --- one day label and one asleep number for the sleep and workout tables (docs/metrics.md §1) ---------------
+NIGHT_HEAD = "Night ending"  # a night is named by the morning it ends on: the app's, summary's and FHIR's date
+SLEEP_HEAD = [NIGHT_HEAD, "Source", "In bed", "Asleep (min)", "Light (min)", "Deep (min)", "REM (min)",
+              "Awake (min)"]
+NAP_HEAD = ["Day", "Source", "Time", "Asleep (min)"]
+WORKOUT_DAY_HEAD = "Day"
+
+
+def night_day(s: SleepSession, tz: tzinfo) -> date:
+    """The morning date naming a sleep (its stored label; the local wake date when a record has none)."""
+    return s.day if s.day is not None else s.end.astimezone(tz).date()
+
+
+def workout_day(w: Workout, tz: tzinfo) -> date:
+    return w.day if w.day is not None else w.start.astimezone(tz).date()
+
+
+def asleep_text(minutes: float) -> str:
+    """Asleep minutes as every table shows them: whole minutes, the number `summary` and the app give."""
+    return f"{minutes:.0f}"
+
+
+def sleep_rows(sleeps: Iterable[SleepSession], tz: tzinfo) -> list[list[str]]:
+    rows = []
+    for s in sleeps:
+        start, end = s.start.astimezone(tz), s.end.astimezone(tz)
+        rows.append([night_day(s, tz).isoformat(), SOURCE_SHORT[s.source], f"{start:%H:%M}-{end:%H:%M}",
+                     asleep_text(s.asleep_min), format_value(s.light_min, 0), format_value(s.deep_min, 0),
+                     format_value(s.rem_min, 0), format_value(s.awake_min, 0)])
+    return rows
+
+
+def nap_rows(naps: Iterable[SleepSession], tz: tzinfo) -> list[list[str]]:
+    return [[night_day(s, tz).isoformat(), SOURCE_SHORT[s.source],
+             f"{s.start.astimezone(tz):%H:%M}-{s.end.astimezone(tz):%H:%M}", asleep_text(s.asleep_min)]
+            for s in naps]

@@ -1,7 +1,7 @@
 """WHOOP's own numbers as canonical daily values (source "whoop_cloud"), side by side with band values.
 
-A WHOOP cycle is labelled like a band cycle (core.timeutil.cycle_label: the local noon-to-noon window holding
-its start, in the record's own timezone offset), so both sources line up per day. A cycle's recovery, main
+A WHOOP cycle is labelled like a band cycle: by its morning date (core.timeutil.morning_date, in the record's
+own UTC offset, read through store.cloud_reads), so both sources line up per day. A cycle's recovery, main
 sleep and naps land on that cycle's day. Everything a cycle can give is written every time it changes: a value
 WHOOP has not scored, or a record deleted since, becomes None with confidence 0, so a stale number never
 survives. Only rows with source "whoop_cloud" are ever written here; band-derived rows are never touched.
@@ -10,14 +10,12 @@ survives. Only rows with source "whoop_cloud" are ever written here; band-derive
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from healthdesk.core.timeutil import cycle_label
-from healthdesk.store import cloud as local
+from healthdesk.store.cloud_reads import cloud_cycle, read_cloud, sleep_cycle_ids
 from healthdesk.store.derived import DailyValue, put_daily_values
 
 log = logging.getLogger(__name__)
@@ -34,24 +32,11 @@ SLEEP_METRICS = {"sleep_duration": "min", "time_in_bed": "min", "sleep_efficienc
                  "sleep_performance": "%", "sleep_consistency": "%", "respiratory_rate": "rpm"}
 
 
-def offset_seconds(offset: str) -> int:
-    """WHOOP's `+hh:mm`, `-hh:mm` or `Z` -> seconds east of UTC."""
-    if offset in ("Z", "", None):
-        return 0
-    sign = -1 if offset[0] == "-" else 1
-    hours, _, minutes = offset[1:].partition(":")
-    return sign * (int(hours) * 3600 + int(minutes or 0) * 60)
-
-
-def _unix(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
 def _state_note(row: Any) -> str | None:
     """Why a record gives no numbers (None when it is scored and live)."""
     if row is None:
         return "whoop:absent"
-    if row.deleted_at is not None:
+    if row.deleted:
         return "whoop:deleted"
     if row.score_state != "SCORED":
         return f"whoop:{row.score_state}"
@@ -74,54 +59,44 @@ def _emit(day: date, metrics: dict[str, str], values: dict[str, float | None], n
     return out
 
 
-def _minutes(ms: int | None) -> float | None:
-    return None if ms is None else ms / MS_PER_MIN
-
-
 def values_for_cycle(session: Session, cycle_id: int, computed_at: float) -> list[DailyValue]:
-    cycle = session.get(local.WhoopCycle, cycle_id)
-    if cycle is None:
+    bundle = cloud_cycle(session, cycle_id)
+    if bundle is None:
         return []  # never seen: no day to put anything on
-    day = cycle_label(_unix(cycle.start), offset_seconds(cycle.timezone_offset))
+    cycle, recovery, day = bundle.cycle, bundle.recovery, bundle.cycle.day
     rows = _emit(day, CYCLE_METRICS, {
         "day_strain": cycle.strain,
         "calories": None if cycle.kilojoule is None else cycle.kilojoule / KJ_PER_KCAL,
-        "hr_peak": cycle.max_heart_rate}, _state_note(cycle), computed_at)
-    recovery = session.get(local.WhoopRecovery, cycle_id)
-    calibrating = bool(recovery and recovery.user_calibrating)
+        "hr_peak": cycle.max_hr}, _state_note(cycle), computed_at)
+    calibrating = bool(recovery and recovery.calibrating)
     rows += _emit(day, RECOVERY_METRICS, {} if recovery is None else {
-        "recovery": recovery.recovery_score, "resting_hr": recovery.resting_heart_rate,
+        "recovery": recovery.recovery, "resting_hr": recovery.resting_hr,
         "hrv_rmssd": recovery.hrv_rmssd_ms, "spo2": recovery.spo2_pct, "skin_temp": recovery.skin_temp_c},
         _state_note(recovery), computed_at, CALIBRATING_CONFIDENCE if calibrating else 1.0)
-    sleeps = session.scalars(select(local.WhoopSleep).where(local.WhoopSleep.cycle_id == cycle_id,
-                                                            local.WhoopSleep.deleted_at.is_(None))).all()
-    mains = [s for s in sleeps if not s.nap]
-    main = max(mains, key=lambda s: _unix(s.end) - _unix(s.start)) if mains else None
-    asleep = None
-    if main is not None and None not in (main.light_ms, main.slow_wave_ms, main.rem_ms):
-        asleep = _minutes(main.light_ms + main.slow_wave_ms + main.rem_ms)
+    main = bundle.main_sleep
     rows += _emit(day, SLEEP_METRICS, {} if main is None else {
-        "sleep_duration": asleep, "time_in_bed": _minutes(main.in_bed_ms),
-        "sleep_efficiency": main.efficiency_pct, "sleep_deep": _minutes(main.slow_wave_ms),
-        "sleep_light": _minutes(main.light_ms), "sleep_rem": _minutes(main.rem_ms),
-        "sleep_disturbances": main.disturbance_count, "sleep_need": _minutes(main.need_ms),
+        "sleep_duration": main.asleep_min, "time_in_bed": main.in_bed_min,
+        "sleep_efficiency": main.efficiency_pct, "sleep_deep": main.deep_min,
+        "sleep_light": main.light_min, "sleep_rem": main.rem_min,
+        "sleep_disturbances": main.disturbances, "sleep_need": main.need_min,
         "sleep_performance": main.performance_pct, "sleep_consistency": main.consistency_pct,
         "respiratory_rate": main.respiratory_rate}, _state_note(main), computed_at)
-    naps = [s for s in sleeps if s.nap and s.score_state == "SCORED"]
+    naps = bundle.naps
     if naps:
-        total = sum((s.light_ms or 0) + (s.slow_wave_ms or 0) + (s.rem_ms or 0) for s in naps)
-        rows.append(_value(day, "nap_duration", total / MS_PER_MIN, "min", 1.0, "", computed_at))
+        total = sum(s.asleep_min or 0.0 for s in naps)
+        rows.append(_value(day, "nap_duration", total, "min", 1.0, "", computed_at))
     return rows
 
 
 def cycles_touched(session: Session, changed: dict[str, set[int | str]]) -> set[int]:
     """Cycles whose daily values may have changed (sleeps point at their cycle; deleted rows still do)."""
     cycles = {int(k) for k in changed.get("cycle", set())} | {int(k) for k in changed.get("recovery", set())}
-    sleep_ids = list(changed.get("sleep", set()))
-    if sleep_ids:
-        cycles |= {c for c in session.scalars(select(local.WhoopSleep.cycle_id)
-                                              .where(local.WhoopSleep.id.in_(sleep_ids))) if c is not None}
-    return cycles
+    return cycles | sleep_cycle_ids(session, (str(k) for k in changed.get("sleep", set())))
+
+
+def all_cycle_ids(session: Session) -> list[int]:
+    """Every stored WHOOP cycle (deleted ones too), for a full re-projection after a day-label change."""
+    return [c.id for c in read_cloud(session, include_deleted=True).cycles]
 
 
 def whoop_daily_values(session: Session, changed: dict[str, set[int | str]],

@@ -1,48 +1,103 @@
-"""UTC/local conversions and WHOOP-style physiological cycles (metrics.md §1).
+"""Time helpers and THE day label of the project: WHOOP-style cycles named by their morning (docs/metrics.md §1).
 
-A cycle runs from one main sleep's onset to the next one's (the last stays open). Its label `day` is the
-cycle's local start date, where a sleep that begins after midnight counts for the evening before: the label is
-the date of the local noon-to-noon window holding the onset. Sleep detection keeps one main sleep per such
-window, so labels never collide. Before the first main sleep is known, data falls into calendar-day fallback
-cycles; their labels stay below the first sleep cycle's label (equal labels merge: the unseen cycle simply
-continues, like WHOOP's multi-day cycles). Naps never start a cycle.
+A cycle runs from one main sleep's onset to the next one's (the last stays open: it is "today"). Its label
+`day` is the *morning date*: the local date of the wake that ends the cycle's opening main sleep. Sleep
+detection keeps one main sleep per local noon-to-noon window, so the morning date is that window's date + 1:
+Mon 23:30 -> Tue 07:10 is `Tue`, and so is Tue 00:40 -> Tue 08:00. A main sleep that ends before midnight or
+runs past a second midnight still takes the morning that follows its noon window, so every night keeps exactly
+one label (docs/metrics.md §1, "One label everywhere").
+
+Data before the first detected main sleep belongs to the cycle that sleep closes: its label is the calendar
+date of the data, never the first sleep's date or later (the evening before a first night is that evening's own
+morning date, i.e. its calendar date). Naps never start a cycle; a workout belongs to the cycle holding its
+start (`day_of`).
+
+Everyone names a day with `morning_date` / `day_of` / `Cycle.day`; WHOOP's own timestamps go through
+`parse_iso` and `parse_offset` (one parser each).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 DAY_S = 86400
 NOON_S = 43200
 MULTI_DAY_H = 30
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})?$")
 
 
+# --- the one time-offset parser and the one ISO helper -------------------------------------------------------
+def parse_offset(text: str | None) -> int:
+    """A UTC offset '+hh:mm', '-hh:mm', '+hhmm', '+hh' or 'Z' -> seconds east of UTC (None/'' -> 0).
+
+    Raises ValueError for anything else, so a malformed record is reported rather than silently put at UTC.
+    """
+    if text is None or text in ("", "Z", "z"):
+        return 0
+    m = _OFFSET.match(text.strip())
+    if m is None:
+        raise ValueError(f"not a UTC offset: {text!r}")
+    sign = -1 if m.group(1) == "-" else 1
+    return sign * (int(m.group(2)) * 3600 + int(m.group(3) or 0) * 60)
+
+
+def parse_iso(text: str) -> datetime:
+    """An ISO-8601 timestamp with a zone ('...Z' or '+hh:mm') -> aware datetime. Naive text raises ValueError."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"timestamp without a time zone: {text!r}")
+    return value
+
+
+def iso_unix(text: str) -> float:
+    """An ISO-8601 timestamp with a zone -> unix seconds."""
+    return parse_iso(text).timestamp()
+
+
+def iso_utc(unix: float) -> str:
+    """Unix seconds -> 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z'."""
+    return datetime.fromtimestamp(unix, UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- local dates -------------------------------------------------------------------------------------------
 def local_date(unix: float, tz_offset_s: int) -> date:
     return datetime.fromtimestamp(unix + tz_offset_s, UTC).date()
-
-
-def cycle_label(onset_unix: float, tz_offset_s: int) -> date:
-    """Label of the cycle a main sleep starting at `onset_unix` begins (its noon-to-noon window's date)."""
-    return local_date(onset_unix - NOON_S, tz_offset_s)
 
 
 def local_midnight(d: date, tz_offset_s: int) -> float:
     return datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() - tz_offset_s
 
 
+def noon_window(unix: float, tz_offset_s: int) -> date:
+    """Date of the local noon-to-noon window holding `unix` (the window sleep detection keeps one main sleep in)."""
+    return local_date(unix - NOON_S, tz_offset_s)
+
+
+def window_noon(window: date, tz_offset_s: int) -> float:
+    """Unix time of the local noon that starts the noon-to-noon window `window`."""
+    return local_midnight(window, tz_offset_s) + NOON_S
+
+
+def morning_date(onset_unix: float, tz_offset_s: int) -> date:
+    """THE label of the cycle a main sleep starting at `onset_unix` opens: the morning that sleep ends on.
+
+    Worked example (docs/metrics.md §1): onset Mon 23:30 (wake Tue 07:10) -> Tue; onset Tue 00:40 -> Tue.
+    """
+    return noon_window(onset_unix, tz_offset_s) + timedelta(days=1)
+
+
 def day_noon(d: date, tz_offset_s: int) -> float:
-    """Unix time of the local noon starting the noon-to-noon window labelled `d`."""
+    """Unix time of local noon ON the labelled day `d` (where a day-valued chart point sits)."""
     return local_midnight(d, tz_offset_s) + NOON_S
 
 
 def parse_day(text: str) -> date:
     return date.fromisoformat(text)
-
-
-def iso_utc(unix: float) -> str:
-    return datetime.fromtimestamp(unix, UTC).isoformat().replace("+00:00", "Z")
 
 
 def system_tz_offset(unix: float) -> int:
@@ -51,12 +106,13 @@ def system_tz_offset(unix: float) -> int:
     return int(offset.total_seconds()) if offset else 0
 
 
+# --- cycles --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Cycle:
-    day: date
+    day: date  # the morning date (module docstring)
     start: float  # unix s
-    end: float | None  # None: still open
-    main_sleep_onset: float | None  # None for a calendar-day fallback cycle
+    end: float | None  # None: still open ("today")
+    main_sleep_onset: float | None  # None for a calendar-day fallback cycle before the first detected sleep
     tz_offset_s: int
     note: str = ""
 
@@ -64,8 +120,34 @@ class Cycle:
     def fallback(self) -> bool:
         return self.main_sleep_onset is None
 
+    @property
+    def is_open(self) -> bool:
+        return self.end is None
+
     def end_or(self, now: float) -> float:
         return self.end if self.end is not None else now
+
+    def holds(self, unix: float) -> bool:
+        return self.start <= unix and (self.end is None or unix < self.end)
+
+
+def _fallback_day(unix: float, tz_offset_s: int, first_onset: float | None) -> date:
+    """Label of a moment before the first known main sleep: its calendar date, kept below that sleep's label."""
+    d = local_date(unix, tz_offset_s)
+    if first_onset is None:
+        return d
+    return min(d, morning_date(first_onset, tz_offset_s) - timedelta(days=1))
+
+
+def day_of(unix: float, main_onsets: Sequence[float], tz_offset_s: int) -> date:
+    """Label of the cycle holding `unix`, given every main-sleep onset known (sorted ascending).
+
+    The rule for workouts, naps and any record that is not itself a main sleep (docs/metrics.md §1).
+    """
+    i = bisect.bisect_right(main_onsets, unix)
+    if i > 0:
+        return morning_date(main_onsets[i - 1], tz_offset_s)
+    return _fallback_day(unix, tz_offset_s, main_onsets[0] if main_onsets else None)
 
 
 def assign_cycles(
@@ -76,13 +158,12 @@ def assign_cycles(
     cycles: list[Cycle] = []
     first = onsets[0] if onsets else data_end
     if data_start < first:
-        limit = cycle_label(onsets[0], tz_offset_s) - timedelta(days=1) if onsets else None
         d = local_date(data_start, tz_offset_s)
         t = data_start
         pieces: list[tuple[date, float, float]] = []
         while t < first:
             nxt = min(local_midnight(d + timedelta(days=1), tz_offset_s), first)
-            label = d if limit is None else min(d, limit)
+            label = _fallback_day(t, tz_offset_s, onsets[0] if onsets else None)
             if pieces and pieces[-1][0] == label:
                 pieces[-1] = (label, pieces[-1][1], nxt)
             else:
@@ -94,7 +175,7 @@ def assign_cycles(
     for i, onset in enumerate(onsets):
         end = onsets[i + 1] if i + 1 < len(onsets) else None
         note = "multi_day" if end is not None and end - onset > MULTI_DAY_H * 3600 else ""
-        cycles.append(Cycle(cycle_label(onset, tz_offset_s), onset, end, onset, tz_offset_s, note))
+        cycles.append(Cycle(morning_date(onset, tz_offset_s), onset, end, onset, tz_offset_s, note))
     return cycles
 
 

@@ -13,7 +13,6 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import func, select
 
 from healthdesk.core.metrics.baseline import baseline_band
 from healthdesk.core.timeutil import day_noon, system_tz_offset
@@ -32,16 +31,19 @@ from healthdesk.services.dashboard_types import (
     WorkoutRow,
     empty_array,
 )
-from healthdesk.store.band_tables import Device
+from healthdesk.store.cloud_reads import read_cloud
 from healthdesk.store.database import Database
 from healthdesk.store.derived import (
     DailyValue,
-    DailyValueRow,
     daily_values_between,
+    latest_day_with,
     preferred,
     sleeps_between,
+    source_priority,
     workouts_between,
 )
+from healthdesk.store.report_reads import last_band_contact
+from healthdesk.store.report_reads import last_cloud_sync as stored_last_cloud_sync
 
 BASELINE_METRICS = ("resting_hr", "hrv_rmssd", "recovery", "day_strain", "sleep_duration", "sleep_performance")
 PERCENT_MAX = 100.0  # a baseline of a percentage stops at 100 on the chart
@@ -82,18 +84,15 @@ class DashboardService:
 
     # --- Today ---------------------------------------------------------------------------------------------
     def latest_day(self) -> date | None:
-        """The newest cycle day (not after today) that has any Today metric stored."""
+        """The newest cycle day that has any Today metric stored: the open cycle is "today".
+
+        A cycle is named by its morning (docs/metrics.md §1), so once tonight's sleep has begun the open cycle
+        carries tomorrow's date; anything later than that is a clock error and is not shown as today.
+        """
         if self._db is None:
             return None
         with self._db.read() as conn:
-            day = conn.execute(
-                select(func.max(DailyValueRow.day)).where(
-                    DailyValueRow.metric.in_(list(TODAY_METRICS)),
-                    DailyValueRow.value.is_not(None),
-                    DailyValueRow.day <= self._local_today().isoformat(),
-                )
-            ).scalar()
-        return date.fromisoformat(day) if day else None
+            return latest_day_with(conn, list(TODAY_METRICS), self._local_today() + timedelta(days=1))
 
     def today(self) -> TodaySummary:
         day = self.latest_day()
@@ -125,17 +124,15 @@ class DashboardService:
         if self._db is None:
             return None
         with self._db.read() as conn:
-            t = conn.execute(select(func.max(Device.last_contact_at))).scalar()
+            t = last_band_contact(conn)
         return datetime.fromtimestamp(t, UTC) if t else None
 
     def last_cloud_sync(self) -> datetime | None:
         if self._db is None:
             return None
-        from healthdesk.store.cloud import WhoopConnection
-
         with self._db.read() as conn:
-            text = conn.execute(select(WhoopConnection.last_sync_at)).scalar()
-        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+            t = stored_last_cloud_sync(conn)
+        return datetime.fromtimestamp(t, UTC) if t else None
 
     # --- history charts ------------------------------------------------------------------------------------
     def history(self, metric: str) -> MetricHistory:
@@ -174,20 +171,38 @@ class DashboardService:
         with self._db.read() as conn:
             band = [
                 SleepPeriod(_utc(s.start), _utc(s.end), s.asleep_min, s.main, s.source,
-                            _performance(conn, s.day) if s.main else None)
+                            _performance(conn, s.day) if s.main else None, date.fromisoformat(s.day))
                 for s in sleeps_between(conn, 0, 2**40)
             ]
-            return sorted(band + cloud_sleeps(conn), key=lambda s: s.start)
+            return sorted(band + cloud_sleeps(read_cloud(conn)), key=lambda s: s.start)
+
+    def nights(self) -> list[SleepPeriod]:
+        """One main sleep per morning date, newest first: the night picker's list (no night twice, none skipped).
+
+        Where the band and WHOOP both have the night, the one shown is the source `sleep_duration` shows first
+        (store.derived.source_priority), so the picker, the Today card and the charts agree.
+        """
+        order = source_priority("sleep_duration")
+        best: dict[date, SleepPeriod] = {}
+        for s in self.sleeps():
+            if not s.main or s.day is None:
+                continue
+            held = best.get(s.day)
+            rank = order.index(s.source) if s.source in order else len(order)
+            if held is None or rank < (order.index(held.source) if held.source in order else len(order)):
+                best[s.day] = s
+        return [best[d] for d in sorted(best, reverse=True)]
 
     def workouts(self) -> list[WorkoutRow]:
         if self._db is None:
             return []
         with self._db.read() as conn:
             band = [
-                WorkoutRow(_utc(w.start), _utc(w.end), w.strain, w.source, w.kind, w.avg_hr)
+                WorkoutRow(_utc(w.start), _utc(w.end), w.strain, w.source, w.kind, w.avg_hr,
+                           date.fromisoformat(w.day))
                 for w in workouts_between(conn, 0, 2**40)
             ]
-            return sorted(band + cloud_workouts(conn), key=lambda w: w.start, reverse=True)
+            return sorted(band + cloud_workouts(read_cloud(conn)), key=lambda w: w.start, reverse=True)
 
     def night(self, sleep: SleepPeriod) -> NightDetail | None:
         if self._db is None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import inspect, select
-from sqlalchemy.engine import Connection
 
 from healthdesk.services.dashboard_types import (
     STAGE_ASLEEP,
@@ -17,53 +14,28 @@ from healthdesk.services.dashboard_types import (
     WorkoutRow,
 )
 from healthdesk.store.band_reads import minute_rollups_between
+from healthdesk.store.cloud_reads import CloudRecords
 from healthdesk.store.database import Database
-from healthdesk.store.derived import BandSleepRow, daily_values_between
+from healthdesk.store.derived import band_sleep_at, daily_values_between
 
 # Per-minute codes in band_sleeps.detail (services/derive.py): stages '0' deep '1' light '2' REM '3' awake,
 # which are dashboard_types' codes; state 's' asleep, 'w' awake, '-' not worn (left out of the timeline).
 STATE_CODES = {"s": STAGE_ASLEEP, "w": STAGE_AWAKE}
 
 
-def _iso_unix(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+def _utc(unix: float) -> datetime:
+    return datetime.fromtimestamp(unix, UTC)
 
 
-def _has(conn: Connection, table: str) -> bool:
-    return inspect(conn).has_table(table)
+def cloud_sleeps(records: CloudRecords) -> list[SleepPeriod]:
+    """WHOOP sleeps from the store's cloud read model (its asleep rule and day label)."""
+    return [SleepPeriod(_utc(s.start), _utc(s.end), s.asleep_min, s.main, "whoop_cloud", s.performance_pct, s.day)
+            for s in records.sleeps]
 
 
-def cloud_sleeps(conn: Connection) -> list[SleepPeriod]:
-    if not _has(conn, "whoop_sleep"):
-        return []
-    from healthdesk.store.cloud import WhoopSleep
-
-    rows = conn.execute(
-        select(WhoopSleep.start, WhoopSleep.end, WhoopSleep.nap, WhoopSleep.in_bed_ms, WhoopSleep.awake_ms,
-               WhoopSleep.performance_pct).where(WhoopSleep.deleted_at.is_(None))
-    ).all()
-    out = []
-    for start, end, nap, in_bed, awake, perf in rows:
-        asleep = (in_bed - (awake or 0)) / 60000 if in_bed is not None else None
-        out.append(SleepPeriod(datetime.fromtimestamp(_iso_unix(start), UTC),
-                               datetime.fromtimestamp(_iso_unix(end), UTC), asleep, not nap, "whoop_cloud", perf))
-    return out
-
-
-def cloud_workouts(conn: Connection) -> list[WorkoutRow]:
-    if not _has(conn, "whoop_workout"):
-        return []
-    from healthdesk.store.cloud import WhoopWorkout
-
-    rows = conn.execute(
-        select(WhoopWorkout.start, WhoopWorkout.end, WhoopWorkout.strain, WhoopWorkout.sport_name,
-               WhoopWorkout.average_heart_rate).where(WhoopWorkout.deleted_at.is_(None))
-    ).all()
-    return [
-        WorkoutRow(datetime.fromtimestamp(_iso_unix(s), UTC), datetime.fromtimestamp(_iso_unix(e), UTC), strain,
-                   "whoop_cloud", sport or "", float(hr) if hr is not None else None)
-        for s, e, strain, sport, hr in rows
-    ]
+def cloud_workouts(records: CloudRecords) -> list[WorkoutRow]:
+    return [WorkoutRow(_utc(w.start), _utc(w.end), w.strain, "whoop_cloud", w.sport, w.average_hr, w.day)
+            for w in records.workouts]
 
 
 def runs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,11 +64,8 @@ def night_detail(db: Database, sleep: SleepPeriod) -> NightDetail:
     estimated, stage_confidence = False, 0.0
     with db.read() as conn:
         if sleep.source == "band":
-            row = conn.execute(
-                select(BandSleepRow.detail, BandSleepRow.day).where(
-                    BandSleepRow.source == "band", BandSleepRow.start == t0)
-            ).first()
-            detail = json.loads(row.detail) if row is not None and row.detail else {}
+            row = band_sleep_at(conn, t0)
+            detail = (row.detail or {}) if row is not None else {}
             if detail.get("stages"):
                 seg = minute_segments(t0, detail["stages"], {str(c): c for c in range(4)})
                 estimated = True

@@ -114,6 +114,7 @@ class SleepPeriod:
     main: bool
     source: str
     performance: float | None = None  # %
+    day: date | None = None  # the morning date naming this night (core.timeutil, docs/metrics.md §1)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class WorkoutRow:
     source: str
     kind: str = ""
     avg_hr: float | None = None
+    day: date | None = None  # the morning date of the cycle holding the workout's start
 
 
 # Hypnogram stage codes (lower draws lower): deep < light < REM < awake; ASLEEP when stages are unknown.

@@ -3,19 +3,18 @@
 {"days": [{"date": "YYYY-MM-DD", "metrics": {NAME: [{"value", "unit", "confidence", "source"}, ...]},
            "sleeps": [{"start", "end", "asleep_min", "main", "source"}],
            "workouts": [{"start", "end", "strain", "source"}]}]}
-A date is the cycle's local start date. Each metric lists one entry per source that has it, the source the
-dashboard shows first (store.derived.source_priority). WHOOP cloud sleeps and workouts are read from the
-cloud helper's whoop_* tables when they exist, labelled with the same cycle rule (core.timeutil).
+A date is the cycle's morning date (core.timeutil, docs/metrics.md §1). Each metric lists one entry per source that has it, the source the
+dashboard shows first (store.derived.source_priority). WHOOP cloud sleeps and workouts come from the store's
+one cloud read model (store.cloud_reads: one asleep rule, the same day label).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, text
-
-from healthdesk.core.timeutil import cycle_label, day_noon, iso_utc
+from healthdesk.core.timeutil import day_noon, iso_utc
+from healthdesk.store.cloud_reads import CloudRecords, read_cloud
 from healthdesk.store.database import Database
 from healthdesk.store.derived import daily_values_between, sleeps_between, source_priority, workouts_between
 
@@ -32,73 +31,19 @@ REQUIRED_METRICS = (
 )
 
 
-def _offset_s(text_offset: str | None) -> int:
-    if not text_offset:
-        return 0
-    sign = -1 if text_offset.startswith("-") else 1
-    hours, _, minutes = text_offset.lstrip("+-").partition(":")
-    return sign * (int(hours) * 3600 + int(minutes or 0) * 60)
-
-
-def _unix(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
-def _cloud_rows(conn, day0: date, day1: date) -> tuple[dict[str, list], dict[str, list]]:
-    """WHOOP cloud sleeps and workouts per cycle date (empty when the cloud tables do not exist)."""
-    tables = set(inspect(conn).get_table_names())
+def _cloud_rows(records: CloudRecords) -> tuple[dict[str, list], dict[str, list]]:
+    """WHOOP cloud sleeps and workouts per day, from the store's one cloud read model."""
     sleeps: dict[str, list] = {}
     workouts: dict[str, list] = {}
-    if not {"whoop_sleep", "whoop_cycle"} <= tables:
-        return sleeps, workouts
-    # WHOOP times are stored as 'YYYY-MM-DDTHH:MM:SS.mmmZ', so text order is time order
-    lo = datetime.fromtimestamp(day_noon(day0, 0) - 2 * 86400, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    hi = datetime.fromtimestamp(day_noon(day1, 0) + 3 * 86400, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    cycles = conn.execute(
-        text("SELECT id, start, timezone_offset FROM whoop_cycle WHERE deleted_at IS NULL ORDER BY start")
-    ).all()
-    label = {cid: cycle_label(_unix(start), _offset_s(tz)) for cid, start, tz in cycles}
-    starts = [(_unix(start), label[cid]) for cid, start, _ in cycles]
-
-    def containing(t: float, tz: int) -> date:
-        before = [d for s, d in starts if s <= t]
-        return before[-1] if before else cycle_label(t, tz) - timedelta(days=1)
-
-    for start, end, nap, cycle_id, tz, in_bed, awake in conn.execute(
-        text(
-            'SELECT start, "end", nap, cycle_id, timezone_offset, in_bed_ms, awake_ms FROM whoop_sleep '
-            "WHERE deleted_at IS NULL AND start >= :lo AND start < :hi"
-        ),
-        {"lo": lo, "hi": hi},
-    ):
-        d = label.get(cycle_id) or containing(_unix(start), _offset_s(tz))
-        asleep = (in_bed - (awake or 0)) / 60000 if in_bed is not None else None
-        sleeps.setdefault(d.isoformat(), []).append(
-            {
-                "start": iso_utc(_unix(start)),
-                "end": iso_utc(_unix(end)),
-                "asleep_min": asleep,
-                "main": not nap,
-                "source": "whoop_cloud",
-            }
+    for s in records.sleeps:
+        sleeps.setdefault(s.day.isoformat(), []).append(
+            {"start": iso_utc(s.start), "end": iso_utc(s.end), "asleep_min": s.asleep_min, "main": s.main,
+             "source": "whoop_cloud"}
         )
-    if "whoop_workout" in tables:
-        for start, end, strain, tz in conn.execute(
-            text(
-                'SELECT start, "end", strain, timezone_offset FROM whoop_workout WHERE deleted_at IS NULL '
-                "AND start >= :lo AND start < :hi"
-            ),
-            {"lo": lo, "hi": hi},
-        ):
-            d = containing(_unix(start), _offset_s(tz))
-            workouts.setdefault(d.isoformat(), []).append(
-                {
-                    "start": iso_utc(_unix(start)),
-                    "end": iso_utc(_unix(end)),
-                    "strain": strain,
-                    "source": "whoop_cloud",
-                }
-            )
+    for w in records.workouts:
+        workouts.setdefault(w.day.isoformat(), []).append(
+            {"start": iso_utc(w.start), "end": iso_utc(w.end), "strain": w.strain, "source": "whoop_cloud"}
+        )
     return sleeps, workouts
 
 
@@ -113,7 +58,7 @@ def summary(db: Database, day0: date, day1: date) -> dict[str, Any]:
         band_workouts = [
             w for w in workouts_between(conn, t0, t1) if day0.isoformat() <= w.day <= day1.isoformat()
         ]
-        cloud_sleeps, cloud_workouts = _cloud_rows(conn, day0, day1)
+        cloud_sleeps, cloud_workouts = _cloud_rows(read_cloud(conn, day0, day1))
     days = []
     d = day0
     while d <= day1:

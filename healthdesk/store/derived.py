@@ -1,6 +1,6 @@
 """Derived values: one row per (cycle day, metric, source), plus band-derived sleeps and workouts.
 
-`day` is the cycle's local start date 'YYYY-MM-DD' (core.timeutil.cycle_label). Band values and WHOOP cloud
+`day` is the cycle's morning date 'YYYY-MM-DD' (core.timeutil.morning_date, docs/metrics.md §1). Band values and WHOOP cloud
 values for the same day live side by side, distinct by `source` ('band' | 'whoop_cloud'); a per-metric source
 priority picks the one the dashboard shows, the other stays readable. Writes replace, never accumulate:
 deriving twice stores the same rows (architecture §4.2). Workouts a user confirmed or edited survive
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint, delete, func, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -375,3 +375,21 @@ def workouts_between(session: Session | Connection, t0: float, t1: float) -> lis
         )
         for r in rows
     ]
+
+
+def band_sleep_at(session: Session | Connection, start: float) -> StoredSleep | None:
+    """The band-derived sleep starting exactly at `start` (the night a picker entry names), or None."""
+    found = [s for s in sleeps_between(session, start - 0.5, start + 0.5) if s.source == "band"]
+    return min(found, key=lambda s: abs(s.start - start)) if found else None
+
+
+def latest_day_with(session: Session | Connection, metrics: Sequence[str], not_after: str | date) -> date | None:
+    """The newest day <= not_after with a non-missing value of any of `metrics` (any source)."""
+    day = session.execute(
+        select(func.max(DailyValueRow.day)).where(
+            DailyValueRow.metric.in_(list(metrics)),
+            DailyValueRow.value.is_not(None),
+            DailyValueRow.day <= _day(not_after),
+        )
+    ).scalar()
+    return date.fromisoformat(day) if day else None

@@ -91,12 +91,12 @@ def fill_band(db: Database) -> None:
             values += [DailyValue(day.isoformat(), metric, "band", value, unit, 0.9)
                        for metric, (unit, value) in BAND_VALUES.items()]
             values.append(DailyValue(day.isoformat(), "spo2", "band", None, "%", 0.0))  # no input: no value
-            onset = datetime.combine(day, time(23, 30), BERLIN).timestamp()
+            onset = datetime.combine(day - timedelta(days=1), time(23, 30), BERLIN).timestamp()  # ends on `day`
             sleeps.append(StoredSleep(day.isoformat(), onset, onset + 460 * 60, True, 460.0, 400.0, 0.87, 40.0, 3,
                                       0.8, {"stages": BAND_STAGES}))
             start = datetime.combine(day, time(18, 0), BERLIN).timestamp()
             workouts.append(StoredWorkout(day.isoformat(), start, start + 40 * 60, 11.0, 80.0, 141.0, 169.0))
         put_daily_values(conn, values)
-        t0 = datetime.combine(BAND_DAYS[0], time(0, 0), BERLIN).timestamp()
+        t0 = datetime.combine(BAND_DAYS[0] - timedelta(days=1), time(0, 0), BERLIN).timestamp()
         replace_band_sleeps(conn, t0, t0 + 5 * 86400, sleeps)
         replace_band_workouts(conn, t0, t0 + 5 * 86400, workouts)

@@ -75,12 +75,13 @@ def test_band_only_week_exports_the_derived_values(derived_band_store, home, tmp
     mains = [s for s in sleeps if s.main]
     assert len(stored) >= DAYS - 2  # the simulator's week gives a resting HR for nearly every cycle
     observations = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
-    rhr = {o["effectivePeriod"]["start"][:10]: o["valueQuantity"]["value"] for o in observations
+    # a cycle day's Observation spans its night, [D-1 12:00, D 12:00): its end names the morning date D
+    rhr = {o["effectivePeriod"]["end"][:10]: o["valueQuantity"]["value"] for o in observations
            if o["code"]["coding"][0]["code"] == "40443-4"}
     assert rhr == {day: round(value, 1) for day, value in stored.items()}
     sessions = [o for o in observations if o["code"]["coding"][0]["code"] == "93832-4"]
-    assert len(sessions) == len(sleeps) and len(mains) > 0
-    naps = [o for o in sessions if any(n["text"] == "Nap." for n in o["note"])]
+    assert len(sessions) == len(mains) > 0  # one sleep-duration Observation per night's main sleep
+    naps = [o for o in observations if o["code"]["coding"][0]["code"] == "nap-duration"]
     assert len(naps) == len(sleeps) - len(mains)
     assert {o["meta"]["tag"][0]["code"] for o in observations} == {"band"}
 

@@ -198,7 +198,8 @@ def test_provisional_values_carry_their_confidence_into_fhir(store_path, tmp_pat
     out = tmp_path / "bundle.json"
     assert _cli(capsys, "export", "fhir", *OCT, "--out", str(out), "--generated-at", GEN)[0] == 0
     bundle = json.loads(out.read_text("utf-8"))
-    flagged = {(e["resource"]["code"]["coding"][0]["code"], e["resource"]["effectivePeriod"]["start"][:10])
+    # a cycle day's Observation spans its night [D-1 12:00, D 12:00): the end names the morning date D
+    flagged = {(e["resource"]["code"]["coding"][0]["code"], e["resource"]["effectivePeriod"]["end"][:10])
                for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
                and e["resource"]["meta"]["tag"][0]["code"] == "whoop_cloud"
                and any("confidence 0.50" in n["text"] for n in e["resource"].get("note", []))}

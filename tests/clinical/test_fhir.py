@@ -55,7 +55,8 @@ def test_band_resting_hr_is_the_input_series_coded_40443_4(both_sources):
     data = report()
     truth = {v.day: round(v.value, 1) for v in data.series_for("resting_hr", BAND).values}
     obs = _observations(both_sources, "40443-4", BAND)
-    got = {date.fromisoformat(o["effectivePeriod"]["start"][:10]): o["valueQuantity"]["value"] for o in obs}
+    # a cycle day D spans its night [D-1 12:00, D 12:00) (morning-date labels): the end names D
+    got = {date.fromisoformat(o["effectivePeriod"]["end"][:10]): o["valueQuantity"]["value"] for o in obs}
     assert got == truth
     assert all(o["valueQuantity"]["code"] == "/min" for o in obs)
     assert all(o["effectivePeriod"]["start"].endswith(("+02:00", "+01:00")) for o in obs)  # Berlin, DST change
@@ -70,7 +71,7 @@ def test_sources_never_blended(both_sources):
     # Each source's Observations carry that source's own value for the day (the factory offsets cloud by 0.5).
     for source in (BAND, WHOOP_CLOUD):
         for o in _observations(both_sources, "40443-4", source):
-            day = date.fromisoformat(o["effectivePeriod"]["start"][:10])
+            day = date.fromisoformat(o["effectivePeriod"]["end"][:10])
             assert o["valueQuantity"]["value"] == round(value_on("resting_hr", day, source), 1)
 
 
@@ -111,13 +112,14 @@ def test_body_measurements_and_bmi_derived_from_them(both_sources):
 
 def test_sleep_sessions_with_stage_components(both_sources):
     data = report()
-    band_sleeps = [s for s in data.sleeps if s.source == BAND]
+    band_sleeps = [s for s in data.sleeps if s.source == BAND and not s.nap]
     obs = _observations(both_sources, "93832-4", BAND)
-    assert len(obs) == len(band_sleeps)
+    assert len(obs) == len(band_sleeps)  # one per night's main sleep; naps carry their own code
     first = min(obs, key=lambda o: o["effectivePeriod"]["start"])
     s = min(band_sleeps, key=lambda s: s.start)
-    assert first["valueQuantity"] == {"value": round(s.asleep_min / 60, 3), "unit": "h",
-                                      "system": "http://unitsofmeasure.org", "code": "h"}
+    # asleep minutes, the number summary and the app show (v0.1 sent hours to 3 decimals)
+    assert first["valueQuantity"] == {"value": round(s.asleep_min, 1), "unit": "min",
+                                      "system": "http://unitsofmeasure.org", "code": "min"}
     stages = {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in first["component"]}
     assert stages == {"sleep-stage-light": round(s.light_min, 1), "sleep-stage-deep": round(s.deep_min, 1),
                       "sleep-stage-rem": round(s.rem_min, 1), "sleep-stage-awake": round(s.awake_min, 1)}
@@ -138,7 +140,8 @@ def test_year_series_is_capped_and_states_median_aggregation():
     assert first["method"]["text"].startswith(f"Median of {width} daily value(s)")
     # Buckets cover the whole period, not only the latest reading.
     starts = sorted(o["effectivePeriod"]["start"][:10] for o in obs)
-    assert starts[0] == "2025-11-01" and starts[-1] >= "2026-10-25"
+    # the first bucket's nights start the evening before its first morning date (2025-11-01)
+    assert starts[0] == "2025-10-31" and starts[-1] >= "2026-10-24"
 
 
 def test_same_data_same_bytes_and_generated_at_changes_them():

@@ -69,14 +69,15 @@ def test_sleeps_and_workouts_from_both_sources(october):
     assert [n.start.date() for n in october.sleeps if n.nap] == [NAP_DAY]
     s = cloud[0]
     assert (s.asleep_min, s.light_min, s.deep_min, s.rem_min, s.awake_min) == (420, 240, 90, 90, 30)
-    assert s.start.isoformat() == "2026-10-01T23:00:00+02:00" and s.end.isoformat() == "2026-10-02T07:30:00+02:00"
+    # the night named 2026-10-01 is the one ending that morning (morning-date labels, metrics §1)
+    assert s.day == OCT.start
+    assert s.start.isoformat() == "2026-09-30T23:00:00+02:00" and s.end.isoformat() == "2026-10-01T07:30:00+02:00"
     assert cloud[-1].end.utcoffset() == timedelta(hours=1)  # after the DST change, in the record's own offset
     band = [s for s in october.sleeps if s.source == BAND]
-    assert [(s.start.date(), s.asleep_min, s.light_min, s.deep_min, s.rem_min, s.awake_min) for s in band] == \
+    assert [(s.day, s.asleep_min, s.light_min, s.deep_min, s.rem_min, s.awake_min) for s in band] == \
         [(d, 400.0, 240.0, 80.0, 80.0, 60.0) for d in BAND_DAYS]
-    cloud_workouts = [w.start.date() for w in october.workouts if w.source == WHOOP_CLOUD]
-    assert cloud_workouts == [d + timedelta(days=1) for d in [OCT.start - timedelta(days=1), *OCT_DAYS[:-1]]
-                              if d.toordinal() % 3 == 0 and d != PENDING_DAY]
+    cloud_workouts = [(w.day, w.start.date()) for w in october.workouts if w.source == WHOOP_CLOUD]
+    assert cloud_workouts == [(d, d) for d in OCT_DAYS if d.toordinal() % 3 == 0 and d != PENDING_DAY]
     band_workouts = [(w.start.date(), w.avg_hr, w.max_hr) for w in october.workouts if w.source == BAND]
     assert band_workouts == [(d, 141.0, 169.0) for d in BAND_DAYS]
 

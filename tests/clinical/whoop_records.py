@@ -1,6 +1,7 @@
 """WHOOP v2 API records (the JSON shapes of whoop-cloud-api.md §2.5) with known values, per cycle day.
 
-A cycle day D (core.timeutil.cycle_label) holds the main sleep from D 23:00 to D+1 07:30 local time."""
+A cycle day D (core.timeutil.morning_date: named by the morning its sleep ends) holds the main sleep from
+D-1 23:00 to D 07:30 local time and a workout at D 18:00."""
 
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def truth(day: date) -> dict[str, float]:
 def records_for(day: date, *, score_state: str = "SCORED", calibrating: bool = False) -> dict[str, dict]:
     t = truth(day)
     k = day.toordinal()
-    start = datetime.combine(day, time(23, 0), BERLIN)
-    end = datetime.combine(day + timedelta(days=1), time(7, 30), BERLIN)
+    start = datetime.combine(day - timedelta(days=1), time(23, 0), BERLIN)
+    end = datetime.combine(day, time(7, 30), BERLIN)
     sleep_id = str(uuid.uuid5(uuid.NAMESPACE_OID, f"sleep-{k}"))
     common = {"user_id": 10129, "created_at": _iso(end), "updated_at": _iso(end + timedelta(hours=1)),
               "score_state": score_state}
@@ -57,7 +58,7 @@ def records_for(day: date, *, score_state: str = "SCORED", calibrating: bool = F
                 "score": {"user_calibrating": calibrating, "recovery_score": t["recovery"],
                           "resting_heart_rate": t["resting_hr"], "hrv_rmssd_milli": t["hrv_rmssd"],
                           "spo2_percentage": t["spo2"], "skin_temp_celsius": t["skin_temp"]}}
-    w_start = datetime.combine(day + timedelta(days=1), time(18, 0), BERLIN)
+    w_start = datetime.combine(day, time(18, 0), BERLIN)
     workout = {**common, "id": str(uuid.uuid5(uuid.NAMESPACE_OID, f"workout-{k}")), "start": _iso(w_start),
                "end": _iso(w_start + timedelta(minutes=50)), "timezone_offset": _offset(w_start),
                "sport_name": "running",
@@ -68,7 +69,7 @@ def records_for(day: date, *, score_state: str = "SCORED", calibrating: bool = F
 def nap_on(day: date) -> dict:
     start = datetime.combine(day, time(14, 0), BERLIN)
     return {"user_id": 10129, "created_at": _iso(start), "updated_at": _iso(start), "score_state": "SCORED",
-            "id": str(uuid.uuid5(uuid.NAMESPACE_OID, f"nap-{day}")), "cycle_id": day.toordinal() - 1,
+            "id": str(uuid.uuid5(uuid.NAMESPACE_OID, f"nap-{day}")), "cycle_id": day.toordinal(),
             "start": _iso(start), "end": _iso(start + timedelta(minutes=40)), "timezone_offset": _offset(start),
             "nap": True, "score": {"stage_summary": {"total_light_sleep_time_milli": 30 * 60_000,
                                                      "total_slow_wave_sleep_time_milli": 0,

@@ -8,9 +8,8 @@ import pytest
 from cloud_helpers import connect_through_browser
 from sqlalchemy import select
 
-from healthdesk.cloud.daily import offset_seconds
 from healthdesk.cloud.secrets import MemorySecretStore
-from healthdesk.core.timeutil import cycle_label
+from healthdesk.core.timeutil import morning_date, parse_offset
 from healthdesk.services.cloud_sync import CloudSyncService
 from healthdesk.store import cloud as local
 from healthdesk.store.derived import DailyValue, DailyValueRow, put_daily_values
@@ -21,7 +20,8 @@ def unix(iso: str) -> float:
 
 
 def day_of(cycle: dict) -> str:
-    return cycle_label(unix(cycle["start"]), offset_seconds(cycle["timezone_offset"])).isoformat()
+    # the morning date (docs/metrics.md §1): a cycle starting in the evening is named by the next day
+    return morning_date(unix(cycle["start"]), parse_offset(cycle["timezone_offset"])).isoformat()
 
 
 def values(db, source: str = "whoop_cloud") -> dict[tuple[str, str], DailyValueRow]:
@@ -39,7 +39,9 @@ def service(db, server, clock, fake, aio):
 
 
 def test_offsets():
-    assert [offset_seconds(o) for o in ("Z", "-05:00", "+05:30", "+01:00")] == [0, -18000, 19800, 3600]
+    assert [parse_offset(o) for o in ("Z", "-05:00", "+05:30", "+01:00")] == [0, -18000, 19800, 3600]
+    with pytest.raises(ValueError):
+        parse_offset("5 hours")
 
 
 def test_whoop_values_land_per_cycle_day(service, db, data, aio):

@@ -123,10 +123,11 @@ def test_strain_lists_workouts_and_sleep_shows_a_night(data_window: MainWindow, 
     if workouts:
         assert strain.workouts.item(0, 3).text() == f"{workouts[0].strain:.1f}"
     sleep: SleepPage = data_window.pages["sleep"]  # type: ignore[assignment]
-    mains = [s for s in service.sleeps() if s.main]
-    assert sleep.night_picker.count() == len(mains) >= 8
+    nights = service.nights()  # one entry per morning date (docs/metrics.md §1), newest first
+    assert sleep.night_picker.count() == len(nights) >= 8
+    assert len({n.day for n in nights}) == len(nights)
     detail = sleep.night_chart.detail
-    assert detail is not None and detail.sleep == mains[-1]
+    assert detail is not None and detail.sleep == nights[0]
     assert detail.stage.size > 0 and detail.stages_estimated
     assert np.isfinite(detail.hr_bpm).sum() > 60  # minute heart rate under the hypnogram
     assert "estimates" in sleep.night_chart.caption.text()

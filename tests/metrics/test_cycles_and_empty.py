@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from healthdesk.core.metrics.engine import derive_span
 from healthdesk.core.metrics.features import empty_minutes
 from healthdesk.core.metrics.registry import REGISTRY
-from healthdesk.core.timeutil import assign_cycles, cycle_label
+from healthdesk.core.timeutil import assign_cycles, morning_date
 
 
 def ts(text: str) -> float:
@@ -20,19 +20,20 @@ def test_worked_example_cycles_and_nap():
         [ts("2024-01-01T23:30"), ts("2024-01-02T23:50")], ts("2024-01-01T22:00"), ts("2024-01-03T12:00"), 0
     )
     a, b = cycles[-2], cycles[-1]
-    assert (a.day, a.start, a.end) == (date(2024, 1, 1), ts("2024-01-01T23:30"), ts("2024-01-02T23:50"))
+    # morning-date labels (metrics §1; v0.1 named cycles by the evening before: 01, 02 and 2023-12-31)
+    assert (a.day, a.start, a.end) == (date(2024, 1, 2), ts("2024-01-01T23:30"), ts("2024-01-02T23:50"))
     assert (a.end - a.start) / 60 == 24 * 60 + 20
-    assert (b.day, b.end) == (date(2024, 1, 2), None)
-    assert cycles[0].fallback and cycles[0].day == date(2023, 12, 31)
+    assert (b.day, b.end) == (date(2024, 1, 3), None)
+    assert cycles[0].fallback and cycles[0].day == date(2024, 1, 1)  # the evening before: its own date
 
 
-def test_after_midnight_onset_counts_for_the_evening_before_and_labels_never_collide():
-    assert cycle_label(ts("2024-01-03T00:40"), 0) == date(2024, 1, 2)
-    assert cycle_label(ts("2024-01-02T21:40"), 0) == date(2024, 1, 2)
-    assert cycle_label(ts("2024-01-02T23:30"), -5 * 3600) == date(2024, 1, 2)
+def test_after_midnight_onset_names_the_same_morning_and_labels_never_collide():
+    assert morning_date(ts("2024-01-03T00:40"), 0) == date(2024, 1, 3)
+    assert morning_date(ts("2024-01-02T21:40"), 0) == date(2024, 1, 3)
+    assert morning_date(ts("2024-01-02T23:30"), -5 * 3600) == date(2024, 1, 3)
     onsets = [ts("2024-01-02T00:10"), ts("2024-01-02T23:50"), ts("2024-01-04T00:20")]
     days = [c.day for c in assign_cycles(onsets, onsets[0], ts("2024-01-05T00:00"), 0)]
-    assert days == [date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)]
+    assert days == [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 4)]
 
 
 def test_no_sleep_for_days_keeps_one_cycle_open_as_multi_day():

@@ -37,8 +37,10 @@ def test_real_night_stored_once_and_identical_after_reimport(tmp_path, overnight
         derive(db, report.first_ts, report.last_ts, tz_offset_s=0)
         with sqlite3.connect(path) as conn:
             assert sorted(conn.execute("select * from daily_values").fetchall()) == before
-        doc = summary(db, date(2024, 4, 10), date(2024, 4, 11))
-    night = next(d for d in doc["days"] if any(s["main"] for s in d["sleeps"]))
+        doc = summary(db, date(2024, 4, 10), date(2024, 4, 13))
+    nights = [d for d in doc["days"] if any(s["main"] for s in d["sleeps"])]
+    assert [d["date"] for d in nights] == ["2024-04-12"]  # the morning the night ends (metrics §1)
+    night = nights[0]
     rhr = night["metrics"]["resting_hr"][0]
     hrv = night["metrics"]["hrv_rmssd"][0]
     assert 40 <= rhr["value"] <= 70 and rhr["confidence"] > 0 and rhr["source"] == "band"

@@ -78,9 +78,9 @@ def test_stored_values_match_the_truth(derived_db, sim):
     by_day = {(r.day, r.metric): r for r in rows}
     checked = 0
     for night in sim.truth.nights:
-        from healthdesk.core.timeutil import cycle_label
+        from healthdesk.core.timeutil import morning_date
 
-        day = cycle_label(night.onset, TZ).isoformat()
+        day = morning_date(night.onset, TZ).isoformat()  # named by the morning it ends (metrics §1)
         assert by_day[(day, "resting_hr")].value == pytest.approx(night.resting_hr, abs=2)
         assert by_day[(day, "hrv_rmssd")].value == pytest.approx(night.rmssd_ms, rel=0.10)
         checked += 1

@@ -59,13 +59,14 @@ def fill(db: Database) -> None:
         values += [DailyValue(d, "resting_hr", "band", resting_hr(day), "bpm", 1.0),
                    DailyValue(d, "hrv_rmssd", "band", hrv(day), "ms", 1.0),
                    DailyValue(d, "recovery", "band", recovery(day), "%", 1.0)]
-        onset = datetime.combine(day, time(23, 0), BERLIN).timestamp()
+        # the night named `day` ends that morning (docs/metrics.md §1): it starts the evening before
+        onset = datetime.combine(day - timedelta(days=1), time(23, 0), BERLIN).timestamp()
         sleeps.append(StoredSleep(d, onset, onset + 8 * 3600, True, 480.0, asleep_min(day), 0.9, 30.0, 2, 1.0))
     for day in WORKOUT_DAYS:
         start = datetime.combine(day, time(18, 0), BERLIN).timestamp()
         workouts.append(StoredWorkout(day.isoformat(), start, start + 45 * 60, 10.0, 70.0, 140.0, 171.0,
                                       kind=f"workout-{day.isoformat()}"))
-    t0 = datetime.combine(FIRST, time(0), BERLIN).timestamp()
+    t0 = datetime.combine(FIRST - timedelta(days=1), time(0), BERLIN).timestamp()
     t1 = datetime.combine(LAST + timedelta(days=2), time(0), BERLIN).timestamp()
     with db.write() as conn:
         put_daily_values(conn, values)

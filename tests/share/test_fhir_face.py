@@ -72,11 +72,13 @@ def test_observation_searchset_pages_through_everything_in_scope(face):
         for e in p["entry"]:
             assert e["fullUrl"] == f"{base}/Observation/{e['resource']['id']}" and e["search"]["mode"] == "match"
             assert e["resource"]["subject"]["reference"].startswith("Patient/")
-    # Strictly inside the window (local days of the link's zone).
+    # Inside the window (local days of the link's zone). A night is named by the morning it ends on
+    # (docs/metrics.md §1), so the first day's night starts the evening before the window: its end is inside.
     for o in found:
         period = o["effectivePeriod"]
         first = datetime.fromisoformat(period["start"]).astimezone(BERLIN).date()
-        assert WINDOW[0] <= first <= WINDOW[1]
+        last = datetime.fromisoformat(period["end"]).astimezone(BERLIN).date()
+        assert WINDOW[0] <= last <= WINDOW[1] and (WINDOW[0] - first).days <= 1
     second = run.client.get(pages[1]["link"][0]["url"])  # the self link reproduces its page
     assert second.json()["entry"] == pages[1]["entry"]
 
@@ -122,7 +124,8 @@ def test_date_search(face):
     d0, d1 = datetime(2026, 10, 11, tzinfo=BERLIN), datetime(2026, 10, 12, tzinfo=BERLIN)
     inside_day = {o["id"] for o in everything if _interval(o)[0] >= d0 and _interval(o)[1] < d1}
     assert {o["id"] for o in values(all_pages(run, "/fhir/Observation", date="2026-10-11"))} == inside_day
-    assert values(all_pages(run, "/fhir/Observation", date="lt2026-10-05")) == []
+    # the window's first night (named 10-05, the morning it ends) starts the evening of 10-04
+    assert values(all_pages(run, "/fhir/Observation", date="lt2026-10-04")) == []
     assert len(values(all_pages(run, "/fhir/Observation", date="2026-10", _count="200"))) == ALL_OBSERVATIONS
     assert values(all_pages(run, "/fhir/Observation", date="sa2026-10-31")) == []
 

@@ -32,7 +32,7 @@ def test_view_shows_exactly_the_window(running):
     # Sleep table rows: one per inside night, with the night's own value.
     for day in INSIDE_DAYS:
         assert f"<td>{day.isoformat()}</td><td>Band</td>" in html
-        assert f"{asleep_min(day) / 60:.1f}" in html
+        assert f'<td class="num">{asleep_min(day):.0f}</td>' in html  # asleep minutes, as summary and the app
     assert "<script" not in html.lower()
 
 
@@ -66,7 +66,8 @@ def test_downloads_carry_the_same_scope(running):
     doc = json.loads(bundle.content)
     assert doc["type"] == "document"
     observations = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Observation"]
-    days = {o["effectivePeriod"]["start"][:10] for o in observations if "effectivePeriod" in o}
+    # named by the morning date (docs/metrics.md §1): a night or a cycle day ends on the day it is named by
+    days = {o["effectivePeriod"]["end"][:10] for o in observations if "effectivePeriod" in o}
     assert days == {d.isoformat() for d in INSIDE_DAYS}
     values = {o["valueQuantity"]["value"] for o in observations
               if o["code"]["coding"][0]["code"] == "40443-4"}

@@ -25,12 +25,18 @@ from healthdesk.clinical.catalogue import (
 from healthdesk.clinical.report_data import SECTION_TITLES, SECTIONS, SOURCE_SHORT, SOURCES, ReportData
 from healthdesk.clinical.share.svg import trend_svg
 from healthdesk.clinical.summary import (
+    NAP_HEAD,
     NO_VITALS,
+    SLEEP_HEAD,
     SUMMARY_HEAD,
+    WORKOUT_DAY_HEAD,
     body_rows,
     coverage_text,
+    nap_rows,
+    sleep_rows,
     sources_text,
     summary_rows,
+    workout_day,
 )
 from healthdesk.store.share import ShareLink
 
@@ -162,14 +168,10 @@ def _sleep(data: ReportData) -> str:
             out.append(_p(f"{SOURCE_SHORT[src]}: median {median(mine):.1f} h asleep over {len(mine)} nights."))
     tz = data.period.tz
     shown = sorted(main_sleeps, key=lambda s: (s.start, s.source), reverse=True)[:SLEEP_ROWS]
-    rows = []
-    for s in shown:
-        start, end = s.start.astimezone(tz), s.end.astimezone(tz)
-        rows.append([start.date().isoformat(), SOURCE_SHORT[s.source], f"{start:%H:%M}-{end:%H:%M}",
-                     f"{s.asleep_min / 60:.1f}", format_value(s.light_min, 0), format_value(s.deep_min, 0),
-                     format_value(s.rem_min, 0), format_value(s.awake_min, 0)])
-    out.append(_table(["Night of", "Source", "In bed", "Asleep (h)", "Light (min)", "Deep (min)",
-                       "REM (min)", "Awake (min)"], rows, 3))
+    out.append(_table(SLEEP_HEAD, sleep_rows(shown, tz), 3))
+    naps = sorted((s for s in data.sleeps if s.nap), key=lambda s: (s.start, s.source), reverse=True)[:SLEEP_ROWS]
+    if naps:  # naps are their own rows, never counted as a night (docs/metrics.md §1)
+        out.append("<h3>Naps</h3>" + _table(NAP_HEAD, nap_rows(naps, tz), 3))
     if len(main_sleeps) > len(shown):
         out.append(_p(f"The most recent {len(shown)} of {len(main_sleeps)} nights are listed; the PDF and FHIR "
                       "downloads carry the rest.", "small"))
@@ -182,10 +184,10 @@ def _workouts(data: ReportData) -> str:
         return "".join(out) + _p("No workouts recorded in this period.") + "</section>"
     tz = data.period.tz
     shown = sorted(data.workouts, key=lambda w: (w.start, w.source), reverse=True)[:WORKOUT_ROWS]
-    rows = [[w.start.astimezone(tz).date().isoformat(), SOURCE_SHORT[w.source], w.sport,
+    rows = [[workout_day(w, tz).isoformat(), SOURCE_SHORT[w.source], w.sport,
              f"{(w.end - w.start).total_seconds() / 60:.0f}", format_value(w.avg_hr, 0), format_value(w.max_hr, 0),
              format_value(w.energy_kj, 0)] for w in shown]
-    out.append(_table(["Date", "Source", "Activity", "Duration (min)", "Avg HR (bpm)", "Max HR (bpm)",
+    out.append(_table([WORKOUT_DAY_HEAD, "Source", "Activity", "Duration (min)", "Avg HR (bpm)", "Max HR (bpm)",
                        "Energy (kJ)"], rows, 3))
     if len(data.workouts) > len(shown):
         out.append(_p(f"The most recent {len(shown)} of {len(data.workouts)} workouts are listed.", "small"))

@@ -19,7 +19,7 @@ from healthdesk.core.metrics.registry import REGISTRY
 from healthdesk.core.metrics.sleep import ASLEEP, UNKNOWN, WAKE, SleepPeriod, detect_sleeps
 from healthdesk.core.metrics.workouts import Workout
 from healthdesk.core.models import Metric
-from healthdesk.core.timeutil import Cycle, assign_cycles, day_noon
+from healthdesk.core.timeutil import Cycle, assign_cycles, noon_window, window_noon
 
 HISTORY_CYCLES = 365
 
@@ -93,11 +93,11 @@ def _sleep_states(minutes: np.ndarray, sleeps: list[SleepPeriod]) -> np.ndarray:
     return state
 
 
-def _sri_days(minutes: np.ndarray, state: np.ndarray, last_day: date, tz: int) -> list[np.ndarray]:
-    """1440-minute states of the 4 noon-to-noon days ending at last_day (-1 outside the grid)."""
+def _sri_days(minutes: np.ndarray, state: np.ndarray, last_window: date, tz: int) -> list[np.ndarray]:
+    """1440-minute states of the 4 noon-to-noon windows ending with `last_window` (-1 outside the grid)."""
     days = []
     for k in range(3, -1, -1):
-        noon = day_noon(last_day - timedelta(days=k), tz)
+        noon = window_noon(last_window - timedelta(days=k), tz)
         sl = _slice(minutes, noon, noon + 86400)
         day = np.full(1440, -1, np.int8)
         offset = int((minutes["minute"][sl.start] - noon) // 60) if sl.stop > sl.start else 0
@@ -149,7 +149,7 @@ def derive_span(
             sleep,
             sleep_min,
             naps,
-            _sri_days(minutes, state, cycle.day, tz_offset_s) if sleep else [],
+            _sri_days(minutes, state, noon_window(sleep.start, tz_offset_s), tz_offset_s) if sleep else [],
             history,
             profile,
             strain_reference,

@@ -24,7 +24,7 @@ class SleepPage(HistoryPage):
         )
         card = Card("Night")
         pick_row = QHBoxLayout()
-        pick_row.addWidget(QLabel("Night of"))
+        pick_row.addWidget(QLabel("Night ending"))
         self.night_picker = QComboBox()
         self.night_picker.setMinimumContentsLength(28)
         pick_row.addWidget(self.night_picker)
@@ -48,21 +48,20 @@ class SleepPage(HistoryPage):
 
         def load() -> tuple[list[MetricHistory], list[SleepPeriod], NightDetail | None]:
             histories = [ctx.dashboard.history(m) for m in self.cards]
-            sleeps = ctx.dashboard.sleeps()
-            main = [s for s in sleeps if s.main]
-            detail = ctx.dashboard.night(main[-1]) if main else None
-            return histories, sleeps, detail
+            nights = ctx.dashboard.nights()  # one per morning date, newest first
+            detail = ctx.dashboard.night(nights[0]) if nights else None
+            return histories, nights, detail
 
         ctx.runner.spawn(ctx.runner.run_blocking(load), name="Loading sleep", on_result=self._show)
 
     def _show(self, result: tuple[list[MetricHistory], list[SleepPeriod], NightDetail | None]) -> None:
         histories, sleeps, detail = result
         # Newest main sleep first in the picker; naps are listed in the history charts, not here.
-        self._sleeps = sorted((s for s in sleeps if s.main), key=lambda s: s.start, reverse=True)
+        self._sleeps = list(sleeps)
         self.night_picker.blockSignals(True)
         self.night_picker.clear()
         for s in self._sleeps:
-            label = f"{s.start.astimezone():%a %d %b}  ·  {format_minutes(s.asleep_min)} asleep"
+            label = f"{s.day or s.end.astimezone().date():%a %d %b}  ·  {format_minutes(s.asleep_min)} asleep"
             self.night_picker.addItem(f"{label}  ·  {SOURCE_LABELS.get(s.source, s.source)}")
         self.night_picker.setCurrentIndex(0 if self._sleeps else -1)
         self.night_picker.blockSignals(False)

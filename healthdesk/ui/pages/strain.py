@@ -28,7 +28,7 @@ class WorkoutTable(QTableWidget):
             start = w.start.astimezone()
             minutes = (w.end - w.start).total_seconds() / 60
             cells = (
-                f"{start:%a %d %b}",
+                f"{w.day or start.date():%a %d %b}",  # the cycle's morning date, like the strain chart
                 f"{start:%H:%M}",
                 f"{minutes:.0f} min",
                 DASH if w.strain is None else f"{w.strain:.1f}",
