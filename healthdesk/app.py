@@ -1,7 +1,8 @@
 """GUI composition root: QApplication + one qasync loop, the services, the main window.
 
-`healthdesk [--home DIR] [--demo] [--screenshot DIR]`. The database opens on a worker thread while the window
-is built; the window appears once both are ready and loads every page off the paint path.
+`healthdesk [--home DIR] [--demo] [--screenshot DIR] [--tray]`. The database opens on a worker thread while the
+window is built; the window appears once both are ready and loads every page off the paint path. With a system
+tray, closing the window hides it and the background sync goes on (ui/tray.py, services/background_sync.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from healthdesk import __version__
 from healthdesk.config import Paths, resolve_paths
 
 if TYPE_CHECKING:
+    from healthdesk.services.band_control import BandControl
+    from healthdesk.services.cloud_sync import CloudSyncService
     from healthdesk.ui.main_window import MainWindow
+    from healthdesk.ui.tray import Tray
 
 log = logging.getLogger("healthdesk.app")
 STARTED = time.perf_counter()  # process start as near as Python sees it (bench/startup.py reads the log)
@@ -39,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="use a simulated band and a separate demo data folder")
     parser.add_argument("--screenshot", metavar="DIR", type=Path,
                         help="render every page once its data has loaded, save DIR/<page>.png and exit")
+    parser.add_argument("--tray", action="store_true",
+                        help="start in the system tray without opening the window (start at login uses this)")
     parser.add_argument("--version", action="version", version=f"healthdesk {__version__}")
     return parser
 
@@ -118,12 +124,14 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     closed = asyncio.Event()
     window.closing.connect(closed.set)
     app.aboutToQuit.connect(closed.set)
-    window.show()
+    tray = _make_tray(window, paths, args)
+    if not (args.tray and tray is not None):
+        window.show()
     if os.environ.get(FIRST_PAINT_ENV):
         _report_first_paint(window)
     window.refresh_all()
     log.info("window shown after %.3f s", time.perf_counter() - STARTED)
-    context.runner.spawn(start_jobs(services, window, args.demo), name="Starting band and WHOOP services")
+    context.runner.spawn(start_jobs(services, window, args.demo, tray), name="Starting band and WHOOP services")
     exit_code = 0
     if args.screenshot is not None:
         from healthdesk.ui.screenshots import capture_all
@@ -140,6 +148,10 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
         window.close()
     await closed.wait()
     window.save_state()
+    if tray is not None:
+        tray.remove()
+    if context.background is not None:
+        await context.background.stop()
     await context.runner.shutdown()
     await services.aclose()
     window.deleteLater()
@@ -155,6 +167,21 @@ async def _tell(message: str) -> None:
     box.finished.connect(lambda _result: closed.set())
     box.show()
     await closed.wait()
+
+
+def _make_tray(window: MainWindow, paths: Paths, args: argparse.Namespace) -> Tray | None:
+    """The tray icon when the desktop has a tray (not for --screenshot or the first-paint benchmark, which
+    close the window to exit)."""
+    if args.screenshot is not None or os.environ.get(FIRST_PAINT_ENV):
+        return None
+    from healthdesk.services.background_sync import background_settings
+    from healthdesk.ui import theme
+    from healthdesk.ui.tray import Tray, tray_available
+
+    if not tray_available():
+        log.info("no system tray: closing the window quits")
+        return None
+    return Tray(window, theme.app_icon(), lambda: background_settings(paths.settings_file))
 
 
 def _report_first_paint(window: MainWindow) -> None:
@@ -183,8 +210,8 @@ class AppServices:
         self.demo = demo
         self.database = open_database(paths.database)
         self.dashboard = DashboardService(self.database)
-        self.band: Any = None
-        self.cloud: Any = None
+        self.band: BandControl | None = None
+        self.cloud: CloudSyncService | None = None
         self._air: Any = None
         self.demo_plan: Any = None
 
@@ -238,8 +265,9 @@ def open_services(paths: Paths, demo: bool) -> AppServices:
     return AppServices(paths, demo)
 
 
-async def start_jobs(services: AppServices, window: MainWindow, demo: bool) -> None:
-    """After the first paint: the other pages, then the band and cloud services (and the demo band)."""
+async def start_jobs(services: AppServices, window: MainWindow, demo: bool, tray: Tray | None = None) -> None:
+    """After the first paint: the other pages, then the band and cloud services, the background sync (and the
+    demo band)."""
     first = window.page(window.current_page_key())
     if not first.has_loaded:  # nothing competes with the first page's paint for the one Python thread
         shown = asyncio.Event()
@@ -250,8 +278,36 @@ async def start_jobs(services: AppServices, window: MainWindow, demo: bool) -> N
     window.context.attach(band=services.band, cloud=services.cloud)
     window.refresh_page("band")
     window.refresh_page("cloud")
+    await start_background(services, window, tray)
     if demo:
         await start_demo(services, window)
+
+
+async def start_background(services: AppServices, window: MainWindow, tray: Tray | None) -> None:
+    """Band drains at the user's interval, notices to the tray; the WHOOP schedule runs while connected."""
+    from healthdesk.services.background_sync import BackgroundSync
+
+    def band_busy() -> bool:  # the Band page is scanning, pairing or draining: leave the band to it
+        page = window.pages.get("band")
+        return page is not None and not getattr(page, "_idle", True)
+
+    background = BackgroundSync(services.paths.settings_file, services.dashboard,
+                                notify=tray.notify if tray is not None else _log_notice,
+                                data_changed=window.refresh_data_pages, band_busy=band_busy)
+    background.attach(cloud=services.cloud, band=services.band)
+    window.context.attach(background=background)
+    if tray is not None:
+        tray.sync_requested.connect(lambda: window.context.runner.spawn(
+            background.sync_all(), name="Syncing from the tray"))
+    await background.start()
+    if services.cloud is not None:
+        status = await asyncio.to_thread(services.cloud.status)
+        if status.get("connected"):  # the WHOOP schedule, also when the window starts hidden in the tray
+            services.cloud.start()
+
+
+def _log_notice(notice: object) -> None:
+    log.info("notice (no tray to show it): %s", notice)
 
 
 async def start_demo(services: AppServices, window: MainWindow) -> None:

@@ -50,3 +50,26 @@ def saved_profile(path: Path, today: date | None = None) -> Profile | None:
     sex = raw.get("sex") if raw.get("sex") in ("male", "female") else None
     profile = Profile(weight_kg=number("weight_kg"), height_cm=number("height_cm"), age=age, sex=sex)
     return None if profile == Profile() else profile
+
+
+# The patient's name and birth date for the clinician report (Share & export page). Part of the profile the
+# user keeps on this computer; printed on reports saved from the app, never sent anywhere.
+PATIENT_KEY = "patient"
+
+
+def saved_patient(path: Path) -> tuple[str | None, date | None]:
+    """(name, birth date) as saved; anything missing or unreadable is None."""
+    raw = read_settings(path).get(PATIENT_KEY)
+    if not isinstance(raw, dict):
+        return None, None
+    name = raw.get("name") if isinstance(raw.get("name"), str) and raw.get("name", "").strip() else None
+    try:
+        born = date.fromisoformat(raw["birth_date"]) if isinstance(raw.get("birth_date"), str) else None
+    except ValueError:
+        born = None
+    return (name.strip() if name else None), born
+
+
+def save_patient(path: Path, name: str | None, birth_date: date | None) -> None:
+    update_settings(path, **{PATIENT_KEY: {"name": (name or "").strip() or None,
+                                           "birth_date": birth_date.isoformat() if birth_date else None}})

@@ -1,16 +1,26 @@
-"""What app.py hands to the window: the task runner, the services, settings and where data lives."""
+"""What app.py hands to the window: the task runner, the typed services, settings and where data lives.
+
+Pages talk to these services only; none builds a service of its own. The service modules pull in SQLAlchemy,
+bleak, httpx or the share server, so they are imported for type checking only: the window is built before they
+are needed.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
+from healthdesk.config import Paths
+from healthdesk.services.share_access import ShareAccess
 from healthdesk.ui.tasks import TaskRunner
 
-if TYPE_CHECKING:  # the service module pulls in SQLAlchemy; the window is built before it is needed
+if TYPE_CHECKING:
+    from healthdesk.services.background_sync import BackgroundSync
+    from healthdesk.services.band_control import BandControl
+    from healthdesk.services.cloud_sync import CloudSyncService
     from healthdesk.services.dashboard import DashboardService
 
 
@@ -24,10 +34,24 @@ class AppContext:
     # None until app.py has opened the database (pages then keep their empty state); band and cloud stay None
     # while their services are missing or still starting (the pages then say so).
     dashboard: DashboardService | None = None
-    band: Any = None
-    cloud: Any = None
+    band: BandControl | None = None
+    cloud: CloudSyncService | None = None
+    background: BackgroundSync | None = None
+    # The share service opens on first use (it reads the keyring); made here when app.py passes none.
+    share: ShareAccess = field(default=None)  # type: ignore[assignment]
 
-    def attach(self, *, dashboard: DashboardService | None = None, band: Any = None, cloud: Any = None) -> None:
+    def __post_init__(self) -> None:
+        if self.share is None:
+            self.share = ShareAccess(self.paths.database, self.paths.config_dir)
+
+    @property
+    def paths(self) -> Paths:
+        """The app's folders: data in data_dir, config beside settings.json (data_dir itself in tests)."""
+        config_dir = self.settings_file.parent if self.settings_file else self.data_dir
+        return Paths(self.data_dir, config_dir, self.data_dir / "logs")
+
+    def attach(self, *, dashboard: DashboardService | None = None, band: BandControl | None = None,
+               cloud: CloudSyncService | None = None, background: BackgroundSync | None = None) -> None:
         """Hand over services as they become ready; an argument left out keeps what is attached."""
         if dashboard is not None:
             self.dashboard = dashboard
@@ -35,3 +59,5 @@ class AppContext:
             self.band = band
         if cloud is not None:
             self.cloud = cloud
+        if background is not None:
+            self.background = background

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -23,12 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from healthdesk.services.background_sync import listen_to_cloud
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.common import Card, EmptyState, Page, format_when
+
+if TYPE_CHECKING:
+    from healthdesk.services.cloud_sync import ClientCredentials, CloudSyncService, SyncEvent
 
 DEFAULT_PORT = 53682  # cloud/oauth.py DEFAULT_REDIRECT_PORT; the user registers the URI with this port
 REDIRECT_PATH = "/callback"
 STATES = ("Disconnected", "Connecting", "Connected", "Syncing", "Error", "Needs sign-in")
+BUSY_STATES = ("Connecting", "Syncing")
 
 
 def _when(iso: str | None, never: str = "never") -> str:
@@ -51,9 +56,9 @@ class CloudPage(Page):
         self.context = context
         self.open_browser: Callable[[str], None] = open_in_browser
         self.state = "Disconnected"
-        self._status: dict[str, Any] = {}
+        self._status: dict[str, Any] = {}  # CloudSyncService.status(): the JSON `whoop status` prints
         self._error = ""
-        self._attached: Any = None
+        self._attached: CloudSyncService | None = None
 
         self.unavailable = EmptyState("WHOOP cloud sync is not available in this build.")
         self.content.addWidget(self.unavailable)
@@ -139,15 +144,21 @@ class CloudPage(Page):
         self._port_changed(self.port.value())
 
     @property
-    def service(self) -> Any:
+    def service(self) -> CloudSyncService | None:
         return self.context.cloud
+
+    def _service(self) -> CloudSyncService:
+        service = self.context.cloud
+        if service is None:  # the buttons are hidden until the service is attached
+            raise RuntimeError("WHOOP cloud sync is not available")
+        return service
 
     # --- state -----------------------------------------------------------------------------------------------
     def _set_state(self, state: str) -> None:
         assert state in STATES
         changed = state != self.state
         self.state = state
-        self.state_label.setText(state)
+        self.state_label.setText(f"{state}\u2026" if state in BUSY_STATES else state)
         self._update_controls()
         if changed:
             self.state_changed.emit(state)
@@ -162,7 +173,7 @@ class CloudPage(Page):
 
     def _update_controls(self) -> None:
         available = self.service is not None
-        busy = self.state in ("Connecting", "Syncing")
+        busy = self.state in BUSY_STATES
         linked = self.state in ("Connected", "Syncing", "Error")
         self.unavailable.setVisible(not available)
         self.account.setVisible(available)
@@ -195,7 +206,7 @@ class CloudPage(Page):
             self.loaded.emit()
             return
         if self._attached is not service:  # the service calls back on the loop thread
-            service.on_event = self._on_sync_event
+            listen_to_cloud(service, self._on_sync_event)
             self._attached = service
         self.keyring_note.setText(service.keyring_warning or "")
         self.context.runner.spawn(self.context.runner.run_blocking(service.status), name="Reading WHOOP status",
@@ -203,12 +214,12 @@ class CloudPage(Page):
 
     def _show_status(self, status: dict[str, Any]) -> None:
         self._status = status
-        if self.state not in ("Connecting", "Syncing"):
+        if self.state not in BUSY_STATES:
             self._set_state(self._state_from_status())
         if status.get("connected"):
             # The schedule runs only while connected: it syncs now, then every N hours (idempotent).
             # (Started while disconnected, it would write a connection row that reads as "connected".)
-            self.service.start()
+            self._service().start()
         self._show_detail()
         self.loaded.emit()
 
@@ -231,9 +242,9 @@ class CloudPage(Page):
         self.authorize_url_shown.emit(url)
         self.open_browser(url)
 
-    async def _connect(self, creds: Any) -> None:
+    async def _connect(self, creds: ClientCredentials) -> None:
         try:
-            await self.service.connect(creds, self.port.value(), REDIRECT_PATH, self._show_url)
+            await self._service().connect(creds, self.port.value(), REDIRECT_PATH, self._show_url)
         except BaseException as exc:
             self._error = str(exc)
             self.authorize_label.setText(f"Sign-in failed: {exc}")
@@ -242,16 +253,32 @@ class CloudPage(Page):
         self.client_secret.clear()  # it lives in the keyring now
         self.authorize_label.setText("")
         self._set_state("Connected")
-        self.service.start()  # the first sync now, then every N hours while the app runs
+        self._service().start()  # the first sync now, then every N hours while the app runs
         self.refresh()
 
     def sync_now(self) -> None:
-        self.context.runner.spawn(self.service.sync_now(), name="Syncing WHOOP")
+        self._set_state("Syncing")  # at once: a second click cannot queue a second sync
+        self.context.runner.spawn(self._sync(), name="Syncing WHOOP")
 
-    def _on_sync_event(self, event: Any) -> None:
+    async def _sync(self) -> None:
+        try:
+            await self._service().sync_now()
+        finally:
+            if self.state == "Syncing":  # ended without a finished/failed event (an unexpected error)
+                self._set_state(self._state_from_status())
+
+    def _on_sync_event(self, event: SyncEvent) -> None:
+        """started -> Syncing; progress (one per stored page) keeps Syncing and sends nothing to the other
+        pages; finished/failed end the sync, and a finished sync that changed records sends ONE data_changed."""
         if event.kind == "started":
             self._error = ""
             self._set_state("Syncing")
+            return
+        if event.kind == "progress":
+            if self.state != "Syncing":  # a scheduled sync that started before the page listened
+                self._set_state("Syncing")
+            if event.resource:
+                self.detail.setText(f"Syncing {event.resource.replace('_', ' ')}\u2026")
             return
         if event.kind == "failed":
             self._error = event.error or "sync failed"
@@ -267,7 +294,7 @@ class CloudPage(Page):
         self.context.runner.spawn(self._disconnect(self.revoke.isChecked()), name="Disconnecting WHOOP")
 
     async def _disconnect(self, revoke: bool) -> None:
-        warning = await self.service.disconnect(revoke=revoke)
+        warning = await self._service().disconnect(revoke=revoke)
         self._error = ""
         self._set_state("Disconnected")
         self.authorize_label.setText(warning or "")

@@ -104,6 +104,9 @@ class SettingsPage(Page):
         demo_row.addWidget(self.demo_button)
         data.body.addLayout(demo_row)
         self.content.addWidget(data)
+        from healthdesk.ui.notifications import BackgroundCard  # the tray, band interval and notices
+
+        self.content.addWidget(BackgroundCard(context.paths.settings_file))
         self.content.addStretch(1)
 
         self._show_body_units()

@@ -2,7 +2,8 @@
 link.
 
 The heavy stacks (reportlab for the report, starlette/uvicorn/keyring for sharing) are imported on worker
-threads, and the share service (which reads the keyring) is opened only when the page is first shown, so
+threads, and the app's share service (`context.share`, which reads the keyring) is opened only when the
+page is first shown, so
 neither slows the app's start nor asks to unlock a keyring the user never needed. The service is closed
 (server stopped) when the task runner shuts down, which the app and the test fixtures do before closing the
 window.
@@ -11,18 +12,15 @@ window.
 from __future__ import annotations
 
 import asyncio
-import importlib
-from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -33,40 +31,27 @@ from PySide6.QtWidgets import (
 
 from healthdesk.config import Paths
 from healthdesk.ui.context import AppContext
+from healthdesk.ui.pages.share_links import ShareSection
+from healthdesk.ui.pages.share_table import SECTION_LABELS, PatientCard, PeriodCard, say, spawn_unless_closing
 from healthdesk.ui.widgets.common import Card, Page
 
-SECTION_LABELS = {
-    "vitals": "Vital signs",
-    "sleep": "Sleep",
-    "workouts": "Workouts",
-    "wellness": "Wellness scores (not a diagnosis)",
-}  # services.export.SECTIONS, in that order
-PRESETS = (("30 d", 30), ("90 d", 90), ("1 y", 365))
+if TYPE_CHECKING:
+    from healthdesk.services.export import ExportResult
+    from healthdesk.services.share import ShareService
+
 PREVIEW_DELAY_MS = 350  # editing a date fires per keystroke; count pages once the user pauses
 FILE_FILTERS = {"pdf": "PDF report (*.pdf)", "fhir": "FHIR R4 bundle (*.json)"}
 
 
-async def load_module(name: str) -> ModuleType:
-    """Import a heavy module on a worker thread (later imports of it are free on the UI thread)."""
-    return await asyncio.to_thread(importlib.import_module, name)
+def _import_export() -> ModuleType:
+    from healthdesk.services import export
+
+    return export
 
 
-def spawn_unless_closing(runner: Any, coro: Coroutine[Any, Any, Any], **kwargs: Any) -> None:
-    """For work started by timers and show events, which can fire after the runner shut down (app closing)."""
-    try:
-        runner.spawn(coro, **kwargs)
-    except RuntimeError:  # the runner is shut down; spawn already closed the coroutine
-        pass
-
-
-def app_paths(context: AppContext) -> Paths:
-    """The app's folders: data in data_dir, config beside settings.json (data_dir itself in tests)."""
-    config_dir = context.settings_file.parent if context.settings_file else context.data_dir
-    return Paths(context.data_dir, config_dir, context.data_dir / "logs")
-
-
-def to_qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
+async def export_module() -> ModuleType:
+    """services.export (reportlab, SQLAlchemy) imported on a worker thread; later imports of it are free."""
+    return await asyncio.to_thread(_import_export)
 
 
 def paired_firmware(paths: Paths) -> dict[str, str]:
@@ -80,69 +65,6 @@ def paired_firmware(paths: Paths) -> dict[str, str]:
     return {band.name: band.firmware} if band and band.firmware else {}
 
 
-class PeriodCard(Card):
-    """The period (inclusive local days) and the sections, shared by the export and the share link."""
-
-    changed = Signal()
-
-    def __init__(self, today: date, parent: QWidget | None = None) -> None:
-        super().__init__("Period and contents", parent)
-        self.today = today
-        row = QHBoxLayout()
-        self.start = QDateEdit()
-        self.end = QDateEdit()
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setMaximumDate(to_qdate(today))
-            edit.dateChanged.connect(self.changed)
-        row.addWidget(QLabel("From"))
-        row.addWidget(self.start)
-        row.addWidget(QLabel("to"))
-        row.addWidget(self.end)
-        row.addSpacing(12)
-        self.preset_buttons: dict[int, QPushButton] = {}
-        for text, days in PRESETS:
-            button = QPushButton(text)
-            button.setObjectName("rangeButton")
-            button.setToolTip(f"The last {days} days, today included")
-            button.clicked.connect(lambda _=False, d=days: self.choose_last(d))
-            self.preset_buttons[days] = button
-            row.addWidget(button)
-        row.addStretch(1)
-        self.body.addLayout(row)
-        sections = QHBoxLayout()
-        self.section_boxes: dict[str, QCheckBox] = {}
-        for key, label in SECTION_LABELS.items():
-            box = QCheckBox(label)
-            box.setChecked(True)
-            box.toggled.connect(self.changed)
-            self.section_boxes[key] = box
-            sections.addWidget(box)
-        sections.addStretch(1)
-        self.body.addLayout(sections)
-        self.choose_last(30)
-
-    def set_today(self, today: date) -> None:
-        self.today = today
-        for edit in (self.start, self.end):
-            edit.setMaximumDate(to_qdate(today))
-
-    def choose_last(self, days: int) -> None:
-        self.start.setDate(to_qdate(self.today - timedelta(days=days - 1)))
-        self.end.setDate(to_qdate(self.today))
-
-    def set_period(self, start: date, end: date) -> None:
-        self.start.setDate(to_qdate(start))
-        self.end.setDate(to_qdate(end))
-
-    def period(self) -> tuple[date, date]:
-        return self.start.date().toPython(), self.end.date().toPython()  # type: ignore[return-value]
-
-    def sections(self) -> frozenset[str]:
-        return frozenset(key for key, box in self.section_boxes.items() if box.isChecked())
-
-
 def ask_save_path(parent: QWidget, kind: str, suggested: Path) -> Path | None:
     caption = "Save PDF report" if kind == "pdf" else "Save FHIR bundle"
     chosen, _ = QFileDialog.getSaveFileName(parent, caption, str(suggested), FILE_FILTERS[kind])
@@ -152,13 +74,7 @@ def ask_save_path(parent: QWidget, kind: str, suggested: Path) -> Path | None:
     return path if path.suffix else path.with_suffix(".pdf" if kind == "pdf" else ".json")
 
 
-def say(label: QLabel, text: str) -> None:
-    """Set a status line; an empty one takes no room."""
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def describe_result(result: Any) -> str:
+def describe_result(result: ExportResult) -> str:
     if result.pages is not None:
         return f"Saved {result.path.name}, {result.pages} page{'s' if result.pages != 1 else ''}"
     return f"Saved {result.path.name}, {result.entries} entries"
@@ -171,10 +87,10 @@ class ExportCard(Card):
     preview_changed = Signal(str)
 
     def __init__(
-        self, context: AppContext, paths: Paths, period: PeriodCard, parent: QWidget | None = None
+        self, context: AppContext, period: PeriodCard, patient: PatientCard, parent: QWidget | None = None
     ) -> None:
         super().__init__("Export for a clinician", parent)
-        self.context, self.paths, self.period = context, paths, period
+        self.context, self.paths, self.period, self.patient = context, context.paths, period, patient
         # Seams: tests choose the file and pin the report time instead of a dialog and the clock.
         self.choose_path: Callable[[str, Path], Path | None] = lambda kind, p: ask_save_path(self, kind, p)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0)
@@ -234,7 +150,7 @@ class ExportCard(Card):
         )
 
     async def _preview(self, generation: int) -> None:
-        export = await load_module("healthdesk.services.export")
+        export = await export_module()
         start, end = self.period.period()
         request = export.ExportRequest(
             kind="pdf",
@@ -281,7 +197,8 @@ class ExportCard(Card):
     ) -> None:
         outcome = ""
         try:
-            export = await load_module("healthdesk.services.export")
+            export = await export_module()
+            name, born = self.patient.patient()
             firmware = await asyncio.to_thread(paired_firmware, self.paths)
             request = export.ExportRequest(
                 kind=kind,
@@ -291,6 +208,7 @@ class ExportCard(Card):
                 generated_at=self.clock(),
                 sections=sections,
                 band_firmware=firmware,
+                patient=export.PatientInfo(name=name, birth_date=born),
             )
             try:
                 result = await export.export_async(self.paths.database, request)
@@ -315,22 +233,25 @@ class SharePage(Page):
         self, context: AppContext, parent: QWidget | None = None, *, today: date | None = None
     ) -> None:
         super().__init__("Share & export", parent)
-        from healthdesk.ui.pages.share_links import ShareSection
-
         self.context = context
-        self.paths = app_paths(context)
-        self._service: Any = None
-        self._opening: asyncio.Future[Any] | None = None
-        self.period = PeriodCard(today or date.today())
-        self.export = ExportCard(context, self.paths, self.period)
-        self.share = ShareSection(self)
+        self.paths = context.paths
+        self._service: ShareService | None = None
+        self._opening: asyncio.Future[ShareService] | None = None
+        day = today or date.today()
+        self.period = PeriodCard(day)
+        self.patient = PatientCard(self.paths.settings_file, day)
+        self.export = ExportCard(context, self.period, self.patient)
+        self.share = ShareSection(context.runner, context.settings, self.period, self.service,
+                                  self.loaded.emit)
+        self.access_seen.connect(self.share.show_access)
         self.content.addWidget(self.period)
+        self.content.addWidget(self.patient)
         self.content.addWidget(self.export)
         self.content.addWidget(self.share)
         self.content.addStretch(1)
 
-    # --- the share service: opened on first show, closed when the runner shuts down --------------------
-    async def service(self) -> Any:
+    # --- the app's share service (context.share): opened on first show, closed when the runner shuts down --
+    async def service(self) -> ShareService:
         """The ShareService, opened on first use (keyring and database on a worker thread)."""
         if self._service is not None:
             return self._service
@@ -338,25 +259,15 @@ class SharePage(Page):
             self._opening = asyncio.ensure_future(self._open_service())
         return await asyncio.shield(self._opening)
 
-    async def _open_service(self) -> Any:
-        share = await load_module("healthdesk.services.share")
-
-        def open_blocking() -> Any:
-            service = share.ShareService(self.paths.database, self.paths.config_dir)
-            try:
-                service.list_links()  # opens (and migrates) the database here, not in two threads at once
-            except BaseException:
-                service.close()
-                raise
-            return service
-
-        service = await asyncio.to_thread(open_blocking)
+    async def _open_service(self) -> ShareService:
+        access = self.context.share
+        service = await asyncio.to_thread(access.open)
         try:
             keeper = self.context.runner.spawn(
                 self._close_at_shutdown(service), name="Share service", background=True
             )
         except RuntimeError:  # the app is already shutting down
-            await asyncio.to_thread(service.close)
+            await asyncio.to_thread(access.close)
             raise
         # A task cancelled before its first step never enters its `finally`: close here then (idempotent).
         keeper.add_done_callback(lambda _: self._close_if_open(service))
@@ -364,17 +275,17 @@ class SharePage(Page):
         self._service = service
         return service
 
-    async def _close_at_shutdown(self, service: Any) -> None:
+    async def _close_at_shutdown(self, service: ShareService) -> None:
         try:
             await asyncio.get_running_loop().create_future()  # until the runner cancels it
         finally:
             self._service = None
-            await asyncio.to_thread(service.close)  # stops the server and frees its port
+            await asyncio.to_thread(self.context.share.close)  # stops the server and frees its port
 
-    def _close_if_open(self, service: Any) -> None:
+    def _close_if_open(self, service: ShareService) -> None:
         if self._service is service:
             self._service = None
-            service.close()
+            self.context.share.close()
 
     @property
     def service_open(self) -> bool:
@@ -388,7 +299,7 @@ class SharePage(Page):
         else:  # not on screen yet: only warm the import, the keyring is read when the page is shown
             spawn_unless_closing(
                 self.context.runner,
-                load_module("healthdesk.services.share"),
+                asyncio.to_thread(_import_share),
                 name="Loading sharing",
                 on_result=lambda _: self.loaded.emit(),
             )
@@ -399,3 +310,7 @@ class SharePage(Page):
         self.export.schedule_preview(quiet=True)  # data may have come in (drains do not refresh this page)
         if self._service is None and self._opening is None:
             self.share.reload()
+
+
+def _import_share() -> None:
+    import healthdesk.services.share  # noqa: F401  (warm the server stack's import off the paint path)

@@ -8,10 +8,11 @@ the UI through SharePage.access_seen (a queued signal).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,9 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from healthdesk.ui.pages.share import SharePage, say, spawn_unless_closing
-from healthdesk.ui.pages.share_table import LinksCard
+from healthdesk.ui.pages.share_table import LinksCard, PeriodCard, say, spawn_unless_closing
+from healthdesk.ui.tasks import TaskRunner
 from healthdesk.ui.widgets.common import Card, EmptyState, format_when
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from healthdesk.services.share import AccessEvent, LinkInfo, ShareService
 
 DEFAULT_PORT = 47811  # services.share.DEFAULT_PORT (not imported here: that module pulls in the server stack)
 DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS = 7, 90
@@ -64,7 +70,7 @@ def warning_frame(label: QLabel) -> QFrame:
     return frame
 
 
-def describe_access(event: Any) -> str:
+def describe_access(event: AccessEvent) -> str:
     moment: datetime = event.at
     return (
         f"{moment.astimezone():%H:%M:%S}  {event.label} \u2014 {ACCESS_KINDS.get(event.kind, event.kind)} "
@@ -76,12 +82,15 @@ class ShareSection(QWidget):
     links_shown = Signal(list)  # [LinkInfo] as displayed
     server_changed = Signal(bool)  # running
 
-    def __init__(self, page: SharePage) -> None:
+    def __init__(self, runner: TaskRunner, settings: QSettings, period: PeriodCard,
+                 service: Callable[[], Awaitable[ShareService]], loaded: Callable[[], None]) -> None:
         super().__init__()
-        self.page = page
-        self.runner = page.context.runner
-        self.settings = page.context.settings
-        self.links: list[Any] = []
+        self.runner = runner
+        self.settings = settings
+        self.period = period
+        self.service = service  # the page's: opens the app's share service on first use
+        self.loaded = loaded
+        self.links: list[LinkInfo] = []
         self.running = False
         self.shown_url = ""  # the one-time URL while its panel is open; nowhere else
         layout = QVBoxLayout(self)
@@ -100,7 +109,6 @@ class ShareSection(QWidget):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(150)
         self._reload_timer.timeout.connect(self.reload)
-        page.access_seen.connect(self.show_access)
 
     # --- building ------------------------------------------------------------------------------------
     def _server_card(self) -> Card:
@@ -251,7 +259,7 @@ class ShareSection(QWidget):
         from healthdesk.services.share import ShareError
 
         try:
-            service = await self.page.service()
+            service = await self.service()
             info = await asyncio.to_thread(service.start_server, host, port, tls)
         except ShareError as exc:
             self.server_status.setText(f"Not started: {exc}")
@@ -271,7 +279,7 @@ class ShareSection(QWidget):
 
     async def _stop(self) -> None:
         try:
-            service = await self.page.service()
+            service = await self.service()
             await asyncio.to_thread(service.stop_server)
         finally:
             self.server_button.setEnabled(True)
@@ -283,21 +291,21 @@ class ShareSection(QWidget):
 
     # --- links ---------------------------------------------------------------------------------------
     def create_link(self) -> None:
-        start, end = self.page.period.period()
+        start, end = self.period.period()
         self.create_button.setEnabled(False)
         self.runner.spawn(
             self._create(
                 self.label.text(),
                 start,
                 end,
-                self.page.period.sections(),
+                self.period.sections(),
                 self.fhir.isChecked(),
                 self.expiry.value(),
             ),
             name="Creating a share link",
         )
 
-    def _predicted_base(self, share: Any) -> str | None:
+    def _predicted_base(self, share: ModuleType) -> str | None:
         """Where the link will live once sharing starts with these choices (the service knows when on)."""
         if self.running:
             return None
@@ -310,7 +318,7 @@ class ShareSection(QWidget):
         from healthdesk.services import share
 
         try:
-            service = await self.page.service()
+            service = await self.service()
             request = share.LinkRequest(label, start, end, sections, fhir=fhir, expires_days=days)
             created = await asyncio.to_thread(service.create_link, request, self._predicted_base(share))
             png = await asyncio.to_thread(share.qr_png, created.url)
@@ -362,7 +370,7 @@ class ShareSection(QWidget):
     async def _revoke(self, link_id: int) -> None:
         from healthdesk.services.share import ShareError
 
-        service = await self.page.service()
+        service = await self.service()
         try:
             info = await asyncio.to_thread(service.revoke, link_id)
         except ShareError as exc:
@@ -377,21 +385,21 @@ class ShareSection(QWidget):
             self.runner,
             self._reload(),
             name="Reading share links",
-            on_result=lambda _: self.page.loaded.emit(),
+            on_result=lambda _: self.loaded(),
         )
 
     async def _reload(self) -> None:
-        service = await self.page.service()
+        service = await self.service()
         self.key_warning.setText(service.key_warning or "")
         self.key_warning_frame.setVisible(bool(service.key_warning))
         self.show_links(await asyncio.to_thread(service.list_links))
 
-    def show_links(self, links: list[Any]) -> None:
+    def show_links(self, links: list[LinkInfo]) -> None:
         self.links = links
         self.list.show_links(links)
         self.links_shown.emit(links)
 
-    def show_access(self, event: Any) -> None:
+    def show_access(self, event: AccessEvent) -> None:
         self.events_empty.hide()
         self.events.show()
         self.events.insertItem(0, describe_access(event))
