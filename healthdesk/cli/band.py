@@ -238,7 +238,7 @@ def _simulate(args: argparse.Namespace, paths: Paths) -> int:
     if args.days < 1:
         raise CliError("--days must be at least 1")
     start = args.start_unix if args.start_unix is not None else _day_start(args.days)
-    history = generate(args.days, args.seed, start)
+    history = generate(args.days, args.seed, start, args.scenario)
     frames = compose_flash(history.records, seed=args.seed)
     try:
         _write_atomically(Path(args.out), "".join(f.hex() + "\n" for f in frames))
@@ -302,4 +302,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="hex frames, one per line (import-frames format)")
     p.add_argument("--truth", metavar="FILE", help="ground truth JSON")
     p.add_argument("--start-unix", type=int, help="first record time (default: N days before today 00:00 UTC)")
+    p.add_argument("--scenario", choices=("stationary", "improving", "events"), default="stationary",
+                   help="nightly physiology: stationary, improving, or marked bad/good nights (in the truth)")
     p.set_defaults(handler=_simulate)

@@ -59,11 +59,11 @@ class History:
     truth_json: str | None = None
 
 
-def generate(days: int, seed: int, start_unix: int) -> History:
+def generate(days: int, seed: int, start_unix: int, scenario: str = "stationary") -> History:
     """A simulated history from the physiology generator, with its ground truth as JSON."""
     from healthdesk.band.sim.physiology import generate_history
 
-    hist = generate_history(days=days, seed=seed, start_unix=start_unix)
+    hist = generate_history(days=days, seed=seed, start_unix=start_unix, scenario=scenario)
     return History(np.asarray(hist.records, RECORD_DTYPE), hist.truth.to_json())
 
 

@@ -1,8 +1,10 @@
 """Seedable synthetic physiology for the simulated WHOOP 4.0, with the ground truth it was built from.
 
+The truth types and the schedule live in band/sim/truth.py (re-exported here); scenarios in scenarios.py.
 `generate_history(days, seed, start_unix)` returns 1 Hz records (decoder RECORD_DTYPE) and a `PhysiologyTruth`
-that the metrics tests compare against: sleep onset/offset per night, resting HR and RMSSD per night as
-generated, naps, workouts and off-wrist gaps. numpy only, fully vectorised, deterministic for a seed.
+that the metrics tests compare against: sleep onset/offset and morning date per night, resting HR, RMSSD and
+breathing rate per night as generated, naps, workouts and off-wrist gaps. `scenario` (band/sim/scenarios.py)
+reshapes the nightly physiology: stationary, improving, or with marked bad and good nights. numpy only, fully vectorised, deterministic for a seed.
 
 Choices (documented because the firmware and the metrics engine depend on them):
 * The band stores a record on EVERY tick (31504/32768 s, band-protocol §7.1), worn or not; the tick counter
@@ -24,12 +26,19 @@ Choices (documented because the firmware and the metrics engine depend on them):
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from healthdesk.band.sim.truth import (  # noqa: F401  (re-exported: the truth types live with the schedule)
+    Interval,
+    NightTruth,
+    PhysiologyTruth,
+    WorkoutTruth,
+    plan_truth,
+    simulate_truth,
+)
 from healthdesk.band.whoop4.decode import RECORD_DTYPE
 
 SUBSEC = 32768
@@ -41,164 +50,9 @@ _HOUR = 3600.0
 
 
 @dataclass
-class Interval:
-    start: float  # unix seconds (UTC)
-    end: float
-
-
-@dataclass
-class NightTruth:
-    onset: float
-    offset: float
-    resting_hr: float  # bpm, sleeping HR floor
-    rmssd_ms: float  # target RMSSD of clean sleep beats
-    wake_bouts: list[Interval] = field(default_factory=list)
-    resp_rate_bpm: float = 0.0  # breathing rate of the night (the RSA frequency in the R-R series), br/min
-
-
-@dataclass
-class WorkoutTruth:
-    start: float
-    end: float
-    intensity: float  # fraction of heart-rate reserve at the plateau
-
-    @property
-    def minutes(self) -> float:
-        return (self.end - self.start) / _MIN
-
-
-@dataclass
-class PhysiologyTruth:
-    seed: int
-    start_unix: int
-    end_unix: int
-    tz_offset_s: int
-    hr_max: float
-    nights: list[NightTruth]
-    naps: list[Interval]
-    workouts: list[WorkoutTruth]
-    off_wrist: list[Interval]
-    sedentary: list[Interval] = field(default_factory=list)  # quiet evenings (TV, reading): still but awake
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> PhysiologyTruth:
-        raw = json.loads(text)
-        raw["nights"] = [
-            NightTruth(**{**n, "wake_bouts": [Interval(**w) for w in n["wake_bouts"]]}) for n in raw["nights"]
-        ]
-        raw["naps"] = [Interval(**x) for x in raw["naps"]]
-        raw["workouts"] = [WorkoutTruth(**x) for x in raw["workouts"]]
-        raw["off_wrist"] = [Interval(**x) for x in raw["off_wrist"]]
-        raw["sedentary"] = [Interval(**x) for x in raw.get("sedentary", [])]
-        return cls(**raw)
-
-
-@dataclass
 class SimulatedHistory:
     records: np.ndarray  # RECORD_DTYPE, one per tick, time ordered
     truth: PhysiologyTruth
-
-
-# ---------------------------------------------------------------------------------------------- schedule
-
-
-def _overlaps(a: Interval, others: list[Interval], margin: float) -> bool:
-    return any(a.start < o.end + margin and o.start < a.end + margin for o in others)
-
-
-def _schedule(
-    rng: np.random.Generator, days: int, start: float, end: float, tz: int, rhr0: float, rmssd0: float
-) -> tuple[list[NightTruth], list[Interval], list[WorkoutTruth], list[Interval], list[Interval]]:
-    midnight0 = math.floor((start + tz) / 86400) * 86400 - tz
-    nights: list[NightTruth] = []
-    for k in range(days + 1):
-        base = midnight0 + k * 86400
-        onset = base + float(np.clip(rng.normal(22.8, 0.7), 21.5, 25.0)) * _HOUR
-        if rng.random() < 0.15:  # an occasional late night
-            onset += 1.5 * _HOUR
-        duration = float(np.clip(rng.normal(7.4, 0.8), 5.0, 9.5)) * _HOUR
-        offset = onset + duration
-        if onset < start + 1 * _HOUR or offset > end - 10 * _MIN:
-            continue
-        rhr = rhr0 + float(rng.normal(0, 2.0))
-        rmssd = rmssd0 * float(np.exp(rng.normal(0, 0.15) - 0.02 * (rhr - rhr0)))
-        bouts: list[Interval] = []
-        for _ in range(int(rng.integers(1, 4))):
-            s = onset + float(rng.uniform(0.15, 0.9)) * duration
-            bout = Interval(s, s + float(rng.uniform(3, 12)) * _MIN)
-            if not _overlaps(bout, bouts, 20 * _MIN) and bout.end < offset - 15 * _MIN:
-                bouts.append(bout)
-        resp = round(float(rng.uniform(12.5, 17.5)), 2)
-        nights.append(
-            NightTruth(
-                onset, offset, round(rhr, 2), round(rmssd, 2), sorted(bouts, key=lambda b: b.start), resp
-            )
-        )
-
-    sleeps = [Interval(n.onset, n.offset) for n in nights]
-    busy: list[Interval] = list(sleeps)
-    naps: list[Interval] = []
-    workouts: list[WorkoutTruth] = []
-    gaps: list[Interval] = []
-
-    def place(lo: float, hi: float, length: float, margin: float) -> Interval | None:
-        for _ in range(12):
-            if hi - lo < length:
-                return None
-            s = float(rng.uniform(lo, hi - length))
-            cand = Interval(s, s + length)
-            if (
-                cand.start >= start + 10 * _MIN
-                and cand.end <= end - 10 * _MIN
-                and not _overlaps(cand, busy, margin)
-            ):
-                return cand
-        return None
-
-    for k in range(days + 1):
-        base = midnight0 + k * 86400
-        if rng.random() < 0.75:  # main workout, long and hard enough to count (>= 24 min)
-            slot = (
-                (base + 7.5 * _HOUR, base + 10 * _HOUR)
-                if rng.random() < 0.4
-                else (base + 17 * _HOUR, base + 20 * _HOUR)
-            )
-            w = place(*slot, float(rng.uniform(24, 75)) * _MIN, 45 * _MIN)
-            if w:
-                busy.append(w)
-                workouts.append(WorkoutTruth(w.start, w.end, round(float(rng.uniform(0.62, 0.85)), 3)))
-        if rng.random() < 0.3:  # a short bout (stairs, a sprint for the bus): too short to be a workout
-            w = place(base + 10 * _HOUR, base + 17 * _HOUR, float(rng.uniform(6, 12)) * _MIN, 45 * _MIN)
-            if w:
-                busy.append(w)
-                workouts.append(WorkoutTruth(w.start, w.end, round(float(rng.uniform(0.5, 0.65)), 3)))
-        if rng.random() < 0.3:
-            n = place(base + 13.5 * _HOUR, base + 16.5 * _HOUR, float(rng.uniform(20, 45)) * _MIN, 60 * _MIN)
-            if n:
-                busy.append(n)
-                naps.append(n)
-        if rng.random() < 0.6:  # off wrist: shower, charging
-            g = place(base + 9 * _HOUR, base + 20 * _HOUR, float(rng.uniform(15, 100)) * _MIN, 45 * _MIN)
-            if g:
-                busy.append(g)
-                gaps.append(g)
-    sedentary: list[Interval] = []
-    for night in nights:  # a quiet evening on the sofa shortly before some nights: still wrist, awake heart
-        if rng.random() < 0.4:
-            end_q = night.onset - float(rng.uniform(3, 30)) * _MIN
-            quiet = Interval(end_q - float(rng.uniform(30, 90)) * _MIN, end_q)
-            if quiet.start >= start + 10 * _MIN and not _overlaps(
-                quiet, [b for b in busy if b.start != night.onset], 5 * _MIN
-            ):
-                busy.append(quiet)
-                sedentary.append(quiet)
-    workouts.sort(key=lambda w: w.start)
-    naps.sort(key=lambda n: n.start)
-    gaps.sort(key=lambda g: g.start)
-    return nights, naps, workouts, gaps, sedentary
 
 
 # ---------------------------------------------------------------------------------------------- signals
@@ -242,15 +96,14 @@ def generate_history(
     rmssd_ms: float = 55.0,
     counter_start: int = 1_000_000,
     gravity_bias: float = 1.02,
+    scenario: str = "stationary",
 ) -> SimulatedHistory:
     """`days` x 24 h of band records from `start_unix` (whole seconds), with the truth they were built from."""
-    if days <= 0:
-        raise ValueError("days must be positive")
-    rng = np.random.default_rng(seed)
-    start, end = float(start_unix), float(start_unix + days * 86400)
-    nights, naps, workouts, gaps, sedentary = _schedule(
-        rng, days, start, end, tz_offset_s, resting_hr, rmssd_ms
+    rng, truth = plan_truth(days, seed, start_unix, tz_offset_s, resting_hr, hr_max, rmssd_ms, scenario)
+    nights, naps, workouts, gaps, sedentary = (
+        truth.nights, truth.naps, truth.workouts, truth.off_wrist, truth.sedentary
     )
+    start, end = float(start_unix), float(start_unix + days * 86400)
 
     n = int((end - start) * SUBSEC // TICK_SUBSEC)
     sub = int(start_unix) * SUBSEC + np.arange(n, dtype=np.int64) * TICK_SUBSEC
@@ -393,16 +246,4 @@ def generate_history(
     rec["rr"] = rr
     rec["gravity"] = grav
 
-    truth = PhysiologyTruth(
-        seed=seed,
-        start_unix=int(start_unix),
-        end_unix=int(end),
-        tz_offset_s=int(tz_offset_s),
-        hr_max=hr_max,
-        nights=nights,
-        naps=naps,
-        workouts=workouts,
-        off_wrist=gaps,
-        sedentary=sedentary,
-    )
     return SimulatedHistory(records=rec, truth=truth)
