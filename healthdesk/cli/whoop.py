@@ -64,13 +64,21 @@ def _connect(args: argparse.Namespace, paths: Paths) -> int:
     from healthdesk.cloud.oauth import redirect_uri_for
     from healthdesk.cloud.secrets import ClientCredentials
 
-    secret = sys.stdin.readline().strip() if args.client_secret == "-" else args.client_secret
-    if not args.client_id.strip() or not secret:
-        raise CliError("--client-id and --client-secret must not be empty")
+    if args.client_secret not in (None, "-"):
+        raise CliError("--client-secret takes no value: a secret on the command line is visible to every user "
+                       "of this computer (process list); leave the option out to be asked for it, or pipe it in "
+                       "with '--client-secret -'")
+    if not args.client_id.strip():
+        raise CliError("--client-id must not be empty")
     if not 1 <= args.redirect_port <= 65535:
         raise CliError(f"--redirect-port must be 1..65535, got {args.redirect_port}")
     if not args.redirect_path.startswith("/"):
         raise CliError("--redirect-path must start with '/'")
+    if not args.timeout > 0 or args.timeout > 3600:
+        raise CliError(f"--timeout must be between 0 and 3600 seconds, got {args.timeout}")
+    secret = _read_secret(piped=args.client_secret == "-")
+    if not secret:
+        raise CliError("the client secret must not be empty")
     _say(f"Redirect URI (register exactly this in your WHOOP app): "
          f"{redirect_uri_for(args.redirect_port, args.redirect_path)}")
 
@@ -90,6 +98,18 @@ def _connect(args: argparse.Namespace, paths: Paths) -> int:
     _with_service(args, paths, job)
     _say("Connected to WHOOP. Run `healthdesk-cli whoop sync` to copy your data.")
     return 0
+
+
+def _read_secret(piped: bool) -> str:
+    """From stdin when piped (or asked with '-'), else a prompt that does not echo; never from argv."""
+    if piped or not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    import getpass
+
+    try:
+        return getpass.getpass("WHOOP client secret (not shown): ", stream=sys.stderr).strip()
+    except EOFError:
+        return ""
 
 
 def _sync(args: argparse.Namespace, paths: Paths) -> int:
@@ -153,7 +173,9 @@ def register(subparsers: Any) -> None:
 
     connect = actions.add_parser("connect", help="sign in with your WHOOP developer app's keys")
     connect.add_argument("--client-id", required=True)
-    connect.add_argument("--client-secret", required=True, help="the app's secret ('-' reads it from stdin)")
+    connect.add_argument("--client-secret", nargs="?", const="-", default=None, metavar="-",
+                         help="read the app's secret from stdin ('--client-secret -' with a pipe); without this "
+                         "option it is asked for without echo. Never give the secret itself on the command line.")
     connect.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening it")
     connect.add_argument("--redirect-port", type=int, default=DEFAULT_REDIRECT_PORT,
                          help=f"loopback port of the redirect URI (default {DEFAULT_REDIRECT_PORT})")

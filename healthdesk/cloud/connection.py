@@ -75,6 +75,7 @@ async def connect(stack: CloudStack, creds: ClientCredentials, port: int, path: 
     check the answer, exchange the code and store keys and tokens. Nothing is stored unless all succeeded."""
     with LoopbackListener(port, path) as listener:
         request = start_authorization(stack.endpoints, creds.client_id, listener.redirect_uri)
+        listener.expect(request.state)  # before the URL is shown: only its answer ends the wait
         show_url(request.url)
         params = await listener.wait(timeout)
     code = code_from_redirect(params, request.state)

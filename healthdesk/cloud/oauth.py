@@ -60,9 +60,16 @@ def start_authorization(endpoints: Endpoints, client_id: str, redirect_uri: str)
     return AuthorizationRequest(f"{endpoints.authorize}?{query}", state, verifier, redirect_uri)
 
 
+def state_matches(received: str | None, expected: str) -> bool:
+    """Constant-time, ASCII only: hmac.compare_digest raises TypeError on non-ASCII str, so compare bytes."""
+    if received is None or not received.isascii() or not expected.isascii():
+        return False
+    return hmac.compare_digest(received.encode("ascii"), expected.encode("ascii"))
+
+
 def code_from_redirect(params: dict[str, str], expected_state: str) -> str:
     """The authorization code from the redirect's query, after checking `state` and WHOOP's error fields."""
-    if not hmac.compare_digest(params.get("state", ""), expected_state):
+    if not state_matches(params.get("state"), expected_state):
         raise AuthError("sign-in answer did not match this request (state mismatch); nothing was changed, "
                         "try connecting again")
     if "error" in params:
@@ -76,45 +83,69 @@ def code_from_redirect(params: dict[str, str], expected_state: str) -> str:
 
 
 class LoopbackListener:
-    """A one-shot HTTP listener on 127.0.0.1 that captures WHOOP's redirect query."""
+    """An HTTP listener on 127.0.0.1 that waits for WHOOP's redirect carrying the expected `state`.
+
+    Any other request - a stray or hostile hit on the redirect path, a wrong or missing or non-ASCII state -
+    gets a plain 400 and is ignored: the listener keeps waiting until the real answer or the timeout. The
+    browser is told "signed in" only after the state matched (docs/architecture.md, "WHOOP sign-in").
+    """
 
     def __init__(self, port: int, path: str = DEFAULT_REDIRECT_PATH) -> None:
         self.path = path
+        self.expected_state: str | None = None  # set by expect() before the authorize URL is shown
         self._params: dict[str, str] | None = None
         self._arrived = threading.Event()
+        self.ignored = 0  # requests that were not the answer (tests, the log)
         listener = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = 10  # a socket that sends nothing cannot hold the one-threaded listener for long
+
             def do_GET(self) -> None:  # noqa: N802 (stdlib name)
                 parts = urlsplit(self.path)
                 if parts.path != listener.path or listener._arrived.is_set():
                     self.send_error(404)
                     return
                 query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+                expected = listener.expected_state
+                if expected is None or not state_matches(query.get("state"), expected):
+                    listener.ignored += 1
+                    log.warning("ignored a request to the sign-in redirect without this sign-in's state")
+                    self._answer(400, b"healthdesk: this is not the answer to the sign-in in progress; ignored.")
+                    return
                 ok = "code" in query and "error" not in query
-                body = (b"<html><body><h3>healthdesk: " +
-                        (b"signed in to WHOOP. You can close this tab." if ok else
-                         b"WHOOP sign-in did not complete. Return to healthdesk.") + b"</h3></body></html>")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._answer(200, b"healthdesk: signed in to WHOOP. You can close this tab." if ok else
+                             b"healthdesk: WHOOP sign-in did not complete. Return to healthdesk.")
                 listener._params = query
                 listener._arrived.set()
+
+            def _answer(self, status: int, text: bytes) -> None:
+                body = b"<html><body><h3>" + text + b"</h3></body></html>"
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:  # the query holds the code: never log it
                 pass
 
         try:
             self._server = http.server.HTTPServer(("127.0.0.1", port), Handler)
-        except OSError as exc:
-            raise AuthError(f"cannot listen for WHOOP's redirect on 127.0.0.1:{port} ({exc.strerror}); "
+        except (OSError, OverflowError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise AuthError(f"cannot listen for WHOOP's redirect on 127.0.0.1:{port} ({reason}); "
                             "choose another --redirect-port and register that redirect URI") from exc
         self.port = self._server.server_address[1]
         self.redirect_uri = redirect_uri_for(self.port, path)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="whoop-redirect", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="whoop-redirect",
+                                        daemon=True)
         self._thread.start()
+
+    def expect(self, state: str) -> None:
+        """The `state` of the authorization request just made: only a redirect carrying it is the answer."""
+        self.expected_state = state
 
     async def wait(self, timeout: float) -> dict[str, str]:
         arrived = await asyncio.to_thread(self._arrived.wait, timeout)

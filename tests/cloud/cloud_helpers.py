@@ -29,7 +29,7 @@ def drive_browser(url: str, outcome: dict[str, Any]) -> threading.Thread:
 
 
 async def connect_through_browser(stack: CloudStack, fake: FakeWhoop, port: int = 0,
-                                  creds: ClientCredentials | None = None) -> dict[str, Any]:
+                                  creds: ClientCredentials | None = None, timeout: float = 10) -> dict[str, Any]:
     outcome: dict[str, Any] = {}
     threads: list[threading.Thread] = []
 
@@ -42,7 +42,7 @@ async def connect_through_browser(stack: CloudStack, fake: FakeWhoop, port: int 
 
     try:
         await connect(stack, creds or ClientCredentials(CLIENT_ID, CLIENT_SECRET), port, "/callback", show,
-                      timeout=10)
+                      timeout=timeout)
     finally:
         for thread in threads:
             thread.join(timeout=10)

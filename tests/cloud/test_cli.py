@@ -47,9 +47,12 @@ def connect(world, secret: str = CLIENT_SECRET, register_secret: str = CLIENT_SE
     port = free_port()
     world["fake"].register_app(CLIENT_ID, register_secret, f"http://127.0.0.1:{port}/callback")
     proc = subprocess.Popen([*ENTRY, "whoop", "connect", "--client-id", CLIENT_ID,
-                             "--client-secret", secret, "--no-browser", "--redirect-port", str(port),
+                             "--client-secret", "-", "--no-browser", "--redirect-port", str(port),
                              "--timeout", "20", *extra],
-                            env=world["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=world["env"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdin.write(secret + "\n")  # the secret never goes on the command line
+    proc.stdin.flush()
     url = proc.stdout.readline().rstrip("\n")
     browser = None
     if url:
@@ -129,10 +132,15 @@ def test_bad_arguments(world, capsys, monkeypatch):
         monkeypatch.setenv(key, world["env"][key])
     assert main(["whoop", "sync", "--api-base", "ftp://nope"]) == 2
     assert capsys.readouterr().err == "healthdesk-cli: API base must be an http(s) URL, got 'ftp://nope'\n"
-    assert main(["whoop", "connect", "--client-id", "x", "--client-secret", "y", "--redirect-port", "70000"]) == 2
+    assert main(["whoop", "connect", "--client-id", "x", "--redirect-port", "70000"]) == 2
     assert capsys.readouterr().err == "healthdesk-cli: --redirect-port must be 1..65535, got 70000\n"
-    assert main(["whoop", "connect", "--client-id", " ", "--client-secret", "y"]) == 2
+    assert main(["whoop", "connect", "--client-id", " "]) == 2
     assert "must not be empty" in capsys.readouterr().err
+    assert main(["whoop", "connect", "--client-id", "x", "--client-secret", "s3cret"]) == 2  # argv: refused
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "process list" in err and "s3cret" not in err
+    assert main(["whoop", "sync", "--api-base", "http://api.example.com"]) == 2  # secrets over plain HTTP
+    assert "must be https" in capsys.readouterr().err
     assert main(["whoop", "sync"]) == 1
     assert capsys.readouterr().err == ("healthdesk-cli: not signed in to WHOOP: run `whoop connect` "
                                        "(no system keyring: sign-in is not kept between runs)\n")
