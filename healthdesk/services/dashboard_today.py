@@ -146,8 +146,9 @@ def freshness(dashboard: DashboardService, now: datetime | None = None) -> Fresh
     if day is None:
         return Freshness(None, "data", False)
     # A day-valued row covers its whole day: stale once that day ended more than a day ago.
-    end = datetime.fromtimestamp(day_noon(day, dashboard.tz_offset_s) + 43200, UTC)
-    return Freshness(end, "data", (now - end).total_seconds() > STALE_AFTER_S)
+    noon = day_noon(day, dashboard.tz_offset_s)
+    stale = now.timestamp() - (noon + 43200) > STALE_AFTER_S
+    return Freshness(datetime.fromtimestamp(noon, UTC), "data", stale)
 
 
 def today_context(dashboard: DashboardService, day: date | None, recovery: float | None = None,

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from healthdesk.services.dashboard_types import SOURCE_LABELS, MetricHistory
 from healthdesk.ui import theme
@@ -39,7 +39,20 @@ class PagePlotWidget(pg.PlotWidget):
             super().wheelEvent(event)
             event.accept()
             return
-        event.ignore()
+        # Handed to the page's scroll bar explicitly: Qt only passes a wheel event on to the parents when it
+        # came from the window system, and a chart must never swallow the page's scrolling.
+        scroller = self._page_scroll_area()
+        if scroller is None:
+            event.ignore()
+            return
+        QApplication.sendEvent(scroller.verticalScrollBar(), event.clone())
+        event.accept()
+
+    def _page_scroll_area(self) -> QScrollArea | None:
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        return parent
 
 
 def make_plot(parent: QWidget | None = None, *, dates: bool = True, days: bool = False) -> pg.PlotWidget:
