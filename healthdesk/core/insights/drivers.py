@@ -20,7 +20,7 @@ from healthdesk.core.insights.stats import (
     block_permutation_index,
     mean_difference,
     pearson_p,
-    permutation_p_many,
+    permutation_p_grid,
     residualise,
 )
 from healthdesk.core.metrics.fdr import bh_qvalues
@@ -115,16 +115,16 @@ class _IndexCache:
 def _tag_cells(history: DailyHistory, outcomes: Sequence[str], residuals: dict[str, np.ndarray],
                cache: _IndexCache) -> tuple[list[Cell], list[float], list[Cell]]:
     tested, pvals, skipped = [], [], []
-    nexts = {o: _next_morning(residuals[o]) for o in outcomes}
+    nexts = np.column_stack([_next_morning(residuals[o]) for o in outcomes]) if outcomes else None
+    groups: dict[bytes, list[str]] = {}  # tags answered on the same days share one permutation pass
+    cells: dict[str, list[tuple[int, Cell]]] = {}
     for tag in sorted(history.tags):
         answers = history.tags[tag]
-        answered = np.flatnonzero(np.isfinite(answers))
+        answered = np.isfinite(answers)
         labels = answers[answered]
-        ys = np.column_stack([nexts[o][answered] for o in outcomes]) if len(answered) else np.empty((0, 0))
         testable: list[tuple[int, Cell]] = []
         for j, outcome in enumerate(outcomes):
-            y = ys[:, j] if len(answered) else np.empty(0)
-            delta, sd, n_yes, n_no = mean_difference(labels, y)
+            delta, sd, n_yes, n_no = mean_difference(labels, nexts[answered, j])  # type: ignore[index]
             n = n_yes + n_no
             if n < MIN_PAIRED or n_yes < MIN_PER_SIDE or n_no < MIN_PER_SIDE:
                 why = f"needs >= {MIN_PAIRED} paired days with >= {MIN_PER_SIDE} tagged and untagged"
@@ -132,13 +132,17 @@ def _tag_cells(history: DailyHistory, outcomes: Sequence[str], residuals: dict[s
                 continue
             d = delta / sd if sd and np.isfinite(sd) and sd > 0 else None
             testable.append((j, Cell(tag, outcome, "tag", n, n_yes, n_no, delta, d)))
-        if not testable:
-            continue
-        cols = [j for j, _ in testable]
-        p = permutation_p_many(labels, ys[:, cols], cache.get(len(answered)))
-        for (_, cell), pj in zip(testable, p, strict=True):
-            tested.append(cell)
-            pvals.append(float(pj))
+        if testable:
+            cells[tag] = testable
+            groups.setdefault(np.packbits(answered).tobytes() + bytes([len(answers) % 8]), []).append(tag)
+    for members in groups.values():
+        answered = np.isfinite(history.tags[members[0]])
+        labels = np.column_stack([history.tags[t][answered] for t in members])
+        p = permutation_p_grid(labels, nexts[answered], cache.get(int(answered.sum())))  # type: ignore[index]
+        for row, tag in enumerate(members):
+            for j, cell in cells[tag]:
+                tested.append(cell)
+                pvals.append(float(p[row, j]))
     return tested, pvals, skipped
 
 

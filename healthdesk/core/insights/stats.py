@@ -46,10 +46,12 @@ def block_permutation_index(n: int, b: int, seed: int, block: int = BLOCK_DAYS) 
     n_blocks = -(-n // block) + 1
     width = n_blocks * block
     phase = rng.integers(0, block, size=b)
-    slots = np.arange(width, dtype=np.int32)[None, :] - phase[:, None].astype(np.int32)
-    slots[(slots < 0) | (slots >= n)] = -1
+    # the 'block' possible slot grids (one per phase), each (n_blocks, block); -1 marks a slot outside 0..n-1
+    grids = np.arange(width, dtype=np.int32)[None, :] - np.arange(block, dtype=np.int32)[:, None]
+    grids[(grids < 0) | (grids >= n)] = -1
+    grids = grids.reshape(block, n_blocks, block)
     order = np.argsort(rng.random((b, n_blocks)), axis=1)
-    shuffled = np.take_along_axis(slots.reshape(b, n_blocks, block), order[:, :, None], axis=1).reshape(b, width)
+    shuffled = grids[phase[:, None], order].reshape(b, width)  # whole blocks gathered at once
     return shuffled[shuffled >= 0].reshape(b, n)
 
 
@@ -69,9 +71,23 @@ def mean_difference(labels: np.ndarray, y: np.ndarray) -> tuple[float, float, in
 def permutation_p_many(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Two-sided permutation p for every column of ys (n, k): p = (1 + #{|D*| >= |D|}) / (1 + B).
 
-    labels: (n,) 0/1; NaN in ys marks a day without that outcome (it takes part in no group). The permuted
-    labels are gathered once, and the tagged sums of all outcomes come from one (B, n) @ (n, 2k) product."""
+    labels: (n,) 0/1; NaN in ys marks a day without that outcome (it takes part in no group)."""
+    return permutation_p_grid(labels[:, None], ys, index)[0]
+
+
+_CHUNK = 500  # permutations per step: the (chunk, n) work arrays stay in cache
+
+
+def permutation_p_grid(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """(T, k) two-sided permutation p-values for T tags answered on the same n days against k outcomes.
+
+    The tags' 0/1 answers are packed into one 32-bit word per day, so each block of permutations needs a
+    single gather for all tags; per tag, its bit becomes the float mask whose product with the (n, 2k) matrix
+    [outcome sums | outcome counts] gives every permuted group mean at once (docs/insights.md §6)."""
     n, k = ys.shape
+    tags = labels.shape[1]
+    if tags > 32:
+        return np.vstack([permutation_p_grid(labels[:, i:i + 32], ys, index) for i in range(0, tags, 32)])
     valid = np.isfinite(ys)
     weighted = np.where(valid, ys, 0.0)
     design = np.concatenate([weighted, valid.astype(np.float64)], axis=1).astype(np.float32)
@@ -82,13 +98,20 @@ def permutation_p_many(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) ->
             return tag_sum / tag_n - (total_y - tag_sum) / (total_n - tag_n)
 
     lab = labels.astype(np.float64)
-    observed = stat(lab @ weighted, lab @ valid.astype(np.float64))
-    sums = labels.astype(np.float32)[index] @ design  # (B, 2k)
-    permuted = stat(sums[:, :k].astype(np.float64), sums[:, k:].astype(np.float64))
+    observed = np.abs(stat(lab.T @ weighted, lab.T @ valid.astype(np.float64)))  # (T, k)
     # float32 sums: allow a relative 1e-5 so a permutation equal to the observed split counts as a tie
-    threshold = np.abs(observed) * (1 - 1e-5)
-    extreme = ~(np.abs(permuted) < threshold[None, :])  # NaN (an empty group) counts as extreme: conservative
-    return (1 + extreme.sum(axis=0)) / (1 + index.shape[0])
+    threshold = observed * (1 - 1e-5)
+    bits = (np.asarray(labels, dtype=np.uint32) << np.arange(tags, dtype=np.uint32)).sum(axis=1, dtype=np.uint32)
+    extreme = np.zeros((tags, k), dtype=np.int64)
+    for lo in range(0, index.shape[0], _CHUNK):
+        packed = bits[index[lo:lo + _CHUNK]]
+        for t in range(tags):
+            mask = np.bitwise_and(packed, np.uint32(1 << t)).astype(np.float32)
+            sums = (mask @ design).astype(np.float64) / float(1 << t)
+            permuted = np.abs(stat(sums[:, :k], sums[:, k:]))
+            # NaN (an empty group) counts as extreme: the conservative side
+            extreme[t] += np.sum(~(permuted < threshold[t][None, :]), axis=0)
+    return (1 + extreme) / (1 + index.shape[0])
 
 
 def autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
