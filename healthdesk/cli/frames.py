@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DEVICE = "whoop4"
 EXPORT_WINDOW_S = 86400.0
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # as every other date input (services/export.py)
 EXPORT_COLUMNS = ("time_utc", "unix", "subsec", "version", "counter", "hr", "rr_ms", "gx", "gy", "gz")
 
 
@@ -248,9 +249,15 @@ def parse_iso_utc(option: str, text: str) -> float:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise CliError(f"{option}: {text!r} is not an ISO 8601 time (e.g. 2024-04-10T22:00:00Z)") from None
+        raise CliError(f"{option}: {text[:40]!r} is not an ISO 8601 time (e.g. 2024-04-10T22:00:00Z)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # year 1 or 9999 would walk millions of empty days
+        raise CliError(f"{option}: {text[:40]!r} is out of range (years {FIRST_YEAR}-{LAST_YEAR})")
     return moment.timestamp()
 
 
@@ -324,6 +331,8 @@ def _export_records(args: argparse.Namespace, paths: Paths) -> int:
     if not paths.database.exists():
         raise CliError(f"no database at {paths.database}: import frames first")
     target = None if args.out is None else Path(args.out)
+    if target is not None and len(os.fsencode(target.name)) > 200:
+        raise CliError("--out: the file name is too long (at most 200 bytes)")
     if target is not None and not target.parent.is_dir():
         raise CliError(f"--out: folder {target.parent} does not exist")
     db = _open(paths)
@@ -339,14 +348,27 @@ def _export_records(args: argparse.Namespace, paths: Paths) -> int:
 
     try:
         if target is None:
-            count = _write_records(sys.stdout, args.format, windows())
+            try:
+                count = _write_records(sys.stdout, args.format, windows())
+                sys.stdout.flush()
+            except OSError as exc:  # a full disk or a closed pipe behind stdout
+                _detach_stdout()
+                raise CliError(f"cannot write the records to standard output: {exc.strerror or exc}",
+                               code=1) from None
         else:
-            # Write beside the target and rename: a failed export never leaves half a file behind.
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+            # Write beside the target (0600, as every file we write) and rename: a failed export never
+            # leaves half a file behind.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.", suffix=".part")
             try:
                 with os.fdopen(fd, "w", newline="") as out:
                     count = _write_records(out, args.format, windows())
+                    out.flush()
+                    os.fsync(out.fileno())
                 os.replace(tmp, target)
+            except OSError as exc:
+                Path(tmp).unlink(missing_ok=True)
+                raise CliError(f"cannot write {target}: {exc.strerror or exc}; nothing was written",
+                               code=1) from None
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
@@ -354,6 +376,17 @@ def _export_records(args: argparse.Namespace, paths: Paths) -> int:
         db.close()
     print(f"healthdesk-cli: exported {count} records", file=sys.stderr)
     return 0
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of what is still buffered cannot fail
+    again (and print a traceback-like 'Exception ignored' after our one line)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

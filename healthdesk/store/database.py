@@ -155,7 +155,7 @@ def _backup(path: Path, revision: str | None) -> Path:
 def _prune_backups(path: Path) -> None:
     """Keep the newest BACKUPS_KEPT pre-upgrade copies (names sort by their UTC stamp)."""
     backups = sorted(path.parent.glob(f"{path.stem}.backup-*{path.suffix}"),
-                     key=lambda p: (p.stat().st_mtime, p.name))
+                     key=lambda p: (p.stat().st_mtime_ns, p.name))
     for old in backups[:-BACKUPS_KEPT]:
         old.unlink(missing_ok=True)
         log.info("removed old pre-upgrade backup %s", old.name)

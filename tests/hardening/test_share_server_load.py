@@ -1,0 +1,99 @@
+"""The share server under hostile load: idle sockets cannot starve a valid link; junk cannot fill the disk."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from datetime import date
+
+import httpx
+import pytest
+
+from healthdesk.clinical.share.guard import MissLimiter
+from healthdesk.logsetup import PrivateRotatingFileHandler, configure_logging
+from healthdesk.services.share import LinkRequest, ShareService
+from healthdesk.store.database import open_database
+
+KEY = bytes(range(32))
+LOG_CAP = 64 * 1024
+LOG_BACKUPS = 2
+
+
+@pytest.fixture
+def service(tmp_path):
+    db = tmp_path / "healthdesk.db"
+    open_database(db).close()
+    svc = ShareService(db, tmp_path, key=KEY)
+    yield svc
+    svc.close()
+
+
+def link_request() -> LinkRequest:
+    return LinkRequest("Dr. Load", date(2026, 10, 1), date(2026, 10, 7), frozenset({"vitals"}), timezone="UTC")
+
+
+def test_300_idle_sockets_do_not_keep_a_valid_link_from_answering(service):
+    info = service.start_server(port=0)
+    link = service.create_link(link_request())
+    idle = []
+    try:
+        for _ in range(300):  # connect and say nothing, as a hostile client would
+            idle.append(socket.create_connection(("127.0.0.1", info.port), timeout=5))
+        started = time.monotonic()
+        answer = httpx.get(link.url, timeout=2.0)
+        assert answer.status_code == 200
+        assert time.monotonic() - started < 2.0
+    finally:
+        for s in idle:
+            s.close()
+
+
+@pytest.fixture
+def small_log(tmp_path):
+    log_file = tmp_path / "logs" / "healthdesk.log"
+    log_file.parent.mkdir()
+    access = logging.getLogger("uvicorn.access")
+    saved = (access.propagate, access.level)
+    access.propagate, access.level = True, logging.INFO  # whatever an earlier server in this process set
+    assert configure_logging(log_file, program="test", max_bytes=LOG_CAP, backups=LOG_BACKUPS)
+    yield log_file
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, PrivateRotatingFileHandler)]:
+        root.removeHandler(handler)
+        handler.close()
+    access.propagate, access.level = saved
+
+
+def _pipelined(port: int, requests: list[bytes]) -> int:
+    """Send all requests on one keep-alive connection at once; the number of responses read back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(b"".join(requests))
+        seen, buffer = 0, b""
+        while seen < len(requests):
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            buffer += chunk
+            seen += buffer.count(b"HTTP/1.1 ")
+            buffer = buffer[-16:] if b"HTTP/1.1 " not in buffer[-16:] else b""
+        return seen
+
+
+def test_10000_junk_requests_leave_the_log_under_its_cap(service, small_log):
+    info = service.start_server(port=0, limiter=MissLimiter(burst=5, refill_s=60))
+    host = f"Host: 127.0.0.1:{info.port}\r\n".encode()
+    secretish = "q" * 1500
+    batch = []
+    for i in range(500):
+        path = f"/c/hds_{i:048x}" if i % 2 else f"/junk/{i}"
+        batch.append(f"GET {path}?token={secretish} HTTP/1.1\r\n".encode() + host + b"\r\n")
+    answered = sum(_pipelined(info.port, batch) for _ in range(20))
+    assert answered == 10_000
+    logs = sorted(small_log.parent.glob("healthdesk.log*"))
+    assert 1 <= len(logs) <= LOG_BACKUPS + 1  # rotated, a few generations, never more
+    sizes = [p.stat().st_size for p in logs]
+    assert max(sizes) <= LOG_CAP and sum(sizes) <= LOG_CAP * (LOG_BACKUPS + 1)
+    text = "\n".join(p.read_text() for p in logs)
+    assert '"GET /junk/' in text and "/c/[redacted]" in text  # access lines were written, path only
+    assert "?" not in text and "qqqq" not in text and "hds_0" not in text
