@@ -17,13 +17,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
+
 from healthdesk.core.metrics import load
 from healthdesk.core.metrics.calories import Profile
 from healthdesk.core.metrics.cycle_metrics import LOAD_MIN_WEAR
 from healthdesk.core.metrics.engine import CycleResult, History, derive_span, plan_cycles
-from healthdesk.core.metrics.features import minute_features
+from healthdesk.core.metrics.features import minute_features, record_time
 from healthdesk.core.metrics.sleep import SleepPeriod
 from healthdesk.core.metrics.strain import fit_t_ref
+from healthdesk.core.metrics.version import ALGORITHM_VERSION
 from healthdesk.core.timeutil import system_tz_offset
 from healthdesk.services.corrections import apply_to_detections as apply_corrections
 from healthdesk.store.band_reads import list_devices, records_between
@@ -34,6 +37,8 @@ from healthdesk.store.derived import (
     StoredWorkout,
     daily_values_between,
     delete_daily_values,
+    delete_outdated_band_values,
+    outdated_band_days,
     put_daily_values,
     replace_band_sleeps,
     replace_band_workouts,
@@ -60,6 +65,28 @@ class DeriveReport:
     trailing_days_refreshed: int = 0
     seconds: float = 0.0
     note: str = ""
+    upgraded_from_older_algorithm: bool = False  # a full re-derive because stored days were made by an older one
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # read, features, metrics, write
+
+
+def canonical_records(records: np.ndarray) -> np.ndarray:
+    """One record per (time, record version), in one fixed order, whatever the import order or device count.
+
+    The same frames imported from two files, two devices or in another order store the same records under
+    different chunk and device ids; the engine must see exactly one copy of each instant, chosen by content
+    (the smallest record bytes), so stored values never depend on how the data arrived (docs/architecture.md
+    "Day model").
+    """
+    if len(records) < 2:
+        return records
+    raw = np.ascontiguousarray(records).view(np.dtype((np.void, records.dtype.itemsize)))
+    order = np.argsort(raw, kind="stable")
+    t = record_time(records)
+    order = order[np.lexsort((records["version"][order], t[order]))]
+    ordered, t_sorted, versions = records[order], t[order], records["version"][order]
+    first = np.ones(len(ordered), bool)
+    first[1:] = (t_sorted[1:] != t_sorted[:-1]) | (versions[1:] != versions[:-1])
+    return ordered[first]
 
 
 def _data_extent(db: Database) -> tuple[float, float] | None:
@@ -70,9 +97,9 @@ def _data_extent(db: Database) -> tuple[float, float] | None:
 
 
 def _history_before(db: Database, day: date) -> History:
-    rows = daily_values_between_db(
+    rows = _current(daily_values_between_db(
         db, day - timedelta(days=HISTORY_DAYS), day - timedelta(days=1), source="band"
-    )
+    ))
     days = sorted({r.day for r in rows})
     index = {d: i for i, d in enumerate(days)}
     history = History(days=[date.fromisoformat(d) for d in days])
@@ -80,6 +107,11 @@ def _history_before(db: Database, day: date) -> History:
         col = history.values.setdefault(r.metric, [None] * len(days))
         col[index[r.day]] = r.value
     return history
+
+
+def _current(rows: list[DailyValue]) -> list[DailyValue]:
+    """Band values the current algorithm made (an older one's rows, awaiting re-derive, never feed history)."""
+    return [r for r in rows if r.source != "band" or r.algorithm_version == ALGORITHM_VERSION]
 
 
 def daily_values_between_db(db: Database, day0: date | str, day1: date | str, **kw) -> list[DailyValue]:
@@ -93,7 +125,7 @@ def strain_calibration(db: Database) -> float | None:
     partial re-derive and a full one agree."""
     with db.read() as conn:
         rows = daily_values_between(conn, "1970-01-01", "9999-12-31", metrics=["day_trimp", "day_strain"])
-    trimp = {r.day: r.value for r in rows if r.metric == "day_trimp" and r.source == "band"}
+    trimp = {r.day: r.value for r in _current(rows) if r.metric == "day_trimp" and r.source == "band"}
     cloud = {r.day: r.value for r in rows if r.metric == "day_strain" and r.source == "whoop_cloud"}
     days = sorted(d for d in trimp.keys() & cloud.keys() if trimp[d] and cloud[d])[-CALIBRATION_DAYS:]
     return fit_t_ref([trimp[d] for d in days], [cloud[d] for d in days])
@@ -120,6 +152,7 @@ def _rows_for(
             m.confidence,
             {k: v for k, v in {"note": m.note or None, **(m.detail or {})}.items() if v is not None} or None,
             now,
+            ALGORITHM_VERSION,
         )
         for name, m in sorted(result.metrics.items())
     ]
@@ -155,6 +188,7 @@ def _refresh_trailing_load(conn, after: date, now: float) -> int:
         metrics=("day_trimp", "wear"),
         source="band",
     )
+    rows = _current(rows)
     days = sorted({r.day for r in rows})
     later = [d for d in days if d > after.isoformat()]
     if not later:
@@ -168,7 +202,8 @@ def _refresh_trailing_load(conn, after: date, now: float) -> int:
         metrics = {"acwr": load.acwr(upto), **load.pmc(upto), **load.foster(upto)}
         out += [
             DailyValue(
-                d, k, "band", m.value, m.unit, m.confidence, {"note": m.note} if m.note else m.detail, now
+                d, k, "band", m.value, m.unit, m.confidence, {"note": m.note} if m.note else m.detail, now,
+                ALGORITHM_VERSION,
             )
             for k, m in metrics.items()
         ]
@@ -196,6 +231,12 @@ def derive(
     if extent is None:
         report.note = "no band data"
         return report
+    with db.read() as conn:
+        outdated = outdated_band_days(conn, ALGORITHM_VERSION)
+    if outdated:  # values (and day labels) made by an older algorithm: re-derive everything once
+        t0 = t1 = None
+        report.upgraded_from_older_algorithm = True
+        log.info("%d stored days were derived by an older algorithm: full re-derive", len(outdated))
     lo = extent[0] if t0 is None else max(extent[0], float(t0))
     hi = extent[1] if t1 is None else min(extent[1], float(t1))
     if hi <= lo:
@@ -206,6 +247,10 @@ def derive(
         b = min(hi, a + CHUNK_DAYS * 86400)
         _derive_range(db, extent, a, b, tz_offset_s, profile, device, report)
         a = b
+    if report.upgraded_from_older_algorithm:
+        with db.write() as conn:  # rows under labels that no longer exist (nothing user-entered lives here)
+            dropped = delete_outdated_band_values(conn, ALGORITHM_VERSION)
+        log.info("dropped %d band values no current cycle produced", dropped)
     report.days = sorted(set(report.days))
     report.cycles = len(report.days)
     report.seconds = time.perf_counter() - started
@@ -227,10 +272,15 @@ def _derive_range(
 ) -> None:
     span0, span1 = max(extent[0], lo - CONTEXT_BEFORE_S), min(extent[1], hi + CONTEXT_AFTER_S)
     tz = system_tz_offset((lo + hi) / 2) if tz_offset_s is None else tz_offset_s
-    records = records_between(db, device, span0, span1)
+    clock = time.perf_counter()
+    records = canonical_records(records_between(db, device, span0, span1))
+    _stage(report, "read", clock)
     if len(records) == 0:
         return
+    clock = time.perf_counter()
     minutes = minute_features(records, int(math.floor(span0 / 60) * 60), int(math.ceil(span1 / 60) * 60))
+    _stage(report, "features", clock)
+    clock = time.perf_counter()
     _, cycles = plan_cycles(minutes, tz, History())
     holding = [c for c in cycles if c.start <= lo]
     first = holding[-1] if holding else cycles[0] if cycles else None
@@ -242,8 +292,10 @@ def _derive_range(
     )
     if span1 < extent[1] and results and results[-1].cycle.end is None:
         results = results[:-1]  # it ends beyond the loaded context: derived when that data is in range
+    _stage(report, "metrics", clock)
     if not results:
         return
+    clock = time.perf_counter()
     now = time.time()
     values: list[DailyValue] = []
     sleeps: list[StoredSleep] = []
@@ -271,6 +323,11 @@ def _derive_range(
         report.trailing_days_refreshed = _refresh_trailing_load(conn, day1, now)
     report.days += [r.cycle.day.isoformat() for r in results]
     report.sleeps += len(sleeps)
+    _stage(report, "write", clock)
+
+
+def _stage(report: DeriveReport, name: str, since: float) -> None:
+    report.stage_seconds[name] = report.stage_seconds.get(name, 0.0) + time.perf_counter() - since
 
 
 __all__ = ["DeriveReport", "daily_values_between_db", "derive"]

@@ -57,6 +57,8 @@ class DailyValueRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
     detail: Mapped[str | None] = mapped_column(Text)  # JSON
     computed_at: Mapped[float] = mapped_column(Float)
+    # core.metrics.version.ALGORITHM_VERSION that made a band value (None for WHOOP's own values)
+    algorithm_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class BandSleepRow(Base):
@@ -106,6 +108,7 @@ class DailyValue:
     confidence: float
     detail: dict[str, Any] | None = None
     computed_at: float = 0.0
+    algorithm_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ def put_daily_values(session: Session | Connection, rows: Iterable[DailyValue]) 
             "confidence": float(r.confidence),
             "detail": _json(r.detail),
             "computed_at": float(r.computed_at),
+            "algorithm_version": r.algorithm_version,
         }
         for r in rows
     ]
@@ -180,11 +184,12 @@ def put_daily_values(session: Session | Connection, rows: Iterable[DailyValue]) 
         | DailyValueRow.unit.is_not(stmt.excluded.unit)
         | DailyValueRow.confidence.is_not(stmt.excluded.confidence)
         | DailyValueRow.detail.is_not(stmt.excluded.detail)
+        | DailyValueRow.algorithm_version.is_not(stmt.excluded.algorithm_version)
     )
     # an unchanged row keeps its computed_at: re-deriving the same data leaves the table byte-identical
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "metric", "source"],
-        set_={c: stmt.excluded[c] for c in ("value", "unit", "confidence", "detail", "computed_at")},
+        set_={c: stmt.excluded[c] for c in ("value", "unit", "confidence", "detail", "computed_at", "algorithm_version")},
         where=changed,
     )
     for i in range(0, len(payload), 500):
@@ -235,6 +240,7 @@ def daily_values_between(
             r.confidence,
             json.loads(r.detail) if r.detail else None,
             r.computed_at,
+            r.algorithm_version,
         )
         for r in rows
     ]
@@ -393,3 +399,28 @@ def latest_day_with(session: Session | Connection, metrics: Sequence[str], not_a
         )
     ).scalar()
     return date.fromisoformat(day) if day else None
+
+
+def outdated_band_days(session: Session | Connection, version: int) -> list[str]:
+    """Days holding a band value made by an algorithm older than `version` (or of unknown version)."""
+    rows = session.execute(
+        select(DailyValueRow.day)
+        .where(
+            DailyValueRow.source == "band",
+            (DailyValueRow.algorithm_version.is_(None)) | (DailyValueRow.algorithm_version < version),
+        )
+        .distinct()
+        .order_by(DailyValueRow.day)
+    ).all()
+    return [r.day for r in rows]
+
+
+def delete_outdated_band_values(session: Session | Connection, version: int) -> int:
+    """Drop band values an older algorithm made that a full re-derive did not rewrite (labels that moved)."""
+    result = session.execute(
+        delete(DailyValueRow).where(
+            DailyValueRow.source == "band",
+            (DailyValueRow.algorithm_version.is_(None)) | (DailyValueRow.algorithm_version < version),
+        )
+    )
+    return int(result.rowcount or 0)

@@ -10,6 +10,7 @@ import pytest
 
 from healthdesk.cli.frames import read_hex_frames
 from healthdesk.core.metrics import load
+from healthdesk.core.metrics.version import ALGORITHM_VERSION as V
 from healthdesk.services.derive import _refresh_trailing_load, derive
 from healthdesk.services.ingest import ingest_frames
 from healthdesk.services.summary import summary
@@ -52,10 +53,10 @@ def test_trailing_load_metrics_follow_an_earlier_change(tmp_path):
     first = date(2024, 1, 1)
     days = [first + timedelta(days=k) for k in range(40)]
     rows = [
-        DailyValue(d.isoformat(), "day_trimp", "band", 50.0 + (k % 3) * 10, "trimp", 1.0)
+        DailyValue(d.isoformat(), "day_trimp", "band", 50.0 + (k % 3) * 10, "trimp", 1.0, algorithm_version=V)
         for k, d in enumerate(days)
-    ]
-    rows += [DailyValue(d.isoformat(), "wear", "band", 0.9, "fraction", 1.0) for d in days]
+    ]  # band values carry the algorithm version that made them (an older one's never feed history)
+    rows += [DailyValue(d.isoformat(), "wear", "band", 0.9, "fraction", 1.0, algorithm_version=V) for d in days]
     with open_database(tmp_path / "load.db") as db:
         with db.write() as conn:
             put_daily_values(conn, rows)
@@ -73,7 +74,8 @@ def test_strain_calibration_reads_band_trimp_against_cloud_strain(tmp_path):
 
     days = [(date(2024, 3, 1) + timedelta(days=k)).isoformat() for k in range(20)]
     trimps = [30.0 + 7 * k for k in range(20)]
-    rows = [DailyValue(d, "day_trimp", "band", t, "trimp", 0.9) for d, t in zip(days, trimps, strict=True)]
+    rows = [DailyValue(d, "day_trimp", "band", t, "trimp", 0.9, algorithm_version=V)
+            for d, t in zip(days, trimps, strict=True)]
     rows += [
         DailyValue(d, "day_strain", "whoop_cloud", 21 * np.log1p(t) / np.log1p(4000.0), "strain", 1.0)
         for d, t in zip(days, trimps, strict=True)
