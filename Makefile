@@ -3,10 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-# System packages the GUI, screenshot and PDF tests need on a bare Debian machine.
+# System packages the GUI, screenshot and PDF tests need on a bare Debian machine (chromium: the share view
+# at phone width, in the tests and in --screenshot).
 APT_PKGS := xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 \
             libxcb-xinerama0 libxcb-xkb1 libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 \
-            libfontconfig1 libdbus-1-3 poppler-utils desktop-file-utils
+            libfontconfig1 libdbus-1-3 poppler-utils desktop-file-utils chromium
 
 .PHONY: run test system-deps lint clean package package-smoke
 
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 system-deps:
-	@command -v apt-get >/dev/null || { echo "no apt-get: install Xvfb and poppler-utils yourself for the tests"; exit 0; }; \
+	@command -v apt-get >/dev/null || { echo "no apt-get: install Xvfb, poppler-utils and Chromium yourself for the tests"; exit 0; }; \
 	missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages: $$missing"; \

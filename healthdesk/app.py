@@ -142,6 +142,8 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
             log.exception("screenshots failed")
             print(f"healthdesk: screenshots failed: {exc}", file=sys.stderr)
             exit_code = 1
+        else:
+            await _capture_share_view(paths, args.screenshot)
         if failures:
             print("healthdesk: " + "; ".join(failures), file=sys.stderr)
             exit_code = 1
@@ -167,6 +169,17 @@ async def _tell(message: str) -> None:
     box.finished.connect(lambda _result: closed.set())
     box.show()
     await closed.wait()
+
+
+async def _capture_share_view(paths: Paths, out_dir: Path) -> None:
+    """DIR/share-390.png: the clinician's share view on a phone, in headless Chromium (skipped without it)."""
+    from healthdesk.services.headless_browser import BrowserError
+    from healthdesk.services.share_preview import save_phone_screenshot
+
+    try:
+        await asyncio.to_thread(save_phone_screenshot, paths.database, out_dir / "share-390.png")
+    except BrowserError as exc:
+        print(f"healthdesk: share view screenshot skipped: {exc}", file=sys.stderr)
 
 
 def _make_tray(window: MainWindow, paths: Paths, args: argparse.Namespace) -> Tray | None:

@@ -1,7 +1,7 @@
 """Small, deterministic statistics for the report: summaries, trend, personal baseline band, bucketing.
 
-Pure Python on purpose: a year is ~365 values per series, and exact, platform-independent arithmetic keeps
-the PDF and bundle byte-identical between runs.
+Pure Python where it can be (exact, platform-independent arithmetic keeps the PDF and bundle byte-identical
+between runs); the trend is the app's own line fit (core/metrics/trajectory.py), rounded before it is shown.
 """
 
 from __future__ import annotations
@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
 
+import numpy as np
+
 from healthdesk.clinical.report_data import DailyValue, Period
+from healthdesk.core.metrics.trajectory import MIN_DAYS, MIN_R2, WINDOW_DAYS, ols
 
 BASELINE_WINDOW_DAYS = 30
 BASELINE_MIN_VALUES = 7
 BASELINE_K = 3.0
 MAD_TO_SIGMA = 1.4826
-TREND_MIN_VALUES = 7
+TREND_WINDOW_DAYS, TREND_MIN_DAYS, TREND_MIN_R2 = WINDOW_DAYS, MIN_DAYS, MIN_R2  # the app's Trends page
 
 
 @dataclass(frozen=True)
@@ -26,41 +29,50 @@ class Summary:
     minimum: float
     median: float
     maximum: float
-    trend_per_week: float | None  # Theil-Sen slope; None with fewer than TREND_MIN_VALUES days
+    trend_per_week: float | None  # the app's line fit; None when a gate below fails
+    trend_days: int = 0  # days inside the trend window
+    trend_r2: float | None = None
 
 
 def summarize(values: tuple[DailyValue, ...] | list[DailyValue]) -> Summary | None:
     if not values:
         return None
     xs = [v.value for v in values]
-    return Summary(len(xs), min(xs), median(xs), max(xs), theil_sen_per_week(values))
+    slope, days, r2 = trend_per_week(values)
+    return Summary(len(xs), min(xs), median(xs), max(xs), slope, days, r2)
 
 
-def theil_sen_per_week(values: tuple[DailyValue, ...] | list[DailyValue]) -> float | None:
-    """Median of pairwise slopes (robust to a few odd nights), in units per 7 days."""
-    if len(values) < TREND_MIN_VALUES:
-        return None
-    pts = [(v.day.toordinal(), v.value) for v in values]
-    slopes = [
-        (y2 - y1) / (x2 - x1)
-        for i, (x1, y1) in enumerate(pts)
-        for (x2, y2) in pts[i + 1:]
-        if x2 != x1
-    ]
-    return median(slopes) * 7 if slopes else None
+def trend_per_week(values: tuple[DailyValue, ...] | list[DailyValue]) -> tuple[float | None, int, float | None]:
+    """(slope per 7 days, days used, R^2) by the app's method (docs/metrics.md §19, core/metrics/trajectory):
+    a least-squares line over the last 30 days up to the newest value, only from 14 days and only when the
+    line explains at least 30 % of the day-to-day variation (R^2 >= 0.3); the slope is None otherwise."""
+    if not values:
+        return None, 0, None
+    last = max(v.day for v in values)
+    recent = [v for v in values if (last - v.day).days < TREND_WINDOW_DAYS]
+    days = len({v.day for v in recent})
+    if days < TREND_MIN_DAYS:
+        return None, days, None
+    fit = ols(np.array([(v.day - last).days for v in recent], dtype=np.float64),
+              np.array([v.value for v in recent], dtype=np.float64))
+    if fit is None:
+        return None, days, None
+    r2 = round(fit.r2, 6)  # a few bits of platform noise never flip the gate or the printed PDF
+    return (round(fit.slope * 7, 9) if r2 >= TREND_MIN_R2 else None), days, r2
 
 
-def trend_text(summary: Summary | None, decimals: int) -> str:
-    if summary is None or summary.trend_per_week is None:
+def trend_text(summary: Summary | None, decimals: int, unit: str = "") -> str:
+    """"rising +0.8 bpm/week", "no clear trend", or "too few days" - the trend cell of every table."""
+    if summary is None or summary.trend_days < TREND_MIN_DAYS:
         return "too few days"
+    if summary.trend_per_week is None:
+        return "no clear trend"
     slope = summary.trend_per_week
     places = max(decimals, 1)
     shown_slope = round(slope, places) or 0.0  # never print "-0.0"
-    shown = f"{shown_slope:+.{places}f}/wk"
-    # Less than 1 % of the median per week reads as flat: the word stops over-reading noise.
-    scale = abs(summary.median) or 1.0
-    word = "stable" if abs(slope) < 0.01 * scale else ("rising" if slope > 0 else "falling")
-    return f"{word} {shown}"
+    word = "stable" if shown_slope == 0 else ("rising" if slope > 0 else "falling")
+    per = f" {unit}/week" if unit else "/week"
+    return f"{word} {shown_slope:+.{places}f}{per}"
 
 
 @dataclass(frozen=True)
