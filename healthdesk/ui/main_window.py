@@ -25,10 +25,10 @@ from healthdesk.ui.widgets.common import Page
 # Page keys double as screenshot file names.
 PAGES = (
     ("today", "Today"), ("recovery", "Recovery"), ("strain", "Strain"), ("sleep", "Sleep"), ("trends", "Trends"),
-    ("explorer", "Day explorer"), ("band", "Band"), ("cloud", "WHOOP cloud"), ("share", "Share & export"), ("settings", "Settings"),
+    ("explorer", "Day explorer"), ("insights", "Insights"), ("band", "Band"), ("cloud", "WHOOP cloud"), ("share", "Share & export"), ("settings", "Settings"),
 )
 PAGE_KEYS = tuple(key for key, _ in PAGES)
-DATA_PAGES = ("today", "recovery", "strain", "sleep", "trends", "explorer")
+DATA_PAGES = ("today", "recovery", "strain", "sleep", "trends", "explorer", "insights")
 
 
 def build_page(key: str, context: AppContext) -> Page:
@@ -57,6 +57,10 @@ def build_page(key: str, context: AppContext) -> Page:
         from healthdesk.ui.pages.day_explorer import DayExplorerPage
 
         return DayExplorerPage(context)
+    if key == "insights":
+        from healthdesk.ui.pages.insights import InsightsPage
+
+        return InsightsPage(context)
     if key == "band":
         from healthdesk.ui.pages.band import BandPage
 

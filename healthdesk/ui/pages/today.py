@@ -32,6 +32,7 @@ from healthdesk.ui.widgets.common import (
     launch_demo,
 )
 from healthdesk.ui.widgets.gauge import RecoveryGauge, StrainGauge
+from healthdesk.ui.widgets.journal_panel import JournalPanel
 from healthdesk.ui.widgets.tile import MetricTile, reason_text
 
 ZONE_WORDS = {
@@ -159,6 +160,8 @@ class TodayPage(Page):
         for key, tile in self.tiles.items():
             tile.clicked.connect(lambda key=key: self.navigate.emit(TILE_PAGES[key]))
             tile.setToolTip("Open its history")
+        self.journal = JournalPanel(context)  # yesterday's yes/no chips (insights work, docs/insights.md §1)
+        self.content.addWidget(self.journal)
         foot = QHBoxLayout()
         self.freshness = QLabel("")
         self.freshness.setObjectName("muted")
@@ -173,6 +176,7 @@ class TodayPage(Page):
 
     def refresh(self) -> None:
         ctx = self.context
+        self.journal.refresh()
         if ctx.dashboard is None:  # the database is not open yet: keep the empty state
             self.loaded.emit()
             return
