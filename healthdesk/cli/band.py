@@ -47,13 +47,17 @@ def sim_band_folder(paths: Paths) -> Path:
 
 def open_sim_band(paths: Paths, args: argparse.Namespace) -> SimulatedBand:
     """The data dir's simulated band; made on first use from --sim-days/--sim-seed or --sim-replay."""
+    from healthdesk.band.sim.faults import FLASH_FAULTS, apply_flash_faults, wire_faults
     from healthdesk.band.sim.firmware import SimulatedBand
     from healthdesk.band.sim.flash import compose_flash, generate
     from healthdesk.band.sim.replay import load_capture
     from healthdesk.band.sim.storage import BandStorage
 
+    faults = _faults(getattr(args, "sim_faults", None))
+    flash_faults = sorted(set(faults) & set(FLASH_FAULTS))
     folder = sim_band_folder(paths)
-    wanted = {"days": args.sim_days, "seed": args.sim_seed, "replay": args.sim_replay}
+    wanted = {"days": args.sim_days, "seed": args.sim_seed, "replay": args.sim_replay,
+              "faults": flash_faults or None}
     storage = BandStorage(folder)
     if storage.exists() and not getattr(args, "sim_reset", False):
         try:
@@ -65,6 +69,7 @@ def open_sim_band(paths: Paths, args: argparse.Namespace) -> SimulatedBand:
         if isinstance(made_from, dict) and any(made_from.get(k) != v for k, v in asked.items()):
             raise CliError(f"the simulated band in {folder} was made from {made_from}; "
                            "add --sim-reset to replace it")
+        _arm(band, faults, wire_faults)
         return band
     days = args.sim_days if args.sim_days is not None else 1
     seed = args.sim_seed if args.sim_seed is not None else 1
@@ -79,10 +84,31 @@ def open_sim_band(paths: Paths, args: argparse.Namespace) -> SimulatedBand:
             raise CliError("--sim-days must be at least 1")
         flash = compose_flash(generate(days, seed, _day_start(days)).records, seed=seed)
         made_from = {"days": days, "seed": seed}
+    if flash_faults:
+        flash = apply_flash_faults(flash, flash_faults)
+        made_from["faults"] = flash_faults
     band = SimulatedBand.create(flash, serial=SIM_SERIAL, seed=seed, folder=str(folder))
     band.state.extra["made_from"] = made_from
     BandStorage(folder).save_state(band.state)
+    _arm(band, faults, wire_faults)
     return band
+
+
+def _faults(text: str | None) -> list[str]:
+    from healthdesk.band.sim.faults import parse_faults
+
+    try:
+        return parse_faults(text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _arm(band: SimulatedBand, faults: list[str], wire_faults: Callable[..., Any]) -> None:
+    """Wire faults act on this run only (docs/band-protocol.md §9); `slow` paces the band at 10 records/s."""
+    armed, interval = wire_faults(faults)
+    band.faults = armed
+    if interval is not None:
+        band.frame_interval_s = interval
 
 
 @asynccontextmanager
@@ -211,8 +237,9 @@ def _drain(args: argparse.Namespace, paths: Paths) -> int:
 
     def progress(event: DrainEvent) -> None:
         if show and event.kind == "progress":
-            left = f", ~{event.records_remaining} left" if event.records_remaining is not None else ""
-            print(f"\r{event.summary.records_received} records{left}   ", end="", file=sys.stderr, flush=True)
+            print(f"\r{describe_progress(event)}   ", end="", file=sys.stderr, flush=True)
+        elif show and event.kind == "reconnecting":
+            print(f"\n{event.detail}", file=sys.stderr, flush=True)
 
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
         job = DrainJob(db, connector, progress=progress, derive=not args.no_derive,
@@ -221,9 +248,13 @@ def _drain(args: argparse.Namespace, paths: Paths) -> int:
         summary = await job.run()
         if show:
             print(file=sys.stderr)
+            for warning in summary.warnings:
+                print(f"warning: {warning.message}", file=sys.stderr)
         out = summary.as_json()
         _print_json({k: out[k] for k in ("batches", "records_new", "records_duplicate", "frames_invalid",
-                                         "seconds", "complete", "reconnects", "device")})
+                                         "seconds", "complete", "reconnects", "device", "warnings",
+                                         "records_unknown_version", "records_redated", "records_undated",
+                                         "records_estimated", "rate")})
         return 0 if summary.complete else 1
 
     try:
@@ -232,14 +263,41 @@ def _drain(args: argparse.Namespace, paths: Paths) -> int:
         db.close()
 
 
+def describe_progress(event: DrainEvent) -> str:
+    """Records drained, records left (estimate), rate and ETA on one line."""
+    done = event.summary.records_new + event.summary.records_duplicate
+    parts = [f"{done:,} records drained"]
+    if event.records_remaining is not None:
+        parts.append(f"~{event.records_remaining:,} left")
+    if event.rate > 0:
+        parts.append(f"{event.rate:,.1f} records/s")
+    if event.eta_s is not None:
+        parts.append(f"about {_duration(event.eta_s)} to go")
+    return ", ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def _simulate(args: argparse.Namespace, paths: Paths) -> int:
+    from healthdesk.band.sim.faults import FLASH_FAULTS, apply_flash_faults
     from healthdesk.band.sim.flash import compose_flash, generate
 
+    faults = _faults(args.faults)
+    wire_only = [f for f in faults if f not in FLASH_FAULTS]
+    if wire_only:
+        raise CliError(f"{wire_only[0]} happens on the link, not in the flash: use band drain --sim "
+                       f"--sim-faults {','.join(wire_only)}")
     if args.days < 1:
         raise CliError("--days must be at least 1")
     start = args.start_unix if args.start_unix is not None else _day_start(args.days)
     history = generate(args.days, args.seed, start, args.scenario)
-    frames = compose_flash(history.records, seed=args.seed)
+    frames = apply_flash_faults(compose_flash(history.records, seed=args.seed), faults)
     try:
         _write_atomically(Path(args.out), "".join(f.hex() + "\n" for f in frames))
         if args.truth:
@@ -284,7 +342,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drain", help="copy the band's stored history into the database")
     _sim_args(p, with_content=True)
     p.add_argument("--no-derive", action="store_true", help="do not recompute metrics afterwards")
-    p.add_argument("--idle-timeout", type=float, default=30.0, help="abort after this many silent seconds")
+    p.add_argument("--idle-timeout", type=float, default=60.0,
+                   help="abort after this many seconds without history (default 60)")
+    p.add_argument("--sim-faults", metavar="LIST",
+                   help="simulated band only: comma-separated field faults (raw_stream, count_mismatch, "
+                        "unset_clock, clock_not_latched, v25, ignore_optional, needs_bond, slow, flaky, "
+                        "charging_drop) or 'all'")
     p.set_defaults(handler=_drain)
 
     p = sub.add_parser("live", help="print heart rate and R-R intervals as they arrive")
@@ -302,6 +365,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="hex frames, one per line (import-frames format)")
     p.add_argument("--truth", metavar="FILE", help="ground truth JSON")
     p.add_argument("--start-unix", type=int, help="first record time (default: N days before today 00:00 UTC)")
+    p.add_argument("--faults", metavar="LIST", help="flash faults to write into the frames: unset_clock, v25")
     p.add_argument("--scenario", choices=("stationary", "improving", "events"), default="stationary",
                    help="nightly physiology: stationary, improving, or marked bad/good nights (in the truth)")
     p.set_defaults(handler=_simulate)

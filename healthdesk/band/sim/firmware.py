@@ -351,9 +351,10 @@ class SimulatedBand:
         self._conn_batches += 1
         cut = self._cut_at(start, end)
         self._send_meta(fb.history_start(self._tx(), *self.now()))
+        if cut is not None:
+            self._charging_event_if_due()  # put on the charger: the event goes out, then the link drops
         for i in range(start, end):
             if i == cut:
-                self._charging_event_if_due()
                 self._drop_link()
                 return
             if not await self._emit_history_frame(self._flash[i]):

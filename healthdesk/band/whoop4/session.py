@@ -193,15 +193,14 @@ class Whoop4Session:
                 self._waiters.pop(opcode, None)
 
     async def optional(self, build: Callable[[int], bytes], opcode: int, what: str,
-                       warnings: list[DrainWarning]) -> CommandResponse | None:
-        """A command the drain can do without: one retry after a timeout, then skipped with a warning (§7.11)."""
+                       skipped: list[str]) -> CommandResponse | None:
+        """A command the drain can do without: one retry after a timeout, then skipped (§7.11)."""
         for _attempt in range(2):
             try:
                 return await self.request(build, opcode)
             except BandTimeout:
                 continue
-        warnings.append(DrainWarning(OPTIONAL_COMMAND_SKIPPED,
-                                     f"The band did not answer the request for its {what}, so that was skipped."))
+        skipped.append(what)
         return None
 
     async def _wait(self, fut: asyncio.Future[CommandResponse], timeout: float, what: str) -> CommandResponse:
@@ -230,22 +229,27 @@ class Whoop4Session:
     async def handshake(self, set_clock: bool = True) -> BandInfo:
         """Hello (confirmed), raw stream off, version, clock check + SET_CLOCK + read-back, battery (§4)."""
         warnings: list[DrainWarning] = []
+        skipped: list[str] = []
         body, band_clock_at_hello = await self.hello()
         host_now = self.host_clock()
         battery = struct.unpack_from("<I", body, 1)[0] / 10
         serial = body[14:24].split(b"\x00", 1)[0].decode("ascii", "replace")
         # `3F 00`: the raw sensor stream may be running and its off switch persists (§7.1).
         await self.optional(lambda s: commands.stop_raw_stream(s), Opcode.SEND_R10_R11_REALTIME,
-                            "raw-stream switch", warnings)
+                            "raw-stream switch", skipped)
         version = await self.optional(commands.report_version, Opcode.REPORT_VERSION_INFO, "firmware version",
-                                      warnings)
+                                      skipped)
         firmware = (".".join(str(v) for v in struct.unpack_from("<4I", version.body, 1))
                     if version is not None and len(version.body) >= 17 else "unknown")
         clock_set = False
         if set_clock:
             clock_set = await self._set_clock_checked(band_clock_at_hello, warnings)
         battery_answer = await self.optional(commands.get_battery, Opcode.GET_BATTERY_LEVEL, "battery level",
-                                             warnings)
+                                             skipped)
+        if skipped:
+            what = " and ".join(skipped)
+            warnings.append(DrainWarning(OPTIONAL_COMMAND_SKIPPED, f"The band did not answer when asked for its "
+                                         f"{what}, so the sync went on without it."))
         if (battery_answer is not None and battery_answer.result == ResultCode.SUCCESS
                 and len(battery_answer.body) >= 2):
             battery = struct.unpack_from("<H", battery_answer.body)[0] / 10
