@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         """Demo start: pair the simulated band and drain it, as a person would from the Band page."""
         self.page("band").start_demo()  # type: ignore[attr-defined]
 
-    async def wait_ready(self, timeout: float = 150.0) -> None:
+    async def wait_ready(self, timeout: float = 420.0) -> None:
         """Until every page is built and has its data, the demo drain included (screenshots, tests)."""
         await self.build_remaining()
         await self.context.runner.wait_idle(timeout)

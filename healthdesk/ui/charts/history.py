@@ -195,6 +195,19 @@ class HistoryChart(QWidget):
         self.readout.setText(self.legend_html)
         self.set_range_days(self._days if self._days >= 0 else 30)
 
+    def set_reference(self, history: MetricHistory, label: str) -> None:
+        """A second metric drawn as a dashed line for comparison (sleep need under sleep duration)."""
+        colors = theme.colors()
+        shown = [s for s in history.series if np.isfinite(s.value).any()]
+        if not shown:
+            return
+        s = shown[0]
+        curve = self.plot.plot(s.t, s.value, pen=pg.mkPen(colors.muted, width=1.5, style=Qt.PenStyle.DashLine),
+                               connect="finite")
+        self._items.append(curve)
+        self.legend_html += (f'&nbsp;&nbsp;&nbsp;<span style="color:{colors.muted}">- - -</span> {label}')
+        self.readout.setText(self.legend_html)
+
     def set_range_days(self, days: int) -> None:
         self._days = days
         history = self._history

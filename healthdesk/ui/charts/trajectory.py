@@ -9,8 +9,11 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from healthdesk.services.dashboard_types import METRIC_TITLES, Trajectory
 from healthdesk.ui import theme
-from healthdesk.ui.charts.history import DAY_S, make_plot
-from healthdesk.ui.widgets.common import Card
+from healthdesk.ui.charts.axes import DurationAxisItem
+from healthdesk.ui.charts.history import DAY_S, UNIT_LABELS, make_plot
+from healthdesk.ui.widgets.common import Card, format_minutes
+
+READ_UNITS = {"min": "h", "bpm": "bpm", "ms": "ms", "%": "points", "strain": "strain"}
 
 
 class TrajectoryCard(Card):
@@ -32,7 +35,16 @@ class TrajectoryCard(Card):
         self.trajectory = traj
         self.plot.clear()
         colors = theme.colors()
+        if traj.unit == "min" and not isinstance(self.plot.getAxis("left"), DurationAxisItem):
+            axis = DurationAxisItem("left")
+            self.plot.getPlotItem().setAxisItems({"left": axis})
+            axis.setTextPen(pg.mkPen(colors.muted))
+            axis.setPen(pg.mkPen(colors.border))
+            axis.setWidth(60)
+        self.plot.setLabel("left", UNIT_LABELS.get(traj.unit, traj.unit), color=colors.muted)
         finite = np.isfinite(traj.history_y)
+        # Nothing to draw: no axes at all (an empty plot would show a meaningless 0-1 scale).
+        self.plot.setVisible(bool(finite.any()))
         if finite.any():
             self.plot.plot(
                 traj.history_t[finite], traj.history_y[finite], pen=None, symbol="o", symbolSize=5,
@@ -60,16 +72,20 @@ class TrajectoryCard(Card):
     def describe(traj: Trajectory) -> str:
         if traj.status != "ok":
             why = traj.note or "no values in the last 30 days"
+            why = why.replace("R\u00b2", "fit").replace("least squares", "").strip()
             if "days needed" in why or "no value" in why:
                 return f"Not enough history for a projection: {why}."
             return f"No projection: {why}."
-        direction = "stable"
+        unit = READ_UNITS.get(traj.unit, traj.unit)
+        direction = "holding steady"
         if traj.slope_per_day is not None and abs(traj.slope_per_day) >= 0.01:
-            direction = "rising" if traj.slope_per_day > 0 else "falling"
+            word = "rising" if traj.slope_per_day > 0 else "falling"
+            step = abs(traj.slope_per_day) * 7
+            amount = format_minutes(step) + " h" if traj.unit == "min" else f"{step:.1f} {unit}"
+            direction = f"{word} by about {amount} a week"
         horizon = int(round((traj.proj_t[-1] - traj.proj_t[0]) / DAY_S)) if traj.proj_t.size > 1 else 0
-        slope = f" {abs(traj.slope_per_day):.2f} {traj.unit}/day" if traj.slope_per_day is not None else ""
-        r2 = f", R\u00b2 {traj.r_squared:.2f}" if traj.r_squared is not None else ""
         return (
-            f"Projection, not a measurement: {direction}{slope if direction != 'stable' else ''} over the next "
-            f"{horizon} days. {traj.method or 'Linear fit'} on {traj.n_days} days{r2}."
+            f"Projection, not a measurement: {direction} if the last {traj.n_days} days continue. The shaded band "
+            f"is where the next {horizon} days' values would fall 95 times in 100; it widens the further ahead "
+            "it looks."
         )
