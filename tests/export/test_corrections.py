@@ -11,12 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
-from healthdesk.band.sim.physiology import generate_history
-from healthdesk.band.whoop4.decode import DecodedBatch
 from healthdesk.core.metrics import version
 from healthdesk.services import corrections
 from healthdesk.services.derive import derive
-from healthdesk.services.ingest import ingest_decoded
 from healthdesk.store.database import open_database
 from healthdesk.store.derived import (
     BandSleepRow,
@@ -26,21 +23,10 @@ from healthdesk.store.derived import (
     sleeps_between,
     workouts_between,
 )
+from tests.export.conftest import TZ
 from tests.export.helpers import cli
 
-TZ = 3600
-START = 1_699_988_400  # 2023-11-14 19:00 UTC
 SPAN = (date(2023, 11, 1), date(2023, 12, 1))
-
-
-@pytest.fixture(scope="module")
-def derived_db(tmp_path_factory) -> Path:
-    sim = generate_history(9, seed=77, start_unix=START, tz_offset_s=TZ)
-    path = tmp_path_factory.mktemp("corr") / "healthdesk.db"
-    with open_database(path) as db:
-        ingest_decoded(db, "sim", DecodedBatch(records=sim.records))
-        derive(db, tz_offset_s=TZ)
-    return path
 
 
 @pytest.fixture
