@@ -107,6 +107,13 @@ class BandPage(Page):
         self.progress_text.setObjectName("muted")
         self.state_card.body.addWidget(self.progress)
         self.state_card.body.addWidget(self.progress_text)
+        # What the last drain or check wants the person to know, one plain sentence per line
+        # (docs/band-protocol.md §8); hidden while there is nothing to say.
+        self.warnings_label = QLabel("")
+        self.warnings_label.setObjectName("bannerText")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.hide()
+        self.state_card.body.addWidget(self.warnings_label)
         self.progress.hide()  # shown from the first drain on
         self.progress_text.hide()
         buttons = QHBoxLayout()
@@ -266,8 +273,8 @@ class BandPage(Page):
         finally:
             self._set_busy(None)
         self._show_check(check)
-        if self.auto_drain.isChecked() and check.records_waiting:
-            self.sync_now()
+        if self.auto_drain.isChecked():
+            self.sync_now()  # never gated on the band's backlog estimate (docs/band-protocol.md §7.9)
 
     def _show_check(self, check: Any) -> None:
         self.connection_label.setText(f"Reached {format_when(_utc(check.checked_at))}")
@@ -275,7 +282,13 @@ class BandPage(Page):
         self.battery_label.setText(f"{check.battery_percent:.0f} %{charging}")
         self.firmware_label.setText(check.firmware)
         self.drift_label.setText(describe_drift(check.clock_drift_s, check.clock_set))
-        self.waiting_label.setText(DASH if check.records_waiting is None else f"{check.records_waiting:,}")
+        self.waiting_label.setText(DASH if check.records_waiting is None else f"about {check.records_waiting:,}")
+        self.show_warnings(getattr(check, "warnings", ()))
+
+    def show_warnings(self, warnings: Any) -> None:
+        lines = [w.message for w in warnings]
+        self.warnings_label.setText("\n".join(lines))
+        self.warnings_label.setVisible(bool(lines))
 
     # --- drain -----------------------------------------------------------------------------------------------
     def sync_now(self) -> None:
@@ -287,6 +300,7 @@ class BandPage(Page):
         self.progress.show()
         self.progress_text.show()
         self.progress_text.setText("Connecting\u2026")
+        self.show_warnings(())
         self._drain_job = self.band.drain_job(self._on_drain_event)
         self._set_busy("Connecting")
         self.context.runner.spawn(self._drain(self._drain_job), name="Syncing the band",
@@ -316,6 +330,10 @@ class BandPage(Page):
             self.waiting_label.setText(DASH if total is None else f"{total:,}")
         elif event.kind == "reconnecting":
             self.connection_label.setText("Link lost, reconnecting")
+            if event.detail:
+                self.progress_text.setText(event.detail)
+        if event.kind == "progress" and event.records_remaining is not None:
+            self.waiting_label.setText(f"about {event.records_remaining:,} left")
         total = self._drain_total
         if event.kind == "finished":
             total = max(total or 0, done, 1)
@@ -332,13 +350,14 @@ class BandPage(Page):
         self.drain_progressed.emit(self.progress.value(), self.progress.maximum())
 
     def _drain_done(self, summary: Any) -> None:
-        self.connection_label.setText("Synced, disconnected")
+        self.connection_label.setText("Synced, disconnected" if summary.complete else "Stopped, disconnected")
         self.waiting_label.setText("0" if summary.complete else DASH)
         self.progress_text.setText(
             f"Stored {summary.records_new:,} new records ({summary.records_duplicate:,} already here) "
             f"in {summary.seconds:.0f} s."
         )
         self.last_sync_label.setText(format_when(_utc(time.time())))
+        self.show_warnings(getattr(summary, "warnings", ()))
         self.drain_finished.emit(summary)
         if summary.records_new:
             self.data_changed.emit()
