@@ -8,6 +8,7 @@ rule (0644 files in 0755 folders) on every start and says so in one log line.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
@@ -68,8 +69,20 @@ def tighten(folders: Iterable[Path]) -> int:
     return changed
 
 
+def check_replaceable(path: Path) -> None:
+    """Raise when `path` exists and is not a regular file: a rename over a device (/dev/full), FIFO or folder
+    would replace it - as root, even a device node."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+
+
 def write_private_bytes(path: Path, data: bytes) -> None:
     """Write a whole file 0600 via a temporary beside it and a rename: never a partial or readable file."""
+    check_replaceable(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:

@@ -61,6 +61,8 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
         parse_sections,
     )
 
+    if args.timezone and len(args.timezone) > 64:  # IANA names are short; never echo a 5,000-char one
+        raise CliError("--timezone: not an IANA zone name (e.g. Europe/Berlin)")
     if args.name and len(args.name) > MAX_NAME_CHARS:
         raise CliError(f"--name: at most {MAX_NAME_CHARS} characters (got {len(args.name)})")
     try:

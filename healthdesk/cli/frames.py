@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import binascii
+import functools
+import itertools
 import json
 import os
 import stat
@@ -52,8 +54,7 @@ class HexFile:
     bad_lines: list[int]  # 1-based numbers of lines that are not hex
 
 
-CHUNK_BYTES = 8 * 1024 * 1024  # read size; memory stays a few chunks whatever the file's size
-CHUNK_FRAMES = 50_000  # frames per stored transaction (a 1 GB capture is never held in memory at once)
+CHUNK_FRAMES = 50_000  # lines per stored transaction (a 1 GB capture is never held in memory at once)
 MAX_LINE_BYTES = 64 * 1024  # a frame's hex is under 2 KB: a longer "line" is not a frame
 
 
@@ -79,56 +80,43 @@ def open_capture(path: Path) -> BinaryIO:
 
 def iter_hex_chunks(path: Path) -> Iterator[HexFile]:
     """The capture as successive chunks of up to CHUNK_FRAMES frames (one frame per line, hex; blank lines
-    skipped), read CHUNK_BYTES at a time. Raises ValueError (one line) when the file is unusable as a whole:
-    missing, not regular, binary, empty."""
+    skipped). Lines are read one at a time with a length limit - no large buffer is ever allocated, so peak
+    memory is a chunk's frames whatever the file's size. Raises ValueError (one line) when the file is
+    unusable as a whole: missing, not regular, binary, empty."""
     with open_capture(path) as fh:
-        carry = b""
-        line_no = 0  # lines before the current block
-        frames: list[bytes] = []
-        bad: list[int] = []
-        first = True
-        any_line = False
+        read_line = functools.partial(fh.readline, MAX_LINE_BYTES + 1)
+        line_no = 0
+        checked = False
+        any_line = saw_bad = False
         while True:
-            block = fh.read(CHUNK_BYTES)
-            if first:
-                if b"\0" in block or not block.isascii():
-                    raise ValueError("binary file, not hex frames (expected one hex-encoded frame per line)")
-                first = False
-            if not block:
-                lines = [carry] if carry else []
-                carry = b""
-            else:
-                lines = (carry + block).split(b"\n")
-                carry = lines.pop()
-                if len(carry) > MAX_LINE_BYTES:  # an endless line: count it bad once, never buffer it
-                    bad.append(line_no + len(lines) + 1)
-                    line_no += 1
-                    carry = b""
-                    _skip_rest_of_line(fh)
-            any_line = any_line or any(line.strip() for line in lines)
-            frames_block, bad_block = _parse_lines(lines, line_no)
-            frames += frames_block
-            bad += bad_block
-            line_no += len(lines)
-            while len(frames) >= CHUNK_FRAMES:
-                yield HexFile(frames[:CHUNK_FRAMES], bad)
-                frames, bad = frames[CHUNK_FRAMES:], []
-            if not block:
+            lines = list(itertools.islice(iter(read_line, b""), CHUNK_FRAMES))
+            if not lines:
                 break
-        if not any_line and not bad:
+            if not checked:
+                head = b"".join(lines[:64])
+                if b"\0" in head or not head.isascii():
+                    raise ValueError("binary file, not hex frames (expected one hex-encoded frame per line)")
+                checked = True
+            bad: list[int] = []
+            for i, line in enumerate(lines):
+                if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):  # endless: count once, skip it
+                    bad.append(line_no + i + 1)
+                    lines[i] = b""
+                    _skip_rest_of_line(read_line)
+            stripped = list(map(bytes.strip, lines))
+            any_line = any_line or any(stripped)
+            frames, bad_hex = _parse_lines(stripped, line_no)
+            line_no += len(lines)
+            saw_bad = saw_bad or bool(bad)
+            yield HexFile(frames, sorted(bad + bad_hex))
+        if not any_line and not saw_bad:
             raise ValueError("empty file, no frames")
-        if frames or bad:
-            yield HexFile(frames, bad)
 
 
-def _skip_rest_of_line(fh: BinaryIO) -> None:
+def _skip_rest_of_line(read_line) -> None:
     while True:
-        block = fh.read(CHUNK_BYTES)
-        if not block:
-            return
-        cut = block.find(b"\n")
-        if cut >= 0:
-            fh.seek(cut + 1 - len(block), os.SEEK_CUR)
+        rest = read_line()
+        if not rest or rest.endswith(b"\n"):
             return
 
 
@@ -140,7 +128,6 @@ def _parse_lines(lines: list[bytes], line_no: int) -> tuple[list[bytes], list[in
         pass
     frames, bad = [], []
     for number, line in enumerate(lines, line_no + 1):
-        line = line.strip()
         if not line:
             continue
         try:
@@ -335,6 +322,8 @@ def _export_records(args: argparse.Namespace, paths: Paths) -> int:
         raise CliError("--out: the file name is too long (at most 200 bytes)")
     if target is not None and not target.parent.is_dir():
         raise CliError(f"--out: folder {target.parent} does not exist")
+    if target is not None and (target.is_dir() or (target.exists() and not target.is_file())):
+        raise CliError(f"--out: {target} is not a regular file (the export would replace it)")
     db = _open(paths)
     try:
         records_between(db, args.device, t0, t0)  # fails fast on an unknown device, before any output

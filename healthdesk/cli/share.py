@@ -70,6 +70,8 @@ def _link_request(args: argparse.Namespace):
     from healthdesk.services.export import ExportError, parse_day, parse_sections
     from healthdesk.services.share import MAX_LABEL, LinkRequest
 
+    if args.timezone and len(args.timezone) > 64:  # IANA names are short; never echo a 5,000-char one
+        raise CliError("--timezone: not an IANA zone name (e.g. Europe/Berlin)")
     if len(args.label) > MAX_LABEL:
         raise CliError(f"--label: at most {MAX_LABEL} characters (got {len(args.label)})")
     try:

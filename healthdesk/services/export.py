@@ -119,6 +119,8 @@ def check_output_path(out: Path) -> None:
         raise ExportError("the output file name is too long (at most 200 bytes)")
     if out.is_dir():
         raise ExportError(f"{out} is a directory; give a file name")
+    if out.exists() and not out.is_file():  # a device or FIFO: the rename would replace it
+        raise ExportError(f"{out} is not a regular file; give a file name")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise ExportError(f"folder {parent} does not exist")
