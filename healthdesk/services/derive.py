@@ -1,8 +1,9 @@
 """The derive job: after a drain or import, recompute the affected cycles and store their values.
 
-`derive(db, t0, t1)` loads the 1 Hz records of [t0 - 6 days, t1 + 2 days] (context for sleep windows, the
-4-day consistency window and the cycle that t1 falls in), detects sleeps and cycles, and evaluates every cycle
-from the one holding t0 onwards with the history of earlier cycles read back from `daily_values`. Results
+`derive(db, t0, t1)` re-derives every cycle from the one holding t0 to the end of the stored data (later cycles
+read earlier ones as history), in CHUNK_DAYS pieces each loading the 1 Hz records of [piece - 6 days, piece +
+2 days] (context for sleep windows, the 4-day consistency window and the cycle a piece ends in), with the
+history of earlier cycles read back from `daily_values`. Results
 replace the band rows of those days in one transaction; rows whose values did not change are left untouched,
 so deriving twice (or after re-importing the same frames) changes nothing. Load metrics (ACWR, fitness,
 monotony) of stored days after the recomputed span are then refreshed from the stored daily loads, because
@@ -238,8 +239,11 @@ def derive(
         report.upgraded_from_older_algorithm = True
         log.info("%d stored days were derived by an older algorithm: full re-derive", len(outdated))
     lo = extent[0] if t0 is None else max(extent[0], float(t0))
-    hi = extent[1] if t1 is None else min(extent[1], float(t1))
-    if hi <= lo:
+    # Every cycle after t0 reads the ones before it (baselines, sleep need, recovery, load), so new data at t0
+    # re-derives through the end of the stored data: importing in any order then stores what one full derive
+    # would (docs/architecture.md "Day model"). New data usually arrives at the end, where this costs nothing.
+    hi = extent[1]
+    if hi <= lo or (t1 is not None and float(t1) <= lo):
         report.note = "no band data in range"
         return report
     a = lo
