@@ -2,13 +2,12 @@
 
 Each history is generated in memory and derived once per module through the pure core pipeline (1 Hz records ->
 minute features -> engine), no BLE or database: that is what the properties are about, and it keeps the whole
-module near a minute and a half on one core. Item 6 (one number per night across outputs) lives with the
+module near a minute and a half on an idle core (measured: ~15 s per history). Item 6 (one number per night across outputs) lives with the
 day-model tests.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,9 +52,16 @@ def _simulate(scenario: str, seed: int) -> list[Night]:
     return nights
 
 
+# two fixtures, so each one's setup (3 histories) is charged to the first test that needs it, well inside the
+# per-test timeout even on a busy machine
 @pytest.fixture(scope="module")
-def runs() -> dict[tuple[str, int], list[Night]]:
-    return {(s, seed): _simulate(s, seed) for s in ("stationary", "events") for seed in SEEDS}
+def stationary() -> dict[int, list[Night]]:
+    return {seed: _simulate("stationary", seed) for seed in SEEDS}
+
+
+@pytest.fixture(scope="module")
+def events() -> dict[int, list[Night]]:
+    return {seed: _simulate("events", seed) for seed in SEEDS}
 
 
 def _median(values: list[float | None]) -> float:
@@ -77,8 +83,8 @@ def _truth_composite(nights: list[Night]) -> list[float | None]:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_26_1_no_drift_on_a_stationary_person(runs, seed):
-    nights = runs[("stationary", seed)]
+def test_26_1_no_drift_on_a_stationary_person(stationary, seed):
+    nights = stationary[seed]
     assert len(nights) >= 60
     early, late = nights[14:34], nights[40:60]
     for name, tolerance in (("sleep_need", 45.0), ("sleep_performance", 12.0), ("recovery", 20.0)):
@@ -93,26 +99,27 @@ def test_26_1_no_drift_on_a_stationary_person(runs, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_26_2_sensible_spread(runs, seed):
-    nights = runs[("stationary", seed)]
+def test_26_2_sensible_spread(stationary, seed):
+    nights = stationary[seed]
     scores = [n.value("recovery") for n in nights if n.value("recovery") is not None]
     assert 40 <= np.median(scores) <= 70
     zones = [recovery_zone(s) for s in scores]
     for zone in ("red", "yellow", "green"):
         assert 0.05 <= zones.count(zone) / len(zones) <= 0.70, zone
-    for scenario in ("stationary", "events"):
-        calibrating = [
-            n.value("recovery") for n in runs[(scenario, seed)] if n.metrics["recovery"].note.startswith("calib")
-        ]
-        assert len(calibrating) >= 8  # nights 5..14 of the history
-        assert all(0 < v < 100 for v in calibrating)
+    _assert_calibrating_is_never_0_or_100(nights)
+
+
+def _assert_calibrating_is_never_0_or_100(nights: list[Night]) -> None:
+    calibrating = [n.value("recovery") for n in nights if n.metrics["recovery"].note.startswith("calibrating")]
+    assert len(calibrating) >= 8  # nights 5..14 of the history
+    assert all(0 < v < 100 for v in calibrating)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_26_3_tracks_the_truth(runs, seed):
+def test_26_3_tracks_the_truth(stationary, seed):
     from scipy.stats import spearmanr
 
-    nights = runs[("stationary", seed)]
+    nights = stationary[seed]
     truth = _truth_composite(nights)
     pairs = [
         (n.value("recovery"), t)
@@ -125,16 +132,17 @@ def test_26_3_tracks_the_truth(runs, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_26_4_responds_bad_nights_red_good_nights_green(runs, seed):
-    nights = runs[("events", seed)]
+def test_26_4_responds_bad_nights_red_good_nights_green(events, seed):
+    nights = events[seed]
+    _assert_calibrating_is_never_0_or_100(nights)
     events = [(n.truth.event, n.value("recovery")) for n in nights if n.truth.event]
     assert {kind for kind, _ in events} == {"bad", "good"} and len(events) >= 6
     assert all(recovery_zone(v) == ("red" if kind == "bad" else "green") for kind, v in events), events
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_26_5_monotone_in_tonights_hrv_and_rhr(runs, seed):
-    nights = runs[("stationary", seed)]
+def test_26_5_monotone_in_tonights_hrv_and_rhr(stationary, seed):
+    nights = stationary[seed]
     keys = {"hrv": "hrv_rmssd", "rhr": "resting_hr", "sleep_performance": "sleep_performance",
             "resp_rate": "respiratory_rate"}
     checked = 0
@@ -148,4 +156,3 @@ def test_26_5_monotone_in_tonights_hrv_and_rhr(runs, seed):
         assert up == sorted(up) and down == sorted(down), (i, up, down)
         checked += 1
     assert checked >= 50
-    assert math.isfinite(checked)

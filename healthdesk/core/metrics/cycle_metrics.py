@@ -1,4 +1,5 @@
-"""Registrations: how each metric of a cycle is computed from its inputs (see the per-metric modules)."""
+"""Registrations: how each metric of a cycle is computed from its inputs (the per-metric modules; definitions,
+constants and reasons in docs/metrics.md)."""
 
 from __future__ import annotations
 

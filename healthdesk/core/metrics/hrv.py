@@ -1,4 +1,4 @@
-"""HRV: RMSSD, SDNN, pNN50 and the nightly value (metrics.md §3, decision D4).
+"""HRV: RMSSD, SDNN, pNN50 and the nightly value (docs/metrics.md §3).
 
 Nightly HRV = median RMSSD of valid 5-min windows inside the main sleep, asleep and immobile minutes only.
 A window is valid when <= 20 % of its listed beats were dropped by the cleaner, it holds >= 60 % of the beats

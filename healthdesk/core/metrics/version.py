@@ -1,4 +1,4 @@
-"""The band-derive algorithm version (docs/metrics.md).
+"""The band-derive algorithm version (docs/metrics.md §27).
 
 Every stored band-derived daily value carries the version that produced it. Bump ALGORITHM_VERSION whenever a
 change to core/metrics or core/timeutil changes any derived value or day label; the derive service then
