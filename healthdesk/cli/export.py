@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Export a period for a clinician: 'pdf' writes a 1-3 page report, 'fhir' a FHIR R4 "
                     "document Bundle (JSON). Band and WHOOP-cloud values stay separate.",
     )
-    parser.add_argument("kind", choices=("pdf", "fhir"), help="what to write")
+    parser.add_argument("kind", choices=("pdf", "fhir", "whoop-csv"), help="what to write ('whoop-csv': the four "
+                        "files of WHOOP's export, English format, into the folder --out)")
     parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
     parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
     parser.add_argument("--out", required=True, metavar="FILE", help="file to write (replaced atomically)")
@@ -50,6 +51,10 @@ def _paired_firmware(paths: Paths) -> dict[str, str]:
 
 
 def _export(args: argparse.Namespace, paths: Paths) -> int:
+    if args.kind == "whoop-csv":  # WHOOP's own format for other tools (cli/whoop_export.py)
+        from healthdesk.cli.whoop_export import export_whoop_csv
+
+        return export_whoop_csv(args, paths)
     # Imported here: the report stack is heavy and every healthdesk-cli call registers this command.
     from healthdesk.services.export import (
         MAX_NAME_CHARS,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from healthdesk.cli import CliError
 from healthdesk.config import Paths
@@ -36,4 +37,28 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
     for line in report.warnings:
         print(f"healthdesk-cli: {line}", file=sys.stderr)
     print(json.dumps(report.as_json(), ensure_ascii=False))
+    return 0
+
+
+def export_whoop_csv(args: argparse.Namespace, paths: Paths) -> int:
+    """`export whoop-csv --from DATE --to DATE --out DIR` (dispatched from cli/export.py)."""
+    from datetime import date
+
+    from healthdesk.services.whoop_csv import WhoopCsvError
+    from healthdesk.services.whoop_csv import export_whoop_csv as write
+    from healthdesk.store.database import StoreError, open_database
+
+    try:
+        day0, day1 = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError:
+        raise CliError("--from/--to: dates as YYYY-MM-DD") from None
+    if not paths.database.is_file():
+        raise CliError(f"no database at {paths.database}: nothing to export")
+    try:
+        with open_database(paths.database) as db:
+            result = write(db, day0, day1, Path(args.out))
+    except (WhoopCsvError, StoreError) as exc:
+        raise CliError(str(exc)) from None
+    counts = ", ".join(f"{n} {kind}" for kind, n in result.rows.items())
+    print(f"wrote {result.out_dir} ({counts}; sources: {json.dumps(result.sources, sort_keys=True)})")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -12,9 +13,10 @@ ENTRY = "import sys; from healthdesk.cli import main; sys.exit(main())"
 EXPORT_TABLES = ("whoop_export_cycles", "whoop_export_sleeps", "whoop_export_workouts", "whoop_export_journal")
 
 
-def cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def cli(home: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess:
     done = subprocess.run([sys.executable, "-c", ENTRY, "--home", str(home), *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
     assert "Traceback" not in done.stderr, done.stderr
     if check:
         assert done.returncode == 0, done.stderr
