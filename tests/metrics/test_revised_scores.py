@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from healthdesk.core.metrics import baseline, recovery, sleep_need
 from healthdesk.core.metrics.engine import History
@@ -194,3 +196,30 @@ def test_recovery_zones():
         "red", "red", "yellow", "yellow", "green", "green"
     ]
     assert baseline.recovery_zone(None) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(4, 40),
+    seed=st.integers(0, 2**31 - 1),
+    hrv_up=st.floats(1.0, 2.0),
+    rhr_down=st.floats(0.0, 15.0),
+)
+def test_monotone_property_over_random_baselines(n, seed, hrv_up, rhr_down):
+    """§26.5 as a property: raising tonight's HRV or lowering tonight's RHR never lowers recovery."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    history = {
+        "hrv": list(np.exp(rng.normal(4.0, 0.2, n))),
+        "rhr": list(rng.normal(55, 3, n)),
+        "sleep_performance": list(np.clip(rng.normal(85, 8, n), 0, 100)),
+        "resp_rate": list(rng.normal(15, 0.8, n)),
+    }
+    tonight = {"hrv": float(np.exp(rng.normal(4.0, 0.3))), "rhr": float(rng.normal(55, 4)),
+               "sleep_performance": 85.0, "resp_rate": 15.0}
+    base = recovery.recovery(tonight, history)
+    better_hrv = recovery.recovery({**tonight, "hrv": tonight["hrv"] * hrv_up}, history)
+    better_rhr = recovery.recovery({**tonight, "rhr": tonight["rhr"] - rhr_down}, history)
+    assert better_hrv.value >= base.value and better_rhr.value >= base.value
+    assert better_hrv.detail["z"] >= base.detail["z"] - 1e-12 and better_rhr.detail["z"] >= base.detail["z"] - 1e-12
