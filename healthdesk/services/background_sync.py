@@ -106,12 +106,13 @@ def listen_to_cloud(service: CloudSyncService, listener: Callable[[SyncEvent], N
 class BackgroundSync:
     def __init__(self, settings_file: Path | None, dashboard: DashboardService, *,
                  notify: Callable[[Notice], None], data_changed: Callable[[], None],
-                 band_busy: Callable[[], bool] = lambda: False) -> None:
+                 band_busy: Callable[[], bool] = lambda: False, reach_timeout_s: float = 30.0) -> None:
         self.settings_file = settings_file
         self.dashboard = dashboard
         self.notify = notify
         self.data_changed = data_changed
         self.band_busy = band_busy  # the Band page is scanning/draining: skip this round
+        self.reach_timeout_s = reach_timeout_s  # a band that has not answered by then is out of range
         self.cloud: CloudSyncService | None = None
         self.band: BandControl | None = None
         self._recovery_seen: date | None = None
@@ -218,7 +219,7 @@ class BackgroundSync:
             return False
         async with self._band_lock:
             try:
-                check = await band.check()
+                check = await asyncio.wait_for(band.check(), self.reach_timeout_s)
             except Exception as exc:  # out of range, switched off, or busy with the phone: try next round
                 log.info("background band round: band not reachable (%s)", type(exc).__name__)
                 return False
