@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,15 @@ def format_tz(offset_s: int) -> str:
     return f"UTC{sign}{h:02d}:{m:02d}"
 
 
+@lru_cache(maxsize=65536)  # a cycle's start repeats in every file and every journal row
 def local_to_unix(text: str, offset_s: int) -> float:
+    t = text.strip()
+    if len(t) == 19 and t[4] == "-" and t[7] == "-" and t[10] in " T" and t[13] == ":" and t[16] == ":":
+        try:  # the export's own format, without strptime's cost (5 years = 40,000 cells)
+            naive = datetime(int(t[0:4]), int(t[5:7]), int(t[8:10]), int(t[11:13]), int(t[14:16]), int(t[17:19]))
+        except ValueError:
+            raise BadValue(f"{text!r} is not a time (YYYY-MM-DD HH:MM:SS)") from None
+        return naive.replace(tzinfo=UTC).timestamp() - offset_s
     for fmt in _TIME_FORMATS:
         try:
             naive = datetime.strptime(text.strip(), fmt)
