@@ -19,7 +19,7 @@ from healthdesk.band.whoop4.constants import EventId
 from healthdesk.services.dashboard import DashboardService
 from healthdesk.services.dashboard_night import minute_segments
 from healthdesk.services.dashboard_types import empty_array
-from healthdesk.store.band_reads import events_between, heart_between, list_devices
+from healthdesk.store.band_reads import HeartTrace, events_between, heart_between, list_devices
 from healthdesk.store.derived import sleeps_between, workouts_between
 
 DAY_S = 86400.0
@@ -50,10 +50,19 @@ class DayTrace:
     t1: float  # the next local midnight
     hr_t: np.ndarray = field(default_factory=empty_array)
     hr_bpm: np.ndarray = field(default_factory=empty_array)  # NaN where the record has no reading
-    rr_t: np.ndarray = field(default_factory=empty_array)
-    rr_ms: np.ndarray = field(default_factory=empty_array)
+    heart: HeartTrace | None = None
     bands: list[TimeBand] = field(default_factory=list)
     marks: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def has_rr(self) -> bool:
+        return self.heart is not None and bool(self.heart.rr_count.any())
+
+    def rr_between(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """(time, ms) of the R-R intervals in [lo, hi), worked out when asked (the chart asks when zoomed)."""
+        if self.heart is None:
+            return empty_array(), empty_array()
+        return self.heart.rr_between(lo, hi)
 
     @property
     def has_heart_rate(self) -> bool:
@@ -95,9 +104,9 @@ class DayExplorerService:
         db = self._dashboard.database
         if db is None:
             return DayTrace(day, t0, t1)
-        heart = heart_between(db, None, t0, t1)
         bands: list[TimeBand] = []
-        with db.read() as conn:
+        with db.read() as conn:  # one connection for the day's reads
+            heart = heart_between(conn, None, t0, t1)
             sleeps = [s for s in sleeps_between(conn, t0 - LOOKBACK_S, t1) if s.end > t0]
             workouts = [w for w in workouts_between(conn, t0 - LOOKBACK_S, t1) if w.end > t0]
         for s in sleeps:
@@ -108,7 +117,7 @@ class DayExplorerService:
         spans, marks = _event_bands(events, t0, t1)
         bands.extend(spans)
         bands = [_clip(b, t0, t1) for b in bands if b.end > t0 and b.start < t1]
-        return DayTrace(day, t0, t1, heart.t, heart.bpm, heart.rr_t, heart.rr_ms, bands, marks)
+        return DayTrace(day, t0, t1, heart.t, heart.bpm, heart, bands, marks)
 
 
 def _clip(band: TimeBand, t0: float, t1: float) -> TimeBand:

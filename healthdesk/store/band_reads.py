@@ -151,24 +151,27 @@ def list_devices(db: Database) -> list[DeviceInfo]:
 
 @dataclass(frozen=True)
 class HeartTrace:
-    """Every stored second of heart rate between two times, and each R-R interval (the day explorer)."""
+    """Every stored second of heart rate between two times, with its R-R slots (the day explorer)."""
 
     t: np.ndarray  # float64 unix s of each 1 Hz record
     bpm: np.ndarray  # float32, NaN where the record has no reading (hr == 0)
-    rr_t: np.ndarray  # float64 unix s at the end of each R-R interval
-    rr_ms: np.ndarray  # float32
+    rr: np.ndarray  # uint16 (n, 4) R-R slots in ms, the first rr_count of each row valid
+    rr_count: np.ndarray  # uint8
+
+    def rr_between(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """(time, ms) of each R-R interval of the records in [lo, hi). Each slot is placed one interval after the
+        previous one, starting at its record's time: exact to within the record's second, enough to plot. Done
+        on demand: a whole day has ~90 000 records and nobody looks at all their beats at once."""
+        i0, i1 = np.searchsorted(self.t, [lo, hi])
+        rr = self.rr[i0:i1].astype(np.float64)
+        valid = (np.arange(4)[None, :] < self.rr_count[i0:i1, None]) & (rr > 0)
+        offsets = np.cumsum(np.where(valid, rr, 0.0), axis=1) / 1000.0
+        return (self.t[i0:i1, None] + offsets)[valid], rr[valid]
 
 
-def heart_between(db: Database, device: str | None, t0: TimeLike, t1: TimeLike) -> HeartTrace:
-    """1 Hz heart rate and R-R intervals of the records in [t0, t1). Each R-R slot is placed one interval after
-    the previous one, starting at its record's time: exact to within the record's second, enough to plot."""
-    with db.read() as conn:
-        samples = load_samples(conn, _device_ids(conn, device), as_unix(t0), as_unix(t1))
-    t = sample_time(samples)
+def heart_between(conn: Connection, device: str | None, t0: TimeLike, t1: TimeLike) -> HeartTrace:
+    """1 Hz heart rate and R-R slots of the records in [t0, t1), over an open connection (`db.read()`)."""
+    samples = load_samples(conn, _device_ids(conn, device), as_unix(t0), as_unix(t1))
     bpm = samples["hr"].astype(np.float32)
     bpm[samples["hr"] == 0] = np.nan
-    rr = samples["rr"].astype(np.float64)
-    valid = (np.arange(4)[None, :] < samples["rr_count"][:, None]) & (rr > 0)
-    offsets = np.cumsum(np.where(valid, rr, 0.0), axis=1) / 1000.0
-    rr_t = (t[:, None] + offsets)[valid]
-    return HeartTrace(t, bpm, rr_t, rr[valid].astype(np.float32))
+    return HeartTrace(sample_time(samples), bpm, samples["rr"], samples["rr_count"])

@@ -35,10 +35,11 @@ class DayTraceChart(QWidget):
         self.hr.setMinimumHeight(260)
         self.hr.setLabel("left", "heart rate", units="bpm", color=colors.muted)
         self.hr.getAxis("left").setWidth(64)
-        self.hr.getAxis("bottom").setStyle(showValues=False)
+        self.hr.hideAxis("bottom")  # the time axis is drawn once, under the lanes
         self.hr.setClipToView(True)
         self.hr.setDownsampling(auto=True, mode="peak")
-        self.curve = self.hr.plot([], [], pen=pg.mkPen(colors.heart, width=1), connect="finite")
+        # No antialiasing: the peak-downsampled day is ~2 points a pixel, where smoothing costs and shows nothing.
+        self.curve = self.hr.plot([], [], pen=pg.mkPen(colors.heart, width=1), connect="finite", antialias=False)
         self.lanes = make_plot()
         self.lanes.setFixedHeight(110)
         self.lanes.setMouseEnabled(x=True, y=False)
@@ -119,7 +120,7 @@ class DayTraceChart(QWidget):
     def _x_changed(self, *_: object) -> None:
         trace = self.trace
         lo, hi = self.view_span()
-        if trace is None or trace.rr_t.size == 0:
+        if trace is None or not trace.has_rr:
             self.rr_dots.setData([], [])
             self.rr_shown = 0
             self.rr.hide()
@@ -135,8 +136,7 @@ class DayTraceChart(QWidget):
             )
             self.view_changed.emit(lo, hi)
             return
-        i0, i1 = np.searchsorted(trace.rr_t, [lo, hi])
-        t, ms = trace.rr_t[i0:i1], trace.rr_ms[i0:i1]
+        t, ms = trace.rr_between(lo, hi)
         self.rr_dots.setData(t, ms)
         self.rr_shown = int(t.size)
         self.rr.show()
