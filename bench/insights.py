@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,8 @@ def main() -> None:
 
     shown = [c.as_dict() for c in result.drivers]
     t_review = best_of(lambda: build_review(h, "week", h.last, shown), repeat=5)
-    t_month = best_of(lambda: build_review(h, "month", h.last, shown), repeat=5)
+    month_end = h.last.replace(day=1) - timedelta(days=1)  # a whole calendar month (the review of the 1st)
+    t_month = best_of(lambda: build_review(h, "month", month_end, shown), repeat=5)
     t_sort = best_of(lambda: [np.sort(v) for v in h.values.values()], repeat=5)
     print(f"review (week):  {t_review * 1000:7.1f} ms   (target <= 200 ms: {'PASS' if t_review <= 0.2 else 'FAIL'})")
     print(f"review (month): {t_month * 1000:7.1f} ms")

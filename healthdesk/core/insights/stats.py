@@ -75,42 +75,39 @@ def permutation_p_many(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) ->
     return permutation_p_grid(labels[:, None], ys, index)[0]
 
 
-_CHUNK = 500  # permutations per step: the (chunk, n) work arrays stay in cache
+_CHUNK = 1000  # permutations per step: the (n, chunk, 2k) gathered block stays near 60 MB
 
 
 def permutation_p_grid(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) -> np.ndarray:
     """(T, k) two-sided permutation p-values for T tags answered on the same n days against k outcomes.
 
-    The tags' 0/1 answers are packed into one 32-bit word per day, so each block of permutations needs a
-    single gather for all tags; per tag, its bit becomes the float mask whose product with the (n, 2k) matrix
-    [outcome sums | outcome counts] gives every permuted group mean at once (docs/insights.md §6)."""
+    Instead of moving the answers, each permutation moves the outcome rows by whole blocks (the same thing
+    seen from the other side: sum_i L[i] y[perm(i)]). The rows of [outcome sums | outcome counts] are
+    gathered once per chunk of permutations for every tag, and one matrix product (T, n) @ (n, chunk * 2k)
+    yields every permuted group sum of every tag and outcome (docs/insights.md §6)."""
     n, k = ys.shape
-    tags = labels.shape[1]
-    if tags > 32:
-        return np.vstack([permutation_p_grid(labels[:, i:i + 32], ys, index) for i in range(0, tags, 32)])
     valid = np.isfinite(ys)
     weighted = np.where(valid, ys, 0.0)
-    design = np.concatenate([weighted, valid.astype(np.float64)], axis=1).astype(np.float32)
+    design = np.concatenate([weighted, valid.astype(np.float64)], axis=1).astype(np.float32)  # (n, 2k)
     total_y, total_n = weighted.sum(axis=0), valid.sum(axis=0).astype(np.float64)
 
     def stat(tag_sum: np.ndarray, tag_n: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return tag_sum / tag_n - (total_y - tag_sum) / (total_n - tag_n)
 
-    lab = labels.astype(np.float64)
+    lab = np.asarray(labels, dtype=np.float64)
     observed = np.abs(stat(lab.T @ weighted, lab.T @ valid.astype(np.float64)))  # (T, k)
     # float32 sums: allow a relative 1e-5 so a permutation equal to the observed split counts as a tie
     threshold = observed * (1 - 1e-5)
-    bits = (np.asarray(labels, dtype=np.uint32) << np.arange(tags, dtype=np.uint32)).sum(axis=1, dtype=np.uint32)
-    extreme = np.zeros((tags, k), dtype=np.int64)
+    lab32 = np.ascontiguousarray(lab.T, dtype=np.float32)  # (T, n)
+    extreme = np.zeros(observed.shape, dtype=np.int64)
     for lo in range(0, index.shape[0], _CHUNK):
-        packed = bits[index[lo:lo + _CHUNK]]
-        for t in range(tags):
-            mask = np.bitwise_and(packed, np.uint32(1 << t)).astype(np.float32)
-            sums = (mask @ design).astype(np.float64) / float(1 << t)
-            permuted = np.abs(stat(sums[:, :k], sums[:, k:]))
-            # NaN (an empty group) counts as extreme: the conservative side
-            extreme[t] += np.sum(~(permuted < threshold[t][None, :]), axis=0)
+        chunk = index[lo:lo + _CHUNK]
+        moved = design[chunk.T].reshape(n, -1)  # (n, c * 2k): outcome rows in permuted order
+        sums = (lab32 @ moved).reshape(len(lab32), len(chunk), 2 * k).astype(np.float64)
+        permuted = np.abs(stat(sums[:, :, :k], sums[:, :, k:]))  # (T, c, k)
+        # NaN (an empty group) counts as extreme: the conservative side
+        extreme += np.sum(~(permuted < threshold[:, None, :]), axis=1)
     return (1 + extreme) / (1 + index.shape[0])
 
 
