@@ -18,7 +18,6 @@ from healthdesk.store.database import open_database
 from healthdesk.store.derived import (
     BandSleepRow,
     BandWorkoutRow,
-    DailyValueRow,
     daily_values_between,
     sleeps_between,
     workouts_between,
@@ -39,12 +38,14 @@ def db_path(derived_db, tmp_path) -> Path:
 
 def _bump_and_rederive_from_scratch(db, monkeypatch) -> None:
     """What a new algorithm version does: every band detection is thrown away and made again."""
-    monkeypatch.setattr(version, "ALGORITHM_VERSION", version.ALGORITHM_VERSION + 1)
-    with db.write() as conn:
-        conn.execute(delete(DailyValueRow).where(DailyValueRow.source == "band"))
+    bumped = version.ALGORITHM_VERSION + 1
+    monkeypatch.setattr(version, "ALGORITHM_VERSION", bumped)
+    monkeypatch.setattr("healthdesk.services.derive.ALGORITHM_VERSION", bumped)
+    with db.write() as conn:  # and nothing of the old detections is left to lean on
         conn.execute(delete(BandSleepRow).where(BandSleepRow.source == "band"))
         conn.execute(delete(BandWorkoutRow).where(BandWorkoutRow.source == "band"))
-    derive(db, tz_offset_s=TZ)
+    report = derive(db, tz_offset_s=TZ)
+    assert report.upgraded_from_older_algorithm  # the stored values were all outdated: full re-derive
 
 
 def _sleeps(db):
