@@ -12,6 +12,7 @@ from healthdesk.core.insights.history import DailyHistory
 from healthdesk.core.insights.stats import (
     block_permutation_index,
     effective_n,
+    permutation_p_grid,
     permutation_p_many,
     residualise,
 )
@@ -57,6 +58,35 @@ def test_permutation_p_of_an_obvious_difference_is_at_the_floor_and_of_none_is_l
     p = permutation_p_many(labels, y, block_permutation_index(120, 999, seed=2))
     assert p[0] == pytest.approx(1 / 1000)
     assert p[1] > 0.01
+
+
+def test_vectorised_grid_equals_a_one_permutation_at_a_time_loop_with_missing_outcomes():
+    """Oracle: the same permutations applied one by one with plain group means (missing outcome days shared by
+    some outcomes, not others; an outcome present every day)."""
+    rng = np.random.default_rng(3)
+    n = 200
+    ys = rng.normal(size=(n, 4))
+    ys[rng.random(n) < 0.2, 1] = np.nan
+    ys[rng.random(n) < 0.2, 2] = np.nan
+    ys[np.isnan(ys[:, 1]), 3] = np.nan  # outcome 3 is missing on the same days as outcome 1
+    labels = (rng.random((n, 3)) < 0.3).astype(float)
+    labels[:, 0] = np.arange(n) < 60
+    ys[:60, 0] -= 2
+    index = block_permutation_index(n, 499, seed=1)
+
+    def one_by_one(lab: np.ndarray, y: np.ndarray) -> float:
+        ok = np.isfinite(y)
+        observed = abs(y[ok & (lab == 1)].mean() - y[ok & (lab == 0)].mean())
+        hits = 0
+        for perm in index:
+            moved = y[perm]
+            ok = np.isfinite(moved)
+            hits += abs(moved[ok & (lab == 1)].mean() - moved[ok & (lab == 0)].mean()) >= observed * (1 - 1e-5)
+        return (1 + hits) / (1 + len(index))
+
+    expected = np.array([[one_by_one(labels[:, t], ys[:, j]) for j in range(4)] for t in range(3)])
+    assert permutation_p_grid(labels, ys, index) == pytest.approx(expected, abs=1e-12)
+    assert expected[0, 0] == pytest.approx(1 / 500)
 
 
 def test_residualise_removes_weekday_pattern_and_trend():

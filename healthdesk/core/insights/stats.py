@@ -82,13 +82,20 @@ def permutation_p_grid(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) ->
     """(T, k) two-sided permutation p-values for T tags answered on the same n days against k outcomes.
 
     Instead of moving the answers, each permutation moves the outcome rows by whole blocks (the same thing
-    seen from the other side: sum_i L[i] y[perm(i)]). The rows of [outcome sums | outcome counts] are
-    gathered once per chunk of permutations for every tag, and one matrix product (T, n) @ (n, chunk * 2k)
+    seen from the other side: sum_i L[i] y[perm(i)]). The rows of [outcome values | presence patterns] are
+    gathered once per chunk of permutations for every tag, and one matrix product (T, n) @ (n, chunk * width)
     yields every permuted group sum of every tag and outcome (docs/insights.md §6)."""
     n, k = ys.shape
     valid = np.isfinite(ys)
     weighted = np.where(valid, ys, 0.0)
-    design = np.concatenate([weighted, valid.astype(np.float64)], axis=1).astype(np.float32)  # (n, 2k)
+    # outcomes measured on the same days (recovery, HRV and resting HR come from one night) share one count
+    # column, and an outcome present on every day needs none: its tagged count is the number of yes answers
+    patterns, which = np.unique(valid, axis=1, return_inverse=True)
+    which = which.reshape(-1)
+    partial = [c for c in range(patterns.shape[1]) if not patterns[:, c].all()]
+    count_col = {c: k + i for i, c in enumerate(partial)}
+    design = np.concatenate([weighted, patterns[:, partial].astype(np.float64)], axis=1).astype(np.float32)
+    width = design.shape[1]
     total_y, total_n = weighted.sum(axis=0), valid.sum(axis=0).astype(np.float64)
 
     def stat(tag_sum: np.ndarray, tag_n: np.ndarray) -> np.ndarray:
@@ -100,12 +107,17 @@ def permutation_p_grid(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) ->
     # float32 sums: allow a relative 1e-5 so a permutation equal to the observed split counts as a tie
     threshold = observed * (1 - 1e-5)
     lab32 = np.ascontiguousarray(lab.T, dtype=np.float32)  # (T, n)
+    yes_count = lab.sum(axis=0)  # (T,)
     extreme = np.zeros(observed.shape, dtype=np.int64)
     for lo in range(0, index.shape[0], _CHUNK):
         chunk = index[lo:lo + _CHUNK]
-        moved = design[chunk.T].reshape(n, -1)  # (n, c * 2k): outcome rows in permuted order
-        sums = (lab32 @ moved).reshape(len(lab32), len(chunk), 2 * k).astype(np.float64)
-        permuted = np.abs(stat(sums[:, :, :k], sums[:, :, k:]))  # (T, c, k)
+        moved = design[chunk.T].reshape(n, -1)  # (n, c * width): outcome rows in permuted order
+        sums = (lab32 @ moved).reshape(len(lab32), len(chunk), width).astype(np.float64)
+        counts = np.empty((len(lab32), len(chunk), k))
+        for j in range(k):
+            col = count_col.get(int(which[j]))
+            counts[:, :, j] = sums[:, :, col] if col is not None else yes_count[:, None]
+        permuted = np.abs(stat(sums[:, :, :k], counts))  # (T, c, k)
         # NaN (an empty group) counts as extreme: the conservative side
         extreme += np.sum(~(permuted < threshold[:, None, :]), axis=1)
     return (1 + extreme) / (1 + index.shape[0])
