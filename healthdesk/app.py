@@ -61,11 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"healthdesk: cannot create the data folder: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        filename=paths.log_dir / "healthdesk.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from healthdesk.logsetup import configure_logging
+
+    configure_logging(paths.log_dir / "healthdesk.log", program="healthdesk")  # rotating, 0600
+    paths.tighten()  # an install from before owner-only files: one log line
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("healthdesk")
@@ -97,8 +96,12 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
 
     # The database opens on a worker thread (SQLAlchemy's import alone is ~0.5 s) while the window is built.
     services_future = asyncio.ensure_future(asyncio.to_thread(open_services, paths, args.demo))
-    settings = QSettings(str(paths.config_dir / "healthdesk-ui.ini"), QSettings.Format.IniFormat)
-    theme.apply(app, theme.resolve_scheme(str(settings.value("theme", "system"))))
+    from healthdesk.services.user_settings import THEMES, choice
+    from healthdesk.ui.pages.settings import adopt_legacy_settings
+
+    settings = QSettings(str(paths.config_dir / "healthdesk-ui.ini"), QSettings.Format.IniFormat)  # window state
+    adopt_legacy_settings(settings, paths.settings_file)  # settings.json is the one home of settings
+    theme.apply(app, theme.resolve_scheme(choice(paths.settings_file, "theme", THEMES)))
     app.setWindowIcon(theme.app_icon())
     try:
         context = AppContext(TaskRunner(), settings, paths.data_dir, demo=args.demo,
@@ -114,7 +117,7 @@ async def run(app: QApplication, paths: Paths, args: argparse.Namespace) -> int:
     context.attach(dashboard=services.dashboard)
 
     def follow_system_scheme(_scheme: object) -> None:
-        if str(settings.value("theme", "system")) == "system":
+        if choice(paths.settings_file, "theme", THEMES) == "system":
             theme.apply(app, theme.resolve_scheme("system"))
             window.refresh_all()  # charts pick their pens from the palette when they draw their data
 
@@ -289,6 +292,11 @@ async def start_jobs(services: AppServices, window: MainWindow, demo: bool, tray
     await window.build_remaining()
     await asyncio.to_thread(services.open_jobs)
     window.context.attach(band=services.band, cloud=services.cloud)
+    from healthdesk.services.ingest import derive_pending  # days a crash left stored but underived
+    from healthdesk.services.user_settings import saved_profile
+
+    if await asyncio.to_thread(derive_pending, services.database, saved_profile(services.paths.settings_file)):
+        window.refresh_data_pages()
     window.refresh_page("band")
     window.refresh_page("cloud")
     await start_background(services, window, tray)

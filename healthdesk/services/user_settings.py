@@ -1,18 +1,21 @@
-"""The shared settings file (`<config>/settings.json`): read it forgivingly, update keys atomically.
+"""The one home of the user's settings (`<config>/settings.json`): read forgivingly, updated atomically, 0600.
 
 Services read their keys from here (cloud_sync: `whoop_sync_interval_hours`); the app's Settings page writes
-them, plus `profile` ({weight_kg, height_cm, birth_year, sex}, each null when not set) and `units`.
+them, plus `profile` ({weight_kg, height_cm, birth_year, sex}, each null when not set), `units` and `theme`.
+Qt's QSettings (healthdesk-ui.ini) keeps window state only - geometry, last page, last folders - never a
+setting; `adopt_legacy` moves what v0.1 kept there into this file once.
 """
 
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from healthdesk.core.metrics.calories import Profile
+from healthdesk.private_files import write_private_bytes
 
 
 def read_settings(path: Path) -> dict[str, Any]:
@@ -28,11 +31,52 @@ def update_settings(path: Path, **values: Any) -> dict[str, Any]:
     """Merge `values` into the file and replace it in one rename, so a crash never leaves half a file."""
     data = read_settings(path)
     data.update(values)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_private_bytes(path, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"))  # weight, birth year
     return data
+
+
+THEMES = ("system", "light", "dark")
+UNITS = ("metric", "imperial")
+LEGACY_KEYS = ("profile/weight_kg", "profile/height_cm", "profile/birth_year", "profile/sex", "units", "theme",
+               "cloud/sync_interval_h")
+
+
+def choice(path: Path, key: str, allowed: tuple[str, ...]) -> str:
+    """A one-of setting (`theme`, `units`); the first allowed value when unset or unknown."""
+    value = read_settings(path).get(key)
+    return value if value in allowed else allowed[0]
+
+
+def adopt_legacy(path: Path, legacy: Mapping[str, Any]) -> bool:
+    """Move the settings v0.1 kept in QSettings into this file, once (keys already here win). True when any
+    value was adopted; the caller then removes LEGACY_KEYS from QSettings."""
+    if not legacy:
+        return False
+    data = read_settings(path)
+    adopted: dict[str, Any] = {}
+
+    def number(key: str) -> float | None:
+        try:
+            value = float(legacy[key])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return value or None
+
+    if "profile" not in data and any(k.startswith("profile/") for k in legacy):
+        birth = number("profile/birth_year")
+        sex = legacy.get("profile/sex")
+        adopted["profile"] = {"weight_kg": number("profile/weight_kg"), "height_cm": number("profile/height_cm"),
+                              "birth_year": int(birth) if birth else None,
+                              "sex": sex if sex in ("female", "male") else None}
+    for key, allowed in (("units", UNITS), ("theme", THEMES)):
+        if key not in data and legacy.get(key) in allowed:
+            adopted[key] = legacy[key]
+    if "whoop_sync_interval_hours" not in data and number("cloud/sync_interval_h"):
+        adopted["whoop_sync_interval_hours"] = number("cloud/sync_interval_h")
+    if adopted:
+        update_settings(path, **adopted)
+    return bool(adopted)
 
 
 def saved_profile(path: Path, today: date | None = None) -> Profile | None:

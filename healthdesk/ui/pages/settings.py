@@ -1,4 +1,8 @@
-"""Settings: profile (for calories and zones), units, cloud sync interval, data folder, demo mode, theme."""
+"""Settings: profile (for calories and zones), units, cloud sync interval, data folder, demo mode, theme.
+
+Every value lives in settings.json (services/user_settings.py), the one home services read too; QSettings
+holds window state only (docs/architecture.md, "Settings").
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from healthdesk.services.user_settings import read_settings, update_settings
+from healthdesk.services.user_settings import (
+    LEGACY_KEYS,
+    THEMES,
+    UNITS,
+    adopt_legacy,
+    choice,
+    read_settings,
+    update_settings,
+)
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.common import Card, Page, launch_demo
 
@@ -30,7 +42,14 @@ class SettingsPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Settings", parent)
         self.context = context
-        s = context.settings
+        self.settings_file = context.settings_file or context.paths.settings_file
+        adopt_legacy_settings(context.settings, self.settings_file)
+        shared = read_settings(self.settings_file)
+        saved = shared.get("profile") if isinstance(shared.get("profile"), dict) else {}
+
+        def number(key: str) -> float:
+            value = saved.get(key)
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
         profile = Card("Profile")
         hint = QLabel("Used for calories and heart-rate zones. Left empty, those values stay blank.")
@@ -39,19 +58,19 @@ class SettingsPage(Page):
         profile.body.addWidget(hint)
         form = QFormLayout()
         # Kept in kg / cm (what the metrics read); shown in the chosen units.
-        self._weight_kg = float(s.value("profile/weight_kg", 0.0))
-        self._height_cm = float(s.value("profile/height_cm", 0.0))
+        self._weight_kg = number("weight_kg")
+        self._height_cm = number("height_cm")
         self.weight = _spin(QDoubleSpinBox(), 0, 300, " kg", self._weight_kg)
         self.height = _spin(QDoubleSpinBox(), 0, 250, " cm", self._height_cm)
         self.weight.setDecimals(1)
         self.height.setDecimals(0)
-        self.birth_year = _spin(QSpinBox(), 0, 2030, "", int(s.value("profile/birth_year", 0)))
+        self.birth_year = _spin(QSpinBox(), 0, 2030, "", int(number("birth_year")))
         for box in (self.weight, self.height, self.birth_year):
             box.setSpecialValueText("not set")
         self.sex = QComboBox()
         self.sex.setMaximumWidth(220)
         self.sex.addItems(["not set", "female", "male"])
-        self.sex.setCurrentText(str(s.value("profile/sex", "not set")))
+        self.sex.setCurrentText(saved.get("sex") if saved.get("sex") in ("female", "male") else "not set")
         form.addRow("Weight", self.weight)
         form.addRow("Height", self.height)
         form.addRow("Birth year", self.birth_year)
@@ -63,15 +82,15 @@ class SettingsPage(Page):
         form = QFormLayout()
         self.units = QComboBox()
         self.units.setMaximumWidth(220)
-        self.units.addItems(["metric", "imperial"])
-        self.units.setCurrentText(str(s.value("units", "metric")))
+        self.units.addItems(list(UNITS))
+        self.units.setCurrentText(choice(self.settings_file, "units", UNITS))
         self.theme = QComboBox()
         self.theme.setMaximumWidth(220)
-        self.theme.addItems(["system", "light", "dark"])
-        self.theme.setCurrentText(str(s.value("theme", "system")))
-        shared = read_settings(context.settings_file) if context.settings_file else {}
-        hours = shared.get("whoop_sync_interval_hours", s.value("cloud/sync_interval_h", 2))
-        self.sync_hours = _spin(QSpinBox(), 1, 24, " h", int(float(hours)))
+        self.theme.addItems(list(THEMES))
+        self.theme.setCurrentText(choice(self.settings_file, "theme", THEMES))
+        hours = shared.get("whoop_sync_interval_hours", 2)
+        self.sync_hours = _spin(QSpinBox(), 1, 24, " h",
+                                int(hours) if isinstance(hours, int | float) and not isinstance(hours, bool) else 2)
         form.addRow("Units", self.units)
         form.addRow("Appearance", self.theme)
         form.addRow("WHOOP cloud sync every", self.sync_hours)
@@ -153,17 +172,8 @@ class SettingsPage(Page):
         }
 
     def save(self) -> None:
-        s = self.context.settings
-        s.setValue("profile/weight_kg", self._weight_kg)
-        s.setValue("profile/height_cm", self._height_cm)
-        s.setValue("profile/birth_year", self.birth_year.value())
-        s.setValue("profile/sex", self.sex.currentText())
-        s.setValue("units", self.units.currentText())
-        s.setValue("theme", self.theme.currentText())
-        s.setValue("cloud/sync_interval_h", self.sync_hours.value())
-        if self.context.settings_file is not None:  # the keys services read
-            update_settings(self.context.settings_file, profile=self.profile(), units=self.units.currentText(),
-                            whoop_sync_interval_hours=float(self.sync_hours.value()))
+        update_settings(self.settings_file, profile=self.profile(), units=self.units.currentText(),
+                        theme=self.theme.currentText(), whoop_sync_interval_hours=float(self.sync_hours.value()))
         cloud = self.context.cloud
         if cloud is not None and hasattr(cloud, "interval_s"):
             cloud.interval_s = self.sync_hours.value() * 3600.0  # takes effect from the next scheduled run
@@ -173,6 +183,15 @@ class SettingsPage(Page):
 
     def refresh(self) -> None:
         self.loaded.emit()
+
+
+def adopt_legacy_settings(qsettings, settings_file) -> None:
+    """v0.1 wrote the settings to QSettings as well: move them into settings.json once and drop them there."""
+    legacy = {key: qsettings.value(key) for key in LEGACY_KEYS if qsettings.contains(key)}
+    if legacy:
+        adopt_legacy(settings_file, legacy)
+        for key in legacy:
+            qsettings.remove(key)
 
 
 def _spin(box: QSpinBox | QDoubleSpinBox, low: float, high: float, suffix: str, value: float):
