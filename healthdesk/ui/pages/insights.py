@@ -30,11 +30,11 @@ def driver_line(cell: Cell, label: str) -> str:
         direction = "lower" if delta < 0 else "higher"
         return (f"{label} went with {size(cell.outcome, delta)} {direction} {outcome} the next morning "
                 f"({cell.n_tagged} days with it vs {cell.n_untagged} without; d = {cell.d:+.2f}, p = {cell.p:.4f}, "
-                f"q = {cell.q:.3f}). Association, not cause.")
+                f"q = {cell.q:.3f}). An association, not a cause.")
     direction = "higher" if delta > 0 else "lower"
     return (f"Higher {words(cell.tag).noun} went with {direction} {outcome} the next morning "
             f"({amount(cell.outcome, abs(delta))} per unit, r = {cell.r:+.2f}, n = {cell.n}, q = {cell.q:.3f}). "
-            f"Association, not cause.")
+            f"An association, not a cause.")
 
 
 def _label(text: str = "", muted: bool = False) -> QLabel:
