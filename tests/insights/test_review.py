@@ -83,6 +83,7 @@ def test_periods_and_typical_range():
 def test_wording_rules_hold_for_every_generated_sentence():
     """Every sentence of many reviews (steady, shifted, trending, with drivers and coincident days)."""
     seen = 0
+    starts = {"On ": 0, "Over your history": 0, "If the last": 0, "Every metric": 0}
     for seed in range(12):
         h = history(seed, n_days=160, phi=0.6)
         values = {k: v.copy() for k, v in h.values.items()}
@@ -97,9 +98,12 @@ def test_wording_rules_hold_for_every_generated_sentence():
                 review = build_review(h, kind, end, shown)
                 for sentence in review.sentences:
                     seen += 1
+                    for start in starts:
+                        starts[start] += sentence.startswith(start)
                     assert causal_words(sentence) == [], sentence
                     assert "nan" not in sentence.lower().split()
     assert seen > 60
+    assert all(starts.values()), starts  # every template was exercised: coincident, driver, trajectory, steady
     assert causal_words("Alcohol caused low recovery because of risk") == ["caused", "because", "risk"]
     assert causal_words("This is an association, not a cause.") == []
 
