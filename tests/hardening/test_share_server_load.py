@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from healthdesk.clinical.share.guard import MissLimiter
+from healthdesk.clinical.share.server import ConnectionBook
 from healthdesk.logsetup import PrivateRotatingFileHandler, configure_logging
 from healthdesk.services.share import LinkRequest, ShareService
 from healthdesk.store.database import open_database
@@ -97,3 +98,53 @@ def test_10000_junk_requests_leave_the_log_under_its_cap(service, small_log):
     text = "\n".join(p.read_text() for p in logs)
     assert '"GET /junk/' in text and "/c/[redacted]" in text  # access lines were written, path only
     assert "?" not in text and "qqqq" not in text and "hds_0" not in text
+
+
+class _Connection:
+    """Stands in for a protocol in the book's own logic (which slot goes; the server test above is end to end)."""
+
+    def __init__(self, serving: bool, idle_since: float) -> None:
+        self.serving, self.idle_since, self.closed = serving, idle_since, False
+        self.transport = self
+        self.book: ConnectionBook | None = None
+        self.address: str | None = None
+
+    def close(self) -> None:
+        self.closed = True
+
+    def release_slot(self) -> None:
+        if self.book is not None and self.address is not None:
+            self.book.release(self, self.address)  # type: ignore[arg-type]
+            self.address = None
+
+
+def _admit(book: ConnectionBook, connection: _Connection, address: str) -> bool:
+    connection.book, connection.address = book, address
+    ok = book.admit(connection, address)  # type: ignore[arg-type]
+    if not ok:
+        connection.address = None
+    return ok
+
+
+def test_beyond_the_cap_the_longest_idle_gives_way_and_busy_slots_drop_the_newcomer():
+    book = ConnectionBook(per_address=2, total=3)
+    busy, idle = _Connection(True, 1.0), _Connection(False, 2.0)
+    assert _admit(book, busy, "10.0.0.9") and _admit(book, idle, "10.0.0.9")
+    newcomer = _Connection(False, 3.0)
+    assert _admit(book, newcomer, "10.0.0.9") and idle.closed and not busy.closed  # idle slot reused
+    newcomer.serving = True
+    assert not _admit(book, _Connection(False, 4.0), "10.0.0.9")  # every slot busy: dropped, not queued
+    assert book.dropped == 1
+    other = _Connection(True, 5.0)
+    assert _admit(book, other, "10.0.0.7")  # another address has its own slots, up to the total
+    assert not _admit(book, _Connection(False, 6.0), "10.0.0.8")  # total reached, nothing idle: dropped
+
+
+def test_retry_after_is_the_time_the_miss_bucket_needs_to_refill(service):
+    info = service.start_server(port=0, limiter=MissLimiter(burst=2, refill_s=0.8))
+    with httpx.Client(base_url=info.base_url, timeout=5) as client:
+        assert [client.get(f"/c/hds_{i:048x}").status_code for i in range(2)] == [404, 404]
+        limited = client.get("/c/hds_" + "f" * 48)
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "1"  # ceil(0.8 s)
+        time.sleep(float(limited.headers["retry-after"]))
+        assert client.get("/c/hds_" + "e" * 48).status_code == 404  # after Retry-After: served again
