@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 # Heavy modules (bleak, bumble, SQLAlchemy) are imported inside the handlers: every healthdesk-cli command
 # imports this module to build its parser, and only `band` commands need them.
 T = TypeVar("T")
-SIM_FOLDER = "simulated-band"
 SIM_SERIAL = "4C0000042"
 SIM_SCAN_S = 0.5
 
@@ -41,27 +40,21 @@ def _day_start(days: int) -> int:
 
 
 # --- the simulated band of this data dir ------------------------------------------------------------------------
-def sim_band_folder(paths: Paths) -> Path:
-    return paths.data_dir / SIM_FOLDER
-
-
 def open_sim_band(paths: Paths, args: argparse.Namespace) -> SimulatedBand:
     """The data dir's simulated band; made on first use from --sim-days/--sim-seed or --sim-replay."""
-    from healthdesk.band.sim.faults import FLASH_FAULTS, apply_flash_faults, wire_faults
-    from healthdesk.band.sim.firmware import SimulatedBand
+    from healthdesk.band.sim import band_folder
+    from healthdesk.band.sim.faults import FLASH_FAULTS, wire_faults
     from healthdesk.band.sim.flash import compose_flash, generate
     from healthdesk.band.sim.replay import load_capture
-    from healthdesk.band.sim.storage import BandStorage
 
     faults = _faults(getattr(args, "sim_faults", None))
     flash_faults = sorted(set(faults) & set(FLASH_FAULTS))
-    folder = sim_band_folder(paths)
+    folder = band_folder.sim_band_folder(paths.data_dir)
     wanted = {"days": args.sim_days, "seed": args.sim_seed, "replay": args.sim_replay,
               "faults": flash_faults or None}
-    storage = BandStorage(folder)
-    if storage.exists() and not getattr(args, "sim_reset", False):
+    if band_folder.band_exists(folder) and not getattr(args, "sim_reset", False):
         try:
-            band = SimulatedBand.load(str(folder))
+            band = band_folder.load_band(folder)
         except ValueError as exc:
             raise CliError(f"{exc}; start afresh with --sim-reset") from exc
         made_from = band.state.extra.get("made_from", {})
@@ -84,12 +77,8 @@ def open_sim_band(paths: Paths, args: argparse.Namespace) -> SimulatedBand:
             raise CliError("--sim-days must be at least 1")
         flash = compose_flash(generate(days, seed, _day_start(days)).records, seed=seed)
         made_from = {"days": days, "seed": seed}
-    if flash_faults:
-        flash = apply_flash_faults(flash, flash_faults)
-        made_from["faults"] = flash_faults
-    band = SimulatedBand.create(flash, serial=SIM_SERIAL, seed=seed, folder=str(folder))
-    band.state.extra["made_from"] = made_from
-    BandStorage(folder).save_state(band.state)
+    band = band_folder.make_band(folder, flash, serial=SIM_SERIAL, seed=seed, made_from=made_from,
+                                 faults=flash_faults)
     _arm(band, faults, wire_faults)
     return band
 
@@ -175,58 +164,48 @@ def _scan(args: argparse.Namespace, paths: Paths) -> int:
     return run_band(paths, args, work)
 
 
-def _pair(args: argparse.Namespace, paths: Paths) -> int:
-    from healthdesk.services.pairing import pair_band
+def _control(paths: Paths, connector: BandConnector, band: SimulatedBand | None, db: Any = None) -> Any:
+    """The app's band workflows (services/band_control) over this command's connector."""
+    from healthdesk.services.band_control import BandControl
 
+    return BandControl(paths, db, connector.backend, simulated=band is not None, connector=connector)
+
+
+def _pair(args: argparse.Namespace, paths: Paths) -> int:
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
-        paired, info = await pair_band(paths, connector, simulated=band is not None)
+        paired, check = await _control(paths, connector, band).pair()
         _print_json({"address": paired.address, "serial": paired.serial, "name": paired.name,
-                     "firmware": paired.firmware, "battery_percent": info.battery_percent})
+                     "firmware": paired.firmware, "battery_percent": check.battery_percent,
+                     "warnings": [w.as_json() for w in check.warnings]})
         return 0
 
     return run_band(paths, args, work)
 
 
 def _info(args: argparse.Namespace, paths: Paths) -> int:
-    from healthdesk.band.whoop4.session import Whoop4Session
-
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
-        link = await connector()
-        try:
-            async with Whoop4Session(link) as session:
-                info = await session.handshake(set_clock=False)
-                waiting = await session.records_waiting()
-        finally:
-            await link.disconnect()
-        _print_json({"serial": info.serial, "firmware": info.firmware, "battery_percent": info.battery_percent,
-                     "charging": info.charging, "on_wrist": info.on_wrist,
-                     "clock_drift_s": round(info.clock_drift_s, 3), "records_waiting": waiting})
+        check = await _control(paths, connector, band).check(set_clock=False)
+        _print_json({"serial": check.serial, "firmware": check.firmware, "battery_percent": check.battery_percent,
+                     "charging": check.charging, "on_wrist": check.on_wrist,
+                     "clock_drift_s": round(check.clock_drift_s, 3), "records_waiting": check.records_waiting,
+                     "warnings": [w.as_json() for w in check.warnings]})
         return 0
 
     return run_band(paths, args, work)
 
 
 def _live(args: argparse.Namespace, paths: Paths) -> int:
-    from healthdesk.band.whoop4.session import Whoop4Session
-
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
-        link = await connector()
-        try:
-            async with Whoop4Session(link) as session:
-                async for sample in session.live_hr(args.seconds):
-                    when = datetime.fromtimestamp(sample.unix + sample.subsec / 32768, UTC)
-                    rr = " ".join(str(v) for v in sample.rr_ms) or "-"
-                    print(f"{when.isoformat(timespec='seconds')}  HR {sample.hr:3d} bpm  RR {rr} ms", flush=True)
-        finally:
-            await link.disconnect()
+        async for reading in _control(paths, connector, band).live_hr(args.seconds, handshake=False):
+            when = datetime.fromtimestamp(reading.unix, UTC)
+            rr = " ".join(str(v) for v in reading.rr_ms) or "-"
+            print(f"{when.isoformat(timespec='seconds')}  HR {reading.bpm:3d} bpm  RR {rr} ms", flush=True)
         return 0
 
     return run_band(paths, args, work)
 
 
 def _drain(args: argparse.Namespace, paths: Paths) -> int:
-    from healthdesk.services.drain import DrainJob
-    from healthdesk.services.user_settings import saved_profile
     from healthdesk.store.database import StoreError, open_database
 
     try:
@@ -242,9 +221,8 @@ def _drain(args: argparse.Namespace, paths: Paths) -> int:
             print(f"\n{event.detail}", file=sys.stderr, flush=True)
 
     async def work(connector: BandConnector, band: SimulatedBand | None) -> int:
-        job = DrainJob(db, connector, progress=progress, derive=not args.no_derive,
-                       profile=saved_profile(paths.settings_file),
-                       idle_timeout=args.idle_timeout)
+        job = _control(paths, connector, band, db).drain_job(progress, derive=not args.no_derive,
+                                                             idle_timeout=args.idle_timeout)
         summary = await job.run()
         if show:
             print(file=sys.stderr)
@@ -342,6 +320,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drain", help="copy the band's stored history into the database")
     _sim_args(p, with_content=True)
     p.add_argument("--no-derive", action="store_true", help="do not recompute metrics afterwards")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON (always the case; kept for scripts)")
     p.add_argument("--idle-timeout", type=float, default=60.0,
                    help="abort after this many seconds without history (default 60)")
     p.add_argument("--sim-faults", metavar="LIST",

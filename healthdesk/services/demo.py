@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from healthdesk.band.sim import band_folder
 from healthdesk.band.sim.firmware import SimulatedBand
 from healthdesk.band.sim.flash import compose_flash
 from healthdesk.band.sim.physiology import generate_history
-from healthdesk.band.sim.storage import BandStorage
 from healthdesk.band.whoop4.decode import RECORD_DTYPE
 from healthdesk.config import Paths
 from healthdesk.core.timeutil import system_tz_offset
@@ -36,7 +36,6 @@ DEMO_SERIAL = "4C00DE001"  # nine characters, like a real band's serial (the hel
 DEMO_SEED = 20240411
 SEEDED_DAYS = 30
 BAND_HOURS = 24
-SIM_FOLDER = "simulated-band"  # same name as cli/band.py's, so the CLI's --sim sees the demo band
 MARKER = "demo-seeded.json"
 IMPORT_CHUNK_FRAMES = 20_000  # one transaction each, like a file of import-frames
 # A month of getting fitter, so the Trends page has something to project: resting HR drifts down and HRV up
@@ -63,11 +62,12 @@ def demo_paths(paths: Paths) -> Paths:
 
 
 def sim_band_folder(paths: Paths) -> Path:
-    return paths.data_dir / SIM_FOLDER
+    """The same folder `healthdesk-cli band --sim` uses (band/sim/band_folder.py), so the CLI sees the demo band."""
+    return band_folder.sim_band_folder(paths.data_dir)
 
 
 def is_seeded(paths: Paths) -> bool:
-    return (paths.data_dir / MARKER).is_file() and BandStorage(sim_band_folder(paths)).exists()
+    return (paths.data_dir / MARKER).is_file() and band_folder.band_exists(sim_band_folder(paths))
 
 
 @dataclass
@@ -96,10 +96,7 @@ def prepare_demo_band(
     if is_seeded(paths):
         return None
     folder = sim_band_folder(paths)
-    storage = BandStorage(folder)
-    made_from: dict[str, object] = {}
-    if storage.exists():
-        made_from = dict(SimulatedBand.load(str(folder)).state.extra.get("made_from", {}))  # type: ignore[arg-type]
+    made_from = band_folder.made_from(folder)
     if made_from.get("demo"):
         end, days, band_hours, seed = (int(made_from[k]) for k in ("end", "days", "band_hours", "seed"))
     else:
@@ -109,11 +106,9 @@ def prepare_demo_band(
     split = int(np.searchsorted(records["unix"], end - band_hours * 3600))
     history, on_band = records[:split], records[split:]
     if not made_from.get("demo"):
-        band = SimulatedBand.create(compose_flash(on_band, seed=seed + 1), serial=DEMO_SERIAL, seed=seed,
-                                    folder=str(folder))
-        band.state.extra["made_from"] = {"demo": True, "end": end, "days": days, "band_hours": band_hours,
-                                         "seed": seed}
-        storage.save_state(band.state)
+        band_folder.make_band(folder, compose_flash(on_band, seed=seed + 1), serial=DEMO_SERIAL, seed=seed,
+                              made_from={"demo": True, "end": end, "days": days, "band_hours": band_hours,
+                                         "seed": seed})
     return DemoPlan(history, days, len(on_band), seed)
 
 
@@ -165,7 +160,7 @@ def import_demo_history(
 
 
 def load_demo_band(paths: Paths, *, frame_interval_s: float = DEMO_FRAME_INTERVAL_S) -> SimulatedBand:
-    return SimulatedBand.load(str(sim_band_folder(paths)), frame_interval_s=frame_interval_s)
+    return band_folder.load_band(sim_band_folder(paths), frame_interval_s=frame_interval_s)
 
 
 def _derive(db: Database, report: IngestReport) -> None:

@@ -17,7 +17,6 @@ import zlib
 from dataclasses import dataclass, field
 
 from healthdesk.band.whoop4.constants import (
-    RECORD_PERIOD_TICKS,
     SUBSEC_PER_SECOND,
     UNSET_CLOCK_EPOCH,
     PacketType,
@@ -176,6 +175,3 @@ def raw_frame(counter: int, unix: int, subsec: int) -> bytes:
     inner = bytes((PacketType.REALTIME_RAW_DATA, 10, 0x29)) + struct.pack("<IIH", counter, unix, subsec)
     return build_frame(inner + bytes(1920 - len(inner)))
 
-
-def raw_period_s() -> float:
-    return RECORD_PERIOD_TICKS / SUBSEC_PER_SECOND / 2

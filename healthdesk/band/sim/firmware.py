@@ -26,7 +26,7 @@ from healthdesk.band.whoop4.constants import (
     CMD_FROM_STRAP_UUID,
     DATA_FROM_STRAP_UUID,
     EVENTS_FROM_STRAP_UUID,
-    RECORD_PERIOD_TICKS,
+    RECORD_PERIOD_S,
     SUBSEC_PER_SECOND,
     TRIM_ERASE_ALL,
     TRIM_PROBE,
@@ -47,7 +47,7 @@ from .storage import BandState, BandStorage
 log = logging.getLogger(__name__)
 BATCH_FRAMES = 50
 RECORDS_PER_PAGE = 10
-REALTIME_PERIOD_S = RECORD_PERIOD_TICKS / SUBSEC_PER_SECOND
+REALTIME_PERIOD_S = RECORD_PERIOD_S  # live HR frames come at the record cadence (docs/band-protocol.md §6)
 
 
 class SimulatedBand:

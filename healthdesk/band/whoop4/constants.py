@@ -2,6 +2,8 @@
 
 from enum import IntEnum
 
+from healthdesk.core.models import RECORD_PERIOD_S, SUBSEC_PER_SECOND
+
 _BASE = "-8d6d-82b8-614a-1c8cb0f8dcc6"
 SERVICE_UUID = "61080001" + _BASE
 CMD_TO_STRAP_UUID = "61080002" + _BASE
@@ -15,9 +17,9 @@ ADVERTISED_NAME_PREFIX = "WHOOP "
 SOF = 0xAA
 # Unset RTC starts at 1971-01-01 (band-protocol §5.4); anything before this is "clock never set".
 UNSET_CLOCK_EPOCH = 31_536_000
-# Record cadence: 31504 ticks of a 32.768 kHz RTC (§7.1).
-SUBSEC_PER_SECOND = 32768
-RECORD_PERIOD_TICKS = 31504
+# Record cadence: one record per 31504 ticks of the 32.768 kHz RTC (docs/band-protocol.md §2). Defined once, in
+# core.models (the record dtype's home); the tick count is derived here for integer arithmetic.
+RECORD_PERIOD_TICKS = round(RECORD_PERIOD_S * SUBSEC_PER_SECOND)
 
 
 class PacketType(IntEnum):
