@@ -381,8 +381,10 @@ def _detach_stdout() -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     imp = subparsers.add_parser(
         "import-frames", help="import capture files of hex frames (one frame per line)",
-        description="Decode and store files of hex-encoded WHOOP 4.0 frames, one frame per line. Each file is "
-        "stored in one transaction. Prints one JSON object with the counts.",
+        description="Decode and store files of hex-encoded WHOOP 4.0 frames, one frame per line. A file is read "
+        "as it is stored, 50,000 lines per transaction (memory stays flat for any size; importing a file again "
+        "is safe). Regular files only. Prints one JSON object with the counts; exits 1 when no file gave a "
+        "valid frame.",
     )
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--device", default=DEFAULT_DEVICE, metavar="NAME",
