@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from healthdesk.core.timeutil import day_noon, iso_utc
+from healthdesk.services.whoop_export import views as export_views
 from healthdesk.store.cloud_reads import CloudRecords, read_cloud
 from healthdesk.store.database import Database
 from healthdesk.store.derived import daily_values_between, sleeps_between, source_priority, workouts_between
@@ -58,7 +59,13 @@ def summary(db: Database, day0: date, day1: date) -> dict[str, Any]:
         band_workouts = [
             w for w in workouts_between(conn, t0, t1) if day0.isoformat() <= w.day <= day1.isoformat()
         ]
-        cloud_sleeps, cloud_workouts = _cloud_rows(read_cloud(conn, day0, day1))
+        cloud = read_cloud(conn, day0, day1)
+        cloud_sleeps, _ = _cloud_rows(cloud)
+        # the WHOOP export source, and one entry per real workout whatever the sources (services/workout_merge)
+        export_sleeps = export_views.export_sleeps(conn, day0, day1)
+        merged_workouts = export_views.workout_entries(
+            export_views.band_records(band_workouts, export_views.edited_workout_windows(conn, t0, t1))
+            + export_views.cloud_records(cloud.workouts) + export_views.export_workouts(conn, day0, day1))
     days = []
     d = day0
     while d <= day1:
@@ -81,15 +88,12 @@ def summary(db: Database, day0: date, day1: date) -> dict[str, Any]:
                 "asleep_min": s.asleep_min,
                 "main": s.main,
                 "source": s.source,
+                **({"edited": True} if (s.detail or {}).get("edited") else {}),
             }
             for s in band_sleeps
             if s.day == key
-        ] + cloud_sleeps.get(key, [])
-        workouts = [
-            {"start": iso_utc(w.start), "end": iso_utc(w.end), "strain": w.strain, "source": w.source}
-            for w in band_workouts
-            if w.day == key
-        ] + cloud_workouts.get(key, [])
+        ] + cloud_sleeps.get(key, []) + export_sleeps.get(key, [])
+        workouts = merged_workouts.get(key, [])
         days.append(
             {
                 "date": key,
