@@ -34,7 +34,7 @@ class BandLink(Protocol):
     async def write_command(self, frame: bytes, *, confirmed: bool = False) -> None:
         """Write one whole command frame to CMD_TO_STRAP. `confirmed` asks for an ATT Write Request (with
         response): some stacks only bond on one, and some bands act only on acknowledged writes
-        (docs/band-protocol.md §7.3); otherwise the transport picks the write type."""
+        (docs/band-protocol.md §12.3); otherwise the transport picks the write type."""
 
     async def disconnect(self) -> None: ...
 

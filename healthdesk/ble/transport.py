@@ -4,7 +4,7 @@
     band = await find_band(10.0, address=known)  # or stop at the first (or the remembered) band heard
     link = await connect(bands[0])               # pairs, subscribes 0003/0004/0005, returns a BandLink
     await link.write_command(frame)              # write-without-response, as the official app does
-    await link.write_command(frame, confirmed=True)  # Write Request: HELLO, SET_CLOCK, history (§7.3)
+    await link.write_command(frame, confirmed=True)  # Write Request: HELLO, SET_CLOCK, history (§12.3)
     note = await link.notifications.get()        # Notification(characteristic uuid, bytes)
 
 When the link drops, `is_connected` turns False and `LINK_LOST` (an empty Notification) is put on the queue so
@@ -184,7 +184,7 @@ class BleakBandLink:
         if not self.is_connected or self._client is None or self._command is None:
             raise BandConnectionError("The band is not connected.", "link_lost")
         # Confirmed writes trigger the "just works" bond where bleak's pair=True does nothing (CoreBluetooth),
-        # docs/band-protocol.md §7.3. A frame too long for one Write Command goes as a (long) Write Request.
+        # docs/band-protocol.md §12.3. A frame too long for one Write Command goes as a (long) Write Request.
         response = (confirmed or self.write_with_response
                     or len(frame) > self._command.max_write_without_response_size)
         with translated_errors():

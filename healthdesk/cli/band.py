@@ -93,7 +93,7 @@ def _faults(text: str | None) -> list[str]:
 
 
 def _arm(band: SimulatedBand, faults: list[str], wire_faults: Callable[..., Any]) -> None:
-    """Wire faults act on this run only (docs/band-protocol.md §9); `slow` paces the band at 10 records/s."""
+    """Wire faults act on this run only (docs/band-protocol.md §14); `slow` paces the band at 10 records/s."""
     armed, interval = wire_faults(faults)
     band.faults = armed
     if interval is not None:

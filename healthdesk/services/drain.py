@@ -3,10 +3,10 @@
 `DrainJob(db, connect).run()` connects, shakes hands (sets the clock), asks how much the band holds, and drains
 until HISTORY_COMPLETE. Each batch goes to `ingest_frames` on a single writer thread; the session ACKs it only
 once that call returned (it is durable then: synchronous=FULL, one transaction). When the link drops, the job
-reconnects and drains again, as often as each connection makes progress (docs/band-protocol.md §7.7): the band
+reconnects and drains again, as often as each connection makes progress (docs/band-protocol.md §12.7): the band
 re-serves the batch that was not ACKed. Cancel with `job.cancel()`: the band gets ABORT and keeps everything not
-yet ACKed. Records stamped by an unset clock are re-dated or kept undated (band/whoop4/clock.py, §7.5), and
-everything a person should know ends up in `summary.warnings`, one sentence each (§8).
+yet ACKed. Records stamped by an unset clock are re-dated or kept undated (band/whoop4/clock.py, §12.5), and
+everything a person should know ends up in `summary.warnings`, one sentence each (§13).
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ class DrainSummary:
     derived: bool = False
     first_ts: float | None = None
     last_ts: float | None = None
-    records_unknown_version: int = 0  # archived, in a format this version cannot decode yet (§7.6)
-    records_redated: int = 0  # stamped by an unset clock, dated again from counter continuity (§7.5)
+    records_unknown_version: int = 0  # archived, in a format this version cannot decode yet (§12.6)
+    records_redated: int = 0  # stamped by an unset clock, dated again from counter continuity (§12.5)
     records_undated: int = 0  # stamped by an unset clock with no anchor: archived, on no day
     records_estimated: int | None = None  # the band's backlog at the first connection (GET_DATA_RANGE)
     rate: float = 0.0  # records per second, measured over the whole job
@@ -96,7 +96,7 @@ class DrainJob:
     profile: Profile | None = None  # weight/height/age/sex for calories; None leaves them as dashes
     max_reconnects: int = 3  # reconnects in a row WITHOUT progress; any committed batch resets the count
     reconnect_delay_s: float = 0.5
-    idle_timeout: float = 60.0  # §7.8
+    idle_timeout: float = 60.0  # §12.8
     response_timeout: float = 5.0
     set_clock: bool = True
     derive: bool = True
@@ -126,7 +126,7 @@ class DrainJob:
                     self._warnings.add(codes.NACK_LIMIT, _sentence(str(exc)))
                     break
                 except (BandDisconnected, BandConnectionError) as exc:
-                    # A long drain resumes from the last ACK as often as it keeps moving (§7.7).
+                    # A long drain resumes from the last ACK as often as it keeps moving (§12.7).
                     idle_reconnects = 0 if self.summary.batches > batches_before else idle_reconnects + 1
                     if idle_reconnects > self.max_reconnects:
                         raise
@@ -161,7 +161,7 @@ class DrainJob:
                     self._dating = RecordDating(time.time(), hello if info.clock_was_unset else None)
                 dating = self._dating
                 if codes.CLOCK_NOT_LATCHED in [w.code for w in info.warnings]:
-                    return  # draining now would date records wrongly; the band keeps them (§7.4)
+                    return  # draining now would date records wrongly; the band keeps them (§12.4)
                 waiting = await session.records_waiting()
                 if self.summary.records_estimated is None:
                     self.summary.records_estimated = waiting
@@ -225,7 +225,7 @@ class DrainJob:
         return None if estimate is None else max(estimate - self._received_live, 0)
 
     def _on_progress(self, p: DrainProgress) -> None:
-        """Rate and ETA measured over the whole job, reconnects included: an honest estimate (§7.7)."""
+        """Rate and ETA measured over the whole job, reconnects included: an honest estimate (§12.7)."""
         now = time.monotonic()
         self._received_live += p.records - self._session_records
         self._session_records = p.records
@@ -240,7 +240,7 @@ class DrainJob:
         self._emit("progress", records_remaining=remaining, rate=rate, eta_s=eta)
 
     def _finish_report(self) -> None:
-        """Turn what the drain saw into plain-words warnings (§8)."""
+        """Turn what the drain saw into plain-words warnings (§13)."""
         s, total, w = self.summary, self._result_total, self._warnings
         raw = total.live_frames_ignored.get(PacketType.REALTIME_RAW_DATA, 0)
         if raw and codes.RAW_STREAM_WAS_ON not in w.codes:
@@ -287,7 +287,7 @@ class DrainJob:
 
 
 def _saw_charging(session: Whoop4Session) -> bool:
-    """True when the band announced CHARGING_ON live during this connection (its link then drops, §7.12)."""
+    """True when the band announced CHARGING_ON live during this connection (its link then drops, §12.12)."""
     seen = False
     while not session.live_events.empty():
         frame = session.live_events.get_nowait()

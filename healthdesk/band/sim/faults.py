@@ -1,6 +1,6 @@
 """Fault injection for the simulated band: what can go wrong between a real band's flash and the app.
 
-Two kinds (docs/band-protocol.md §9):
+Two kinds (docs/band-protocol.md §14):
 * wire faults (`Faults` fields set on a running band): damaged frames, lost ACKs, dropped links, and the field
   behaviours of real bands — a running raw stream, batch counts off by one, a clock that acks without latching,
   unanswered optional commands, silence until a confirmed write bonds the link, firmware-bound pacing, a flaky
@@ -27,8 +27,8 @@ FLASH_FAULTS = ("unset_clock", "v25")
 WIRE_FAULTS = ("raw_stream", "count_mismatch", "clock_not_latched", "ignore_optional", "needs_bond", "slow",
                "flaky", "charging_drop")
 FIELD_FAULTS = WIRE_FAULTS[:2] + FLASH_FAULTS + WIRE_FAULTS[2:]
-SLOW_RECORDS_PER_S = 10.0  # a real offload (docs/band-protocol.md §7.7)
-RAW_EVERY_FRAMES = 25  # ~2 raw frames/s against ~50 history frames/s on air (§7.1)
+SLOW_RECORDS_PER_S = 10.0  # a real offload (docs/band-protocol.md §12.7)
+RAW_EVERY_FRAMES = 25  # ~2 raw frames/s against ~50 history frames/s on air (§12.1)
 COUNT_MISMATCH_EVERY = 7  # batches whose first offer has a HISTORY_END count off by one
 FLAKY_EVERY_BATCHES = 5
 CHARGING_DROP_AT_BATCH = 3
@@ -57,7 +57,7 @@ class Faults:
     corrupt_frames: set[int] = field(default_factory=set)  # flip one payload byte of these frames
     truncate_frames: set[int] = field(default_factory=set)  # send only the first half of these frames
     swallow_acks: int = 0  # this many success ACKs are lost on air: no response, the END is re-offered
-    # --- field behaviours (docs/band-protocol.md §7) ---
+    # --- field behaviours (docs/band-protocol.md §12) ---
     raw_stream: bool = False  # 0x2B frames interleaved with everything until `3F 00`
     raw_stream_sticky: bool = False  # ... and `3F 00` does not stop it (for counting tests and the bench)
     count_mismatch_every: int = 0  # every Nth batch's first HISTORY_END count is off by one
@@ -126,7 +126,7 @@ def _is_record(frame: bytes) -> bool:
 
 def unset_clock_flash(frames: list[bytes], share: float = UNSET_CLOCK_SHARE) -> list[bytes]:
     """The newest `share` of the records as a band that lost its clock stamps them: counting from 1971-01-01
-    (docs/band-protocol.md §7.5) from the moment of the loss; counters run on. Events/logs are left alone."""
+    (docs/band-protocol.md §12.5) from the moment of the loss; counters run on. Events/logs are left alone."""
     positions = [i for i, f in enumerate(frames) if _is_record(f)]
     if not positions:
         return list(frames)
@@ -145,7 +145,7 @@ def unset_clock_flash(frames: list[bytes], share: float = UNSET_CLOCK_SHARE) -> 
 
 
 def v25_flash(frames: list[bytes], every: int = V25_EVERY) -> list[bytes]:
-    """Every `every`th record rewritten as a v25 record (newer firmware, §7.6): version 25, byte 2 zero, its
+    """Every `every`th record rewritten as a v25 record (newer firmware, §12.6): version 25, byte 2 zero, its
     own counter sequence, no heart rate or motion this version of the app can read."""
     out, k = [], 0
     for f in frames:
@@ -171,7 +171,7 @@ def apply_flash_faults(frames: list[bytes], names: list[str]) -> list[bytes]:
 
 
 def raw_frame(counter: int, unix: int, subsec: int) -> bytes:
-    """A live R10 raw-stream frame (0x2B, 1920-byte inner, §7.1): header like a record, sensor bytes zero."""
+    """A live R10 raw-stream frame (0x2B, 1920-byte inner, §12.1): header like a record, sensor bytes zero."""
     inner = bytes((PacketType.REALTIME_RAW_DATA, 10, 0x29)) + struct.pack("<IIH", counter, unix, subsec)
     return build_frame(inner + bytes(1920 - len(inner)))
 

@@ -5,7 +5,7 @@ in batches (HISTORY_START / ~50 frames / HISTORY_END(count, token)), frees flash
 offered token, re-sends a batch after a failure result, re-offers an un-ACKed HISTORY_END every `reoffer_s`, keeps
 its cursor across disconnects and restarts (band folder, see storage.py), streams 0x28 live HR on demand and
 implements FORCE_TRIM's sentinels so the client's guard can be tested. Test knobs and the field behaviours of
-real bands (docs/band-protocol.md §7, §9) live in `faults`.
+real bands (docs/band-protocol.md §12, §14) live in `faults`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from .storage import BandState, BandStorage
 log = logging.getLogger(__name__)
 BATCH_FRAMES = 50
 RECORDS_PER_PAGE = 10
-REALTIME_PERIOD_S = RECORD_PERIOD_S  # live HR frames come at the record cadence (docs/band-protocol.md §6)
+REALTIME_PERIOD_S = RECORD_PERIOD_S  # live HR frames come at the record cadence (docs/band-protocol.md §8.1)
 
 
 class SimulatedBand:
@@ -89,7 +89,7 @@ class SimulatedBand:
         self._reoffer: asyncio.TimerHandle | None = None
         self._offer: tuple[int, bytes, int] | None = None  # (batch end index, token, frame count) awaiting an ACK
         self._last_tick_time = clock()
-        self.bonded = False  # for faults.needs_bond: a confirmed write bonds the link (§7.3)
+        self.bonded = False  # for faults.needs_bond: a confirmed write bonds the link (§12.3)
         self.raw_on: bool | None = None  # the raw stream's switch; None = as faults.raw_stream says
         self._pace_debt = 0.0
         self._conn_batches = 0  # batches started on this connection (faults.flaky_every_batches)
@@ -158,7 +158,7 @@ class SimulatedBand:
         self._notify = notify
         self._conn_batches = 0
         if self._raw_running():
-            for _ in range(2):  # the stream is already flowing when the app connects (§7.1)
+            for _ in range(2):  # the stream is already flowing when the app connects (§12.1)
                 self._send_raw()
 
     def _raw_running(self) -> bool:
@@ -188,7 +188,7 @@ class SimulatedBand:
         seq, opcode, payload = inner[1], inner[2], inner[3:]
         if self.faults.needs_bond and not self.bonded:
             if not with_response:
-                return  # unbonded: commands are silently dropped (§7.3)
+                return  # unbonded: commands are silently dropped (§12.3)
             self.bonded = True  # the Write Request made the stack bond; the command is then served
         if self.strict and len(inner) % 4:
             self._respond(opcode, seq, ResultCode.FAILURE)  # strict firmware: unaligned commands are refused
@@ -222,7 +222,7 @@ class SimulatedBand:
         }
 
     def _optional(self, opcode: int, seq: int, body: bytes) -> None:
-        if not self.faults.ignore_optional:  # some firmware never answers these (§7.11)
+        if not self.faults.ignore_optional:  # some firmware never answers these (§12.11)
             self._respond(opcode, seq, 1, body)
 
     def _raw_switch(self, seq: int, payload: bytes) -> None:
@@ -239,7 +239,7 @@ class SimulatedBand:
             self._respond(Opcode.SET_CLOCK, seq, ResultCode.FAILURE)
             return
         unix, subsec = struct.unpack_from("<IH", payload)
-        if not self.faults.clock_not_latched:  # that firmware acks without latching (§7.4)
+        if not self.faults.clock_not_latched:  # that firmware acks without latching (§12.4)
             self.state.rtc_offset = unix + subsec / SUBSEC_PER_SECOND - self.clock()
             self._save()
         self._respond(Opcode.SET_CLOCK, seq, 1)
@@ -252,7 +252,7 @@ class SimulatedBand:
         newest = struct.unpack_from("<I", records[-1], 11)[0] if records else 0
         pages = math.ceil(len(records) / RECORDS_PER_PAGE)
         write_page = self.state.cursor_page + pages
-        # The "used" field counts pages, not records, as on real bands (§7.9).
+        # The "used" field counts pages, not records, as on real bands (§12.9).
         body = fb.data_range_body(write_page, self.state.cursor_page, self.state.second_word, 1 << 20,
                                   pages, (1 << 20) - pages, oldest, newest)
         self._respond(Opcode.GET_DATA_RANGE, seq, 1, body)
@@ -364,7 +364,7 @@ class SimulatedBand:
 
     def _cut_at(self, start: int, end: int) -> int | None:
         """Where this batch loses the link: mid-batch on every Nth batch of a connection (flaky), or once when
-        the band is put on its charger (charging_drop, §7.12)."""
+        the band is put on its charger (charging_drop, §12.12)."""
         f = self.faults
         if f.charging_drop_at_batch is not None and self._served_batches >= f.charging_drop_at_batch:
             return (start + end) // 2
@@ -391,9 +391,9 @@ class SimulatedBand:
             return False
         self._notify(DATA_FROM_STRAP_UUID, self.faults.damage(n, frame))
         if n % RAW_EVERY_FRAMES == 0 and self._raw_running():
-            self._send_raw()  # the raw stream interleaves with history on the same characteristic (§7.1)
+            self._send_raw()  # the raw stream interleaves with history on the same characteristic (§12.1)
         if self.frame_interval_s > 0:
-            # Firmware-bound pacing (§7.7); slept in slices of >= 5 ms so fast time-scaled tests stay cheap.
+            # Firmware-bound pacing (§12.7); slept in slices of >= 5 ms so fast time-scaled tests stay cheap.
             self._pace_debt += self.frame_interval_s
             if self._pace_debt >= 0.005:
                 debt, self._pace_debt = self._pace_debt, 0.0

@@ -43,7 +43,7 @@ def set_clock(seq: int, unix: int, subsec: int = 0) -> bytes:
 
 
 def stop_raw_stream(seq: int) -> bytes:
-    """SEND_R10_R11_REALTIME `00`: the raw sensor stream's persistent off switch (docs/band-protocol.md §7.1)."""
+    """SEND_R10_R11_REALTIME `00`: the raw sensor stream's persistent off switch (docs/band-protocol.md §12.1)."""
     return command(seq, Opcode.SEND_R10_R11_REALTIME, b"\x00")
 
 

@@ -1,4 +1,4 @@
-"""WHOOP 4.0 protocol constants (band-protocol.md §1, §2, §4, §5.2, §7.6)."""
+"""WHOOP 4.0 protocol constants (docs/band-protocol.md §1, §2, §4, §5.2, §7.6)."""
 
 from enum import IntEnum
 
@@ -17,7 +17,7 @@ ADVERTISED_NAME_PREFIX = "WHOOP "
 SOF = 0xAA
 # Unset RTC starts at 1971-01-01 (band-protocol §5.4); anything before this is "clock never set".
 UNSET_CLOCK_EPOCH = 31_536_000
-# Record cadence: one record per 31504 ticks of the 32.768 kHz RTC (docs/band-protocol.md §2). Defined once, in
+# Record cadence: one record per 31504 ticks of the 32.768 kHz RTC (docs/band-protocol.md §7.1). Defined once, in
 # core.models (the record dtype's home); the tick count is derived here for integer arithmetic.
 RECORD_PERIOD_TICKS = round(RECORD_PERIOD_S * SUBSEC_PER_SECOND)
 

@@ -1,7 +1,7 @@
 """A WHOOP 4.0 protocol session over any BandLink: handshake, history drain (ack after commit), live HR.
 
 No bleak here: the link is the `BandLink` seam (a radio through healthdesk.ble, or the simulated band).
-The behaviour follows docs/band-protocol.md: §4 (handshake), §5 (history drain), §6 (live HR), §7 (the real-band
+The behaviour follows docs/band-protocol.md: §6.1 (handshake), §6.2-6.3 (history drain), §8 (live HR), §12 (the real-band
 behaviours: raw stream stopped with `3F 00`, live types never counted, NACK cap, confirmed writes, clock
 read-back, optional commands, 60 s watchdog reset by history frames only, length checks before indexing).
 
@@ -62,20 +62,20 @@ from healthdesk.band.whoop4.session_types import (  # noqa: F401 - re-exported: 
 )
 
 log = logging.getLogger(__name__)
-IDLE_TIMEOUT_S = 60.0  # hardware clients' watchdog (docs/band-protocol.md §7.8)
+IDLE_TIMEOUT_S = 60.0  # hardware clients' watchdog (docs/band-protocol.md §12.8)
 RESPONSE_TIMEOUT_S = 5.0
-NACK_LIMIT = 3  # failure results per HISTORY_END token before the drain is aborted (§7.2)
-LIVE_HR_REARM_S = 30.0  # the firmware lets realtime HR lapse; re-send `03 01` this often (§7.10)
+NACK_LIMIT = 3  # failure results per HISTORY_END token before the drain is aborted (§12.2)
+LIVE_HR_REARM_S = 30.0  # the firmware lets realtime HR lapse; re-send `03 01` this often (§12.10)
 _POLL_S = 0.2  # how often a waiting session re-checks that the link is still up
 # Reassembler reasons that mean "a frame was damaged" (as opposed to zero padding / junk between frames).
 _DAMAGE = ("bad_crc32", "truncated")
-# Live streams on DATA_FROM_STRAP: never part of a batch, never archived, never feed the watchdog (§7.1).
+# Live streams on DATA_FROM_STRAP: never part of a batch, never archived, never feed the watchdog (§12.1).
 LIVE_TYPES = frozenset({PacketType.REALTIME_DATA, PacketType.REALTIME_RAW_DATA, PacketType.REALTIME_IMU_DATA_STREAM})
-# What the band stores in flash and replays in a drain; only these reset the idle watchdog (§7.8).
+# What the band stores in flash and replays in a drain; only these reset the idle watchdog (§12.8).
 HISTORY_TYPES = frozenset({PacketType.HISTORICAL_DATA, PacketType.EVENT, PacketType.METADATA,
                            PacketType.CONSOLE_LOGS})
 _KNOWN_TYPES = HISTORY_TYPES | LIVE_TYPES | {PacketType.COMMAND_RESPONSE}
-_END_INNER_MIN = 21  # HISTORY_END: count at inner[9..12], token at inner[13..20] (§5.2)
+_END_INNER_MIN = 21  # HISTORY_END: count at inner[9..12], token at inner[13..20] (§7.9)
 
 CommitFn = Callable[[list[bytes]], Awaitable[object]]
 
@@ -100,7 +100,7 @@ class Whoop4Session:
         self.live_events: asyncio.Queue[bytes] = asyncio.Queue()  # 0x30 frames from EVENTS_FROM_STRAP
         self.live_frames: Counter[int] = Counter()  # live stream frames seen on DATA_FROM_STRAP, by type
         self._reader: asyncio.Task[None] | None = None
-        self._last_history = 0.0  # loop time of the last history frame (idle watchdog, §7.8)
+        self._last_history = 0.0  # loop time of the last history frame (idle watchdog, §12.8)
         self._allow_destructive = False
 
     async def __aenter__(self) -> Whoop4Session:
@@ -136,7 +136,7 @@ class Whoop4Session:
 
     def _route(self, characteristic: str, frame: bytes) -> None:
         if len(frame) < 9:
-            return  # an empty inner: nothing to route on (length checks before indexing, §7)
+            return  # an empty inner: nothing to route on (length checks before indexing, §12)
         ptype = frame[4]
         if ptype == PacketType.COMMAND_RESPONSE:
             try:
@@ -182,7 +182,7 @@ class Whoop4Session:
     async def request(self, build: Callable[[int], bytes], opcode: int, *,
                       confirmed: bool = False) -> CommandResponse:
         """Send a command built with `build(seq)` and wait for its COMMAND_RESPONSE. `confirmed` sends it as
-        an ATT Write Request (with response): some stacks bond only on one (§7.3)."""
+        an ATT Write Request (with response): some stacks bond only on one (§12.3)."""
         waiter: asyncio.Future[CommandResponse] = asyncio.get_running_loop().create_future()
         self._waiters[opcode] = waiter
         try:
@@ -194,7 +194,7 @@ class Whoop4Session:
 
     async def optional(self, build: Callable[[int], bytes], opcode: int, what: str,
                        skipped: list[str]) -> CommandResponse | None:
-        """A command the drain can do without: one retry after a timeout, then skipped (§7.11)."""
+        """A command the drain can do without: one retry after a timeout, then skipped (§12.11)."""
         for _attempt in range(2):
             try:
                 return await self.request(build, opcode)
@@ -227,14 +227,14 @@ class Whoop4Session:
         return body, band_unix + band_subsec / SUBSEC_PER_SECOND
 
     async def handshake(self, set_clock: bool = True) -> BandInfo:
-        """Hello (confirmed), raw stream off, version, clock check + SET_CLOCK + read-back, battery (§4)."""
+        """Hello (confirmed), raw stream off, version, clock check + SET_CLOCK + read-back, battery (§6.1)."""
         warnings: list[DrainWarning] = []
         skipped: list[str] = []
         body, band_clock_at_hello = await self.hello()
         host_now = self.host_clock()
         battery = struct.unpack_from("<I", body, 1)[0] / 10
         serial = body[14:24].split(b"\x00", 1)[0].decode("ascii", "replace")
-        # `3F 00`: the raw sensor stream may be running and its off switch persists (§7.1).
+        # `3F 00`: the raw sensor stream may be running and its off switch persists (§12.1).
         await self.optional(lambda s: commands.stop_raw_stream(s), Opcode.SEND_R10_R11_REALTIME,
                             "raw-stream switch", skipped)
         version = await self.optional(commands.report_version, Opcode.REPORT_VERSION_INFO, "firmware version",
@@ -266,7 +266,7 @@ class Whoop4Session:
 
     async def _set_clock_checked(self, band_before: float, warnings: list[DrainWarning]) -> bool:
         """SET_CLOCK (confirmed, the app's 9-byte form) unless the clocks disagree implausibly, then read the
-        band's clock back through hello: an acknowledged but not latched clock is reported (§7.4)."""
+        band's clock back through hello: an acknowledged but not latched clock is reported (§12.4)."""
         now = self.host_clock()
         decision = band_clock.decide_clock(band_before, now)
         if not decision.set_clock:
@@ -286,7 +286,7 @@ class Whoop4Session:
 
     async def records_waiting(self) -> int | None:
         """Backlog estimate from GET_DATA_RANGE's oldest/newest record times (its 'used' field counts pages,
-        §7.9); None when the band does not answer or the times are not usable."""
+        §12.9); None when the band does not answer or the times are not usable."""
         try:
             answer = await self.request(commands.get_data_range, Opcode.GET_DATA_RANGE)
         except BandTimeout:
@@ -327,7 +327,7 @@ class Whoop4Session:
                 frame = await self._next_data_frame()
                 ptype = frame[4]
                 if ptype != PacketType.METADATA:
-                    batch.append(frame)  # records, events, logs and unknown types: counted and archived (§7.2)
+                    batch.append(frame)  # records, events, logs and unknown types: counted and archived (§12.2)
                     if ptype not in _KNOWN_TYPES:
                         result.unknown_types[ptype] += 1
                     continue
@@ -417,7 +417,7 @@ class Whoop4Session:
         raise DrainStalled(f"the band sent no history for {self.idle_timeout:g} s; drain aborted")
 
     async def _watchdog(self) -> None:
-        """Idle watchdog: no history frame for `idle_timeout` s, or the link gone -> wake the drain (§7.8)."""
+        """Idle watchdog: no history frame for `idle_timeout` s, or the link gone -> wake the drain (§12.8)."""
         loop = asyncio.get_running_loop()
         self._last_history = loop.time()
         while True:
@@ -434,7 +434,7 @@ class Whoop4Session:
     # --- live heart rate -------------------------------------------------------------------------------------
     async def live_hr(self, seconds: float | None = None) -> AsyncIterator[LiveSample]:
         """Turn the band's realtime HR on, yield samples for `seconds` (forever if None), turn it off again.
-        The switch is re-sent every `live_rearm_s` because the firmware lets it lapse (§7.10)."""
+        The switch is re-sent every `live_rearm_s` because the firmware lets it lapse (§12.10)."""
         answer = await self.request(lambda s: commands.toggle_realtime_hr(s, True), Opcode.TOGGLE_REALTIME_HR)
         if answer.result != ResultCode.SUCCESS:
             raise BandError(f"the band refused realtime HR (result {answer.result})")
@@ -465,7 +465,7 @@ class Whoop4Session:
 
     # --- the one destructive action ------------------------------------------------------------------------
     async def erase_band(self, *, confirm: bool) -> None:
-        """FORCE_TRIM erase-all (§3): frees every record on the band. Only with an explicit user confirmation."""
+        """FORCE_TRIM erase-all (§5.6): frees every record on the band. Only with an explicit user confirmation."""
         if confirm is not True:
             raise CommandRefused("erasing the band needs explicit confirmation")
         self._allow_destructive = True

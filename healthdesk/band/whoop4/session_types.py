@@ -1,6 +1,6 @@
 """What a WHOOP 4.0 session reports: errors (one line each), band info, drain progress/result and warnings.
 
-Warning codes are a public contract (`band drain --json`, the Band page): docs/band-protocol.md §12 lists them.
+Warning codes are a public contract (`band drain --json`, the Band page): docs/band-protocol.md §13 lists them.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class ClockNotLatched(BandError):
     """SET_CLOCK was acknowledged but the band's clock did not change; draining would store wrong dates."""
 
 
-# --- warning codes (docs/band-protocol.md §12) --------------------------------------------------------------------
+# --- warning codes (docs/band-protocol.md §13) --------------------------------------------------------------------
 RAW_STREAM_WAS_ON = "raw_stream_was_on"
 COUNT_MISMATCH = "count_mismatch"
 NACK_LIMIT = "nack_limit"

@@ -108,7 +108,7 @@ class BandPage(Page):
         self.state_card.body.addWidget(self.progress)
         self.state_card.body.addWidget(self.progress_text)
         # What the last drain or check wants the person to know, one plain sentence per line
-        # (docs/band-protocol.md §8); hidden while there is nothing to say.
+        # (docs/band-protocol.md §13); hidden while there is nothing to say.
         self.warnings_label = QLabel("")
         self.warnings_label.setObjectName("bannerText")
         self.warnings_label.setWordWrap(True)
@@ -274,7 +274,7 @@ class BandPage(Page):
             self._set_busy(None)
         self._show_check(check)
         if self.auto_drain.isChecked():
-            self.sync_now()  # never gated on the band's backlog estimate (docs/band-protocol.md §7.9)
+            self.sync_now()  # never gated on the band's backlog estimate (docs/band-protocol.md §12.9)
 
     def _show_check(self, check: Any) -> None:
         self.connection_label.setText(f"Reached {format_when(_utc(check.checked_at))}")
