@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from healthdesk import __version__
 from healthdesk.config import Paths
+from healthdesk.store.snapshot import integrity, opens_as_healthdesk, schema_revision, snapshot_database
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ CONFIG_FILES = ("settings.json", "paired_band.json", "healthdesk-ui.ini")
 SECRET_WORDS = ("secret", "token", "password", "api_key", "hmac")
 KEYRING_SERVICE = "healthdesk"
 KEYRING_NAMES = ("whoop:client_id", "whoop:client_secret", "whoop:tokens", "share:hmac_key")
-PAGES_PER_STEP = 1024  # 4 MiB per step with 4 KiB pages: progress on large databases
 
 Progress = Callable[[float, str], None]
 
@@ -91,53 +90,6 @@ def _scrub(settings: bytes) -> bytes:
     return json.dumps(clean(data), indent=2, sort_keys=True).encode("utf-8")
 
 
-def _revision(db_file: Path) -> str:
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro&immutable=1", uri=True)
-    try:
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.Error:
-        row = None
-    finally:
-        conn.close()
-    return row[0] if row else ""
-
-
-def _integrity(db_file: Path) -> str:
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro&immutable=1", uri=True)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    except sqlite3.Error as exc:
-        return str(exc)
-    finally:
-        conn.close()
-
-
-def snapshot_database(source: Path, target: Path, progress: Progress | None = None) -> int:
-    """An online, consistent copy of `source`: the sqlite3 backup API inside one read transaction (the copy is
-    that transaction's snapshot; a writer elsewhere neither blocks nor restarts it). Returns the page count."""
-    say = progress or (lambda _f, _t: None)
-    src = sqlite3.connect(source, timeout=10, isolation_level=None)
-    try:
-        src.execute("BEGIN")
-        src.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
-        dst = sqlite3.connect(target)
-        pages = [0]
-
-        def step(_status: int, remaining: int, total: int) -> None:
-            pages[0] = total
-            say(0.05 + 0.85 * (total - remaining) / max(total, 1), f"copied {total - remaining} of {total} pages")
-
-        try:
-            src.backup(dst, pages=PAGES_PER_STEP, progress=step)
-        finally:
-            dst.close()
-        src.execute("COMMIT")
-    finally:
-        src.close()
-    os.chmod(target, 0o600)
-    return pages[0]
-
-
 def backup(paths: Paths, out: Path, progress: Progress | None = None) -> BackupResult:
     say = progress or (lambda _f, _t: None)
     if not paths.database.is_file():
@@ -149,8 +101,10 @@ def backup(paths: Paths, out: Path, progress: Progress | None = None) -> BackupR
     say(0.0, "starting")
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".healthdesk-backup-") as tmp:
         db_copy = Path(tmp) / DB_ENTRY
-        pages = snapshot_database(paths.database, db_copy, say)
-        revision = _revision(db_copy)
+        pages = snapshot_database(paths.database, db_copy,
+                                  lambda done, total: say(0.05 + 0.85 * done / max(total, 1),
+                                                          f"copied {done} of {total} pages"))
+        revision = schema_revision(db_copy)
         manifest = {"format": FORMAT, "revision": revision, "app_version": __version__,
                     "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "files": [DB_ENTRY]}
         partial = Path(tmp) / "backup.zip"
@@ -218,9 +172,9 @@ def restore(paths: Paths, archive: Path, progress: Progress | None = None) -> Re
             shutil.copyfileobj(src, f, 1 << 20)
         configs = {n.split("/", 1)[1]: z.read(n) for n in z.namelist() if n.startswith("config/")}
     try:
-        if _integrity(incoming) != "ok":
+        if integrity(incoming) != "ok":
             raise BackupError(f"{archive}: the database inside is damaged; nothing was changed")
-        revision = _revision(incoming)
+        revision = schema_revision(incoming)
         if revision and not _known_revision(revision):
             raise BackupError(f"{archive} holds a database from a newer healthdesk (schema {revision}); update "
                               "healthdesk first; nothing was changed")
@@ -235,11 +189,8 @@ def restore(paths: Paths, archive: Path, progress: Progress | None = None) -> Re
     os.replace(incoming, paths.database)
     say(0.7, "verifying")
     try:
-        from healthdesk.store.database import open_database
-
-        with open_database(paths.database) as db, db.read() as conn:
-            conn.exec_driver_sql("SELECT count(*) FROM daily_values").fetchone()
-        if _integrity(paths.database) != "ok":
+        opens_as_healthdesk(paths.database)
+        if integrity(paths.database) != "ok":
             raise BackupError("the restored database failed its integrity check")
     except Exception as exc:
         _remove_db_files(paths.database)

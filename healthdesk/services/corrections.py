@@ -17,11 +17,19 @@ from datetime import date, timedelta
 
 from healthdesk.core.timeutil import day_noon
 from healthdesk.services.workout_merge import ACTIVITIES
-from healthdesk.store.corrections import Correction, corrections_between, delete_correction, put_correction
+from healthdesk.store.corrections import (
+    Correction,
+    corrections_between,
+    delete_correction,
+    delete_stored,
+    insert_manual_workout,
+    move_stored_sleep,
+    put_correction,
+    relabel_stored,
+    stored_windows,
+)
 from healthdesk.store.database import Database
 from healthdesk.store.derived import (
-    BandSleepRow,
-    BandWorkoutRow,
     DailyValue,
     StoredSleep,
     StoredWorkout,
@@ -175,28 +183,23 @@ def _resolve(db: Database, target: str, ref: str) -> Item:
 
 def _rewrite_stored(db: Database, c: Correction) -> None:
     """Apply a new correction to the stored rows at once (a later derive re-applies it from the table)."""
-    from sqlalchemy import delete, select, update
-
-    table = BandSleepRow if c.target == "sleep" else BandWorkoutRow
     with db.write() as conn:
         put_correction(conn, c)
-        rows = conn.execute(select(table.id, table.start, table.end).where(
-            table.start < c.ref_end + 86400, table.end > c.ref_start - 86400)).all()
-        ids = [r.id for r in rows if overlaps(c.ref_start, c.ref_end, r.start, r.end)]
+        rows = stored_windows(conn, c.target, c.ref_start - 86400, c.ref_end + 86400)
+        ids = [i for i, a, b in rows if overlaps(c.ref_start, c.ref_end, a, b)]
         if not ids:
             return
         if c.action == "reject":
-            conn.execute(delete(table).where(table.id.in_(ids)))
+            delete_stored(conn, c.target, ids)
         elif c.action == "label":
-            conn.execute(update(table).where(table.id.in_(ids)).values(kind=c.label))
+            relabel_stored(conn, ids, c.label or "")
         elif c.action == "edit":
+            by_start = {a: i for i, a, _b in rows if i in ids}
             for s in sleeps_between(conn, c.ref_start - 86400, c.ref_end + 86400):
-                if not overlaps(c.ref_start, c.ref_end, s.start, s.end):
-                    continue
-                fixed = _edited_sleep(s, c)
-                conn.execute(update(table).where(table.start == s.start, table.source == s.source).values(
-                    start=fixed.start, end=fixed.end, tib_min=fixed.tib_min, asleep_min=fixed.asleep_min,
-                    efficiency=fixed.efficiency, detail=_json(fixed.detail)))
+                if s.start in by_start and s.source == "band":
+                    fixed = _edited_sleep(s, c)
+                    move_stored_sleep(conn, by_start[s.start], fixed.start, fixed.end, fixed.tib_min,
+                                      fixed.asleep_min, fixed.efficiency, _json(fixed.detail))
 
 
 def _json(detail) -> str:
@@ -256,15 +259,12 @@ def undo(db: Database, target: str, ref: str) -> Item:
 def add_workout(db: Database, start: float, end: float, activity: str, day: str) -> None:
     """A workout the band did not see: stored as source 'manual' (derive never replaces it) and remembered as a
     correction, so it can be listed and rejected like any other."""
-    from sqlalchemy.dialects.sqlite import insert
-
     label = activity_label(activity)
     if not end > start or end - start > 24 * 3600:
         raise CorrectionError("the end must come after the start, less than 24 h later")
     with db.write() as conn:
         put_correction(conn, Correction("workout", "add", start, end, start, end, label, time.time()))
-        conn.execute(insert(BandWorkoutRow).values(source=MANUAL_SOURCE, day=day, start=start, end=end,
-                                                   user_edited=True, kind=label).on_conflict_do_nothing())
+        insert_manual_workout(conn, MANUAL_SOURCE, day, start, end, label)
 
 
 def activity_label(text: str) -> str:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy import Float, Integer, String, UniqueConstraint, delete, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from healthdesk.store.base import Base
+from healthdesk.store.derived import BandSleepRow, BandWorkoutRow
 
 TARGETS = ("sleep", "workout")
 ACTIONS = ("reject", "edit", "label", "add")
@@ -78,3 +79,35 @@ def corrections_between(conn: Connection, t0: float, t1: float, target: str | No
 def delete_correction(conn: Connection, target: str, ref_start: float) -> int:
     return conn.execute(delete(CorrectionRow).where(CorrectionRow.target == target,
                                                     CorrectionRow.ref_start == ref_start)).rowcount
+
+
+# --- the stored detections a new correction applies to at once (a later derive re-applies it from the table) --
+def _table(target: str):
+    return BandSleepRow if target == "sleep" else BandWorkoutRow
+
+
+def stored_windows(conn: Connection, target: str, t0: float, t1: float) -> list[tuple[int, float, float]]:
+    """(row id, start, end) of stored sleeps or workouts overlapping [t0, t1)."""
+    table = _table(target)
+    return [(r.id, r.start, r.end) for r in conn.execute(
+        select(table.id, table.start, table.end).where(table.start < t1, table.end > t0))]
+
+
+def delete_stored(conn: Connection, target: str, ids: list[int]) -> None:
+    table = _table(target)
+    conn.execute(delete(table).where(table.id.in_(ids)))
+
+
+def relabel_stored(conn: Connection, ids: list[int], label: str) -> None:
+    conn.execute(update(BandWorkoutRow).where(BandWorkoutRow.id.in_(ids)).values(kind=label))
+
+
+def move_stored_sleep(conn: Connection, row_id: int, start: float, end: float, tib_min: float, asleep_min: float,
+                      efficiency: float | None, detail: str) -> None:
+    conn.execute(update(BandSleepRow).where(BandSleepRow.id == row_id).values(
+        start=start, end=end, tib_min=tib_min, asleep_min=asleep_min, efficiency=efficiency, detail=detail))
+
+
+def insert_manual_workout(conn: Connection, source: str, day: str, start: float, end: float, label: str) -> None:
+    conn.execute(insert(BandWorkoutRow).values(source=source, day=day, start=start, end=end, user_edited=True,
+                                               kind=label).on_conflict_do_nothing())
