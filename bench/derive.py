@@ -7,16 +7,24 @@
 2. A year: 365 simulated days of minute features (generated in 30-day pieces, not timed) through the whole
    engine: sleeps, cycles, every registered metric per cycle, trailing baselines and load. Target <= 5 s.
    Baseline in the same run: the time to sort the year's minute HR once (np.sort), a yardstick for the machine.
+3. Re-derive after an algorithm-version bump (issue 12): 365 simulated days of 1 Hz records stored in a real
+   SQLite file (ingested in 30-day pieces and derived once, not timed), every band value then marked as made by
+   the previous ALGORITHM_VERSION, and the timed `services.derive.derive()` that follows: it re-derives every
+   day from the stored records. Printed with its per-stage split (read, features, metrics, write). Target
+   <= 30 s on the 2-core machine. Baseline in the same run: reading every stored record once (store read only).
 
-    .venv/bin/python bench/derive.py [--days 365]
+    .venv/bin/python bench/derive.py [--days 365] [--rederive-days 365 | --rederive-days 0 to skip]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
+import tempfile
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 
@@ -107,9 +115,41 @@ def year_of_minutes(days: int) -> np.ndarray:
     return minutes[first]
 
 
+def rederive_after_bump(days: int, workdir: Path) -> dict:
+    """Case 3: store `days` of 1 Hz records, derive once, bump the version, time the full re-derive."""
+    from healthdesk.band.whoop4.decode import DecodedBatch
+    from healthdesk.core.metrics.version import ALGORITHM_VERSION
+    from healthdesk.services.derive import derive
+    from healthdesk.services.ingest import ingest_decoded
+    from healthdesk.store.band_reads import records_between
+    from healthdesk.store.database import open_database
+
+    path = workdir / "bench.db"
+    t = time.perf_counter()
+    records = 0
+    with open_database(path) as db:
+        for k in range(0, days, 30):
+            sim = generate_history(min(30, days - k), seed=300 + k, start_unix=START + k * 86400, tz_offset_s=TZ,
+                                   counter_start=1_000_000 + k * 100_000)
+            records += len(sim.records)
+            ingest_decoded(db, "sim", DecodedBatch(records=sim.records), received_at=1_800_000_000)
+        setup_ingest = time.perf_counter() - t
+        first = derive(db, tz_offset_s=TZ)
+    with sqlite3.connect(path) as conn:  # what a release with a newer ALGORITHM_VERSION finds on disk
+        conn.execute("UPDATE daily_values SET algorithm_version = ? WHERE source = 'band'", (ALGORITHM_VERSION - 1,))
+    with open_database(path) as db:
+        report = derive(db, tz_offset_s=TZ)
+        t = time.perf_counter()
+        stored = records_between(db, None, 0, 2**32)
+        read_all = time.perf_counter() - t
+    return {"records": records, "stored": len(stored), "setup_s": setup_ingest, "first_s": first.seconds,
+            "report": report, "read_all_s": read_all, "mb": path.stat().st_size / 1e6}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--rederive-days", type=int, default=365)
     args = parser.parse_args()
 
     night_s, night_base, shown = one_night()
@@ -146,6 +186,21 @@ def main() -> None:
         f"| {args.days} days of minute data, every metric | {year_s:.2f} | 5.00 | "
         f"np.sort of the minute HR {sort_s:.4f} s | {year_s / sort_s:.0f}x a sort |"
     )
+    if args.rederive_days <= 0:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        r = rederive_after_bump(args.rederive_days, Path(tmp))
+    rep = r["report"]
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in rep.stage_seconds.items())
+    print(
+        f"| re-derive after a version bump: {args.rederive_days} days from {r['stored']} stored 1 Hz records "
+        f"({rep.cycles} cycles; {stages}) | {rep.seconds:.1f} | 30.0 | reading every stored record once "
+        f"{r['read_all_s']:.1f} s | {rep.seconds / r['read_all_s']:.1f}x a read |"
+    )
+    print()
+    print(f"re-derive setup (not timed): {r['records']} records ingested in {r['setup_s']:.0f} s, first derive "
+          f"{r['first_s']:.0f} s, database {r['mb']:.0f} MB; upgraded_from_older_algorithm="
+          f"{rep.upgraded_from_older_algorithm}")
 
 
 if __name__ == "__main__":

@@ -13,24 +13,21 @@ they depend on every earlier day.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-
-import numpy as np
 
 from healthdesk.core.metrics import load
 from healthdesk.core.metrics.calories import Profile
 from healthdesk.core.metrics.cycle_metrics import LOAD_MIN_WEAR
 from healthdesk.core.metrics.engine import CycleResult, History, derive_span, plan_cycles
-from healthdesk.core.metrics.features import minute_features, record_time
 from healthdesk.core.metrics.sleep import SleepPeriod
 from healthdesk.core.metrics.strain import fit_t_ref
 from healthdesk.core.metrics.version import ALGORITHM_VERSION
 from healthdesk.core.timeutil import system_tz_offset
 from healthdesk.services.corrections import apply_to_detections as apply_corrections
-from healthdesk.store.band_reads import list_devices, records_between
+from healthdesk.services.derive_prefetch import Piece, canonical_records, pieces
+from healthdesk.store.band_reads import list_devices
 from healthdesk.store.database import Database
 from healthdesk.store.derived import (
     DailyValue,
@@ -52,7 +49,7 @@ CONTEXT_AFTER_S = 2 * 86400
 HISTORY_DAYS = 400
 LOAD_METRICS = ("acwr", "ctl", "atl", "tsb", "monotony", "training_strain")
 TRAILING_LOAD_DAYS = 60
-CHUNK_DAYS = 14
+CHUNK_DAYS = 30  # longer pieces re-read less context (8 of 38 days); a piece's records take ~120 MB
 CALIBRATION_DAYS = 90
 
 
@@ -68,26 +65,6 @@ class DeriveReport:
     note: str = ""
     upgraded_from_older_algorithm: bool = False  # a full re-derive because stored days were made by an older one
     stage_seconds: dict[str, float] = field(default_factory=dict)  # read, features, metrics, write
-
-
-def canonical_records(records: np.ndarray) -> np.ndarray:
-    """One record per (time, record version), in one fixed order, whatever the import order or device count.
-
-    The same frames imported from two files, two devices or in another order store the same records under
-    different chunk and device ids; the engine must see exactly one copy of each instant, chosen by content
-    (the smallest record bytes), so stored values never depend on how the data arrived (docs/architecture.md
-    "Day model").
-    """
-    if len(records) < 2:
-        return records
-    raw = np.ascontiguousarray(records).view(np.dtype((np.void, records.dtype.itemsize)))
-    order = np.argsort(raw, kind="stable")
-    t = record_time(records)
-    order = order[np.lexsort((records["version"][order], t[order]))]
-    ordered, t_sorted, versions = records[order], t[order], records["version"][order]
-    first = np.ones(len(ordered), bool)
-    first[1:] = (t_sorted[1:] != t_sorted[:-1]) | (versions[1:] != versions[:-1])
-    return ordered[first]
 
 
 def _data_extent(db: Database) -> tuple[float, float] | None:
@@ -246,11 +223,15 @@ def derive(
     if hi <= lo or (t1 is not None and float(t1) <= lo):
         report.note = "no band data in range"
         return report
+    ranges = []
     a = lo
     while a < hi:
         b = min(hi, a + CHUNK_DAYS * 86400)
-        _derive_range(db, extent, a, b, tz_offset_s, profile, device, report)
+        ranges.append((a, b))
         a = b
+    spans = [(max(extent[0], a - CONTEXT_BEFORE_S), min(extent[1], b + CONTEXT_AFTER_S)) for a, b in ranges]
+    for (a, b), piece in zip(ranges, pieces(db, device, spans), strict=True):
+        _derive_range(db, extent, a, b, tz_offset_s, profile, piece, report)
     if report.upgraded_from_older_algorithm:
         with db.write() as conn:  # rows under labels that no longer exist (nothing user-entered lives here)
             dropped = delete_outdated_band_values(conn, ALGORITHM_VERSION)
@@ -271,19 +252,17 @@ def _derive_range(
     hi: float,
     tz_offset_s: int | None,
     profile: Profile | None,
-    device: str | None,
+    piece: Piece,
     report: DeriveReport,
 ) -> None:
-    span0, span1 = max(extent[0], lo - CONTEXT_BEFORE_S), min(extent[1], hi + CONTEXT_AFTER_S)
+    span1 = piece.span1
     tz = system_tz_offset((lo + hi) / 2) if tz_offset_s is None else tz_offset_s
-    clock = time.perf_counter()
-    records = canonical_records(records_between(db, device, span0, span1))
-    _stage(report, "read", clock)
-    if len(records) == 0:
+    # read/features: time spent producing the piece (in a worker when read ahead, so it can overlap the rest)
+    report.stage_seconds["read"] = report.stage_seconds.get("read", 0.0) + piece.read_s
+    report.stage_seconds["features"] = report.stage_seconds.get("features", 0.0) + piece.features_s
+    if piece.minutes is None:
         return
-    clock = time.perf_counter()
-    minutes = minute_features(records, int(math.floor(span0 / 60) * 60), int(math.ceil(span1 / 60) * 60))
-    _stage(report, "features", clock)
+    minutes = piece.minutes
     clock = time.perf_counter()
     _, cycles = plan_cycles(minutes, tz, History())
     holding = [c for c in cycles if c.start <= lo]
@@ -334,4 +313,4 @@ def _stage(report: DeriveReport, name: str, since: float) -> None:
     report.stage_seconds[name] = report.stage_seconds.get(name, 0.0) + time.perf_counter() - since
 
 
-__all__ = ["DeriveReport", "daily_values_between_db", "derive"]
+__all__ = ["DeriveReport", "canonical_records", "daily_values_between_db", "derive"]
