@@ -75,7 +75,7 @@ def permutation_p_many(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) ->
     return permutation_p_grid(labels[:, None], ys, index)[0]
 
 
-_CHUNK = 1000  # permutations per step: the (n, chunk, 2k) gathered block stays near 60 MB
+_CHUNK = 1000  # permutations per step: the gathered (width, chunk, n) block stays near 60 MB
 
 
 def permutation_p_grid(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -83,7 +83,7 @@ def permutation_p_grid(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) ->
 
     Instead of moving the answers, each permutation moves the outcome rows by whole blocks (the same thing
     seen from the other side: sum_i L[i] y[perm(i)]). The rows of [outcome values | presence patterns] are
-    gathered once per chunk of permutations for every tag, and one matrix product (T, n) @ (n, chunk * width)
+    gathered once per chunk of permutations for every tag, and one matrix product (chunk * width, n) @ (n, T)
     yields every permuted group sum of every tag and outcome (docs/insights.md §6)."""
     n, k = ys.shape
     valid = np.isfinite(ys)
@@ -102,24 +102,28 @@ def permutation_p_grid(labels: np.ndarray, ys: np.ndarray, index: np.ndarray) ->
         with np.errstate(divide="ignore", invalid="ignore"):
             return tag_sum / tag_n - (total_y - tag_sum) / (total_n - tag_n)
 
+    def stat_one(tag_sum: np.ndarray, tag_n: np.ndarray, j: int) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return tag_sum / tag_n - (total_y[j] - tag_sum) / (total_n[j] - tag_n)
+
     lab = np.asarray(labels, dtype=np.float64)
     observed = np.abs(stat(lab.T @ weighted, lab.T @ valid.astype(np.float64)))  # (T, k)
     # float32 sums: allow a relative 1e-5 so a permutation equal to the observed split counts as a tie
     threshold = observed * (1 - 1e-5)
-    lab32 = np.ascontiguousarray(lab.T, dtype=np.float32)  # (T, n)
+    lab32 = np.ascontiguousarray(lab, dtype=np.float32)  # (n, T)
     yes_count = lab.sum(axis=0)  # (T,)
+    design_t = np.ascontiguousarray(design.T)  # (width, n): np.take along days gives (width, c, n) rows
     extreme = np.zeros(observed.shape, dtype=np.int64)
     for lo in range(0, index.shape[0], _CHUNK):
         chunk = index[lo:lo + _CHUNK]
-        moved = design[chunk.T].reshape(n, -1)  # (n, c * width): outcome rows in permuted order
-        sums = (lab32 @ moved).reshape(len(lab32), len(chunk), width).astype(np.float64)
-        counts = np.empty((len(lab32), len(chunk), k))
+        moved = np.take(design_t, chunk, axis=1).reshape(-1, n)  # (width * c, n): permuted outcome rows
+        sums = (moved @ lab32).reshape(width, len(chunk), -1).astype(np.float64)  # (width, c, T)
         for j in range(k):
             col = count_col.get(int(which[j]))
-            counts[:, :, j] = sums[:, :, col] if col is not None else yes_count[:, None]
-        permuted = np.abs(stat(sums[:, :, :k], counts))  # (T, c, k)
-        # NaN (an empty group) counts as extreme: the conservative side
-        extreme += np.sum(~(permuted < threshold[:, None, :]), axis=1)
+            counts = sums[col] if col is not None else yes_count[None, :]
+            permuted = np.abs(stat_one(sums[j], counts, j))  # (c, T)
+            # NaN (an empty group) counts as extreme: the conservative side
+            extreme[:, j] += np.sum(~(permuted < threshold[None, :, j]), axis=0)
     return (1 + extreme) / (1 + index.shape[0])
 
 
