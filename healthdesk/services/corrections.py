@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 
 from healthdesk.core.timeutil import day_noon
 from healthdesk.services.workout_merge import ACTIVITIES
@@ -272,3 +273,49 @@ def activity_label(text: str) -> str:
         if a.casefold() == text.strip().casefold():
             return a
     raise CorrectionError(f"{text!r} is not an activity; choose one of: {', '.join(ACTIVITIES)}")
+
+
+def rederive_around(db: Database, start: float, end: float, settings_file: Path | None = None) -> None:
+    """Re-derive the corrected night or workout at once (this computer's timezone, like `derive`)."""
+    from healthdesk.services.derive import derive
+    from healthdesk.services.user_settings import saved_profile
+
+    derive(db, start - 43200, end + 43200, profile=saved_profile(settings_file) if settings_file else None)
+
+
+class CorrectionsService:
+    """What the app's Sleep and Strain pages call (each call opens the database file, corrects, re-derives)."""
+
+    def __init__(self, db_path: Path, settings_file: Path | None = None) -> None:
+        self.db_path = db_path
+        self.settings_file = settings_file
+
+    def _with_db(self, fn, rederive: bool = True):
+        from healthdesk.store.database import open_database
+
+        with open_database(self.db_path) as db:
+            item = fn(db)
+            if rederive and isinstance(item, Item):
+                rederive_around(db, item.start, item.end, self.settings_file)
+            return item
+
+    def items(self, target: str, day: date) -> list[Item]:
+        return self._with_db(lambda db: list_items(db, target, day, day), rederive=False)
+
+    def reject(self, target: str, ref: str) -> Item:
+        return self._with_db(lambda db: reject(db, target, ref))
+
+    def undo(self, target: str, ref: str) -> Item:
+        return self._with_db(lambda db: undo(db, target, ref))
+
+    def edit_sleep(self, ref: str, onset: float | None, wake: float | None) -> Item:
+        return self._with_db(lambda db: edit_sleep(db, ref, onset, wake))
+
+    def label(self, ref: str, activity: str) -> Item:
+        return self._with_db(lambda db: label_workout(db, ref, activity))
+
+    def add_workout(self, start: float, end: float, activity: str) -> None:
+        from datetime import datetime
+
+        day = datetime.fromtimestamp(start).date().isoformat()
+        self._with_db(lambda db: add_workout(db, start, end, activity, day), rederive=False)

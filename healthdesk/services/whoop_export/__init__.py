@@ -1,6 +1,6 @@
 """Import WHOOP's "Export my data" files as the `whoop_export` source (docs/whoop-export.md in docs/)."""
 
-from healthdesk.services.whoop_export.importer import ImportReport, import_export
+from healthdesk.services.whoop_export.importer import ImportReport, import_export, import_export_file
 from healthdesk.services.whoop_export.parse import ExportError
 
-__all__ = ["ExportError", "ImportReport", "import_export"]
+__all__ = ["ExportError", "ImportReport", "import_export", "import_export_file"]

@@ -191,3 +191,11 @@ def import_export(
     report.seconds = time.perf_counter() - started
     report_progress(1.0, "done")
     return report
+
+
+def import_export_file(db_path: Path, path: str | Path, progress: Progress | None = None) -> ImportReport:
+    """The app's entry point: open the database file, import, close (the UI never holds a store handle)."""
+    from healthdesk.store.database import open_database
+
+    with open_database(db_path) as db:
+        return import_export(db, path, progress=progress)

@@ -123,6 +123,10 @@ class SettingsPage(Page):
         demo_row.addWidget(self.demo_button)
         data.body.addLayout(demo_row)
         self.content.addWidget(data)
+        from healthdesk.ui.widgets.data_actions import DataActionsCard  # import, backup, restore, delete
+
+        self.data_actions = DataActionsCard(context)
+        self.content.addWidget(self.data_actions)
         from healthdesk.ui.notifications import BackgroundCard  # the tray, band interval and notices
 
         self.content.addWidget(BackgroundCard(context.paths.settings_file))

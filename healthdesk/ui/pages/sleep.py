@@ -128,6 +128,10 @@ class SleepPage(HistoryPage):
         self.night_picker = QComboBox()
         self.night_picker.setMinimumContentsLength(28)
         pick_row.addWidget(self.night_picker)
+        from healthdesk.ui.dialogs.corrections import correct_button  # reject or move a night (corrections)
+
+        pick_row.addWidget(correct_button(self, "sleep", lambda: self._sleeps[self.night_picker.currentIndex()].day
+                                          if 0 <= self.night_picker.currentIndex() < len(self._sleeps) else None))
         pick_row.addStretch(1)
         card.body.addLayout(pick_row)
         self.facts = NightFactsGrid()

@@ -85,6 +85,10 @@ class StrainPage(HistoryPage):
         self.workouts = WorkoutTable()
         card.body.addWidget(self.workouts_empty)
         card.body.addWidget(self.workouts)
+        from healthdesk.ui.dialogs.corrections import correct_button  # reject, relabel or add a workout
+
+        card.body.addWidget(correct_button(self, "workout", lambda: next(
+            (self.details[i.row()].day for i in self.workouts.selectedIndexes()), None)))
         self.workouts.hide()
         self.content.addWidget(card)
         self.content.addStretch(1)
