@@ -29,7 +29,11 @@ SPARK_DAYS = 7
 RANGE_WINDOW_DAYS = 30
 TYPICAL_K = 1.0  # typical range = centre ± 1·σ̂ (about two days in three fall inside)
 STALE_AFTER_S = 86400.0
-EXTRA_METRICS = ("sleep_debt", "sleep_need", "sleep_duration", "sleep_efficiency", "respiratory_rate")
+EXTRA_METRICS = ("sleep_debt", "sleep_need", "sleep_duration", "sleep_efficiency", "respiratory_rate", "sleep_deep",
+                 "sleep_light", "sleep_rem", "time_in_bed")
+STAGE_METRICS = (("Deep", "sleep_deep"), ("Light", "sleep_light"), ("REM", "sleep_rem"))
+# What "inside your range" means is judged at the precision the tile shows: 52 against "52-57" is inside.
+SHOWN_STEP = {"resting_hr": 1.0, "hrv_rmssd": 1.0, "respiratory_rate": 0.1}
 # Day strain that suits each recovery zone (0-21 scale, metrics.md §8): push on green, hold on yellow,
 # rest on red. A guideline band drawn on the strain gauge, never a score.
 STRAIN_TARGETS = {"green": (14.0, 18.0), "yellow": (10.0, 14.0), "red": (0.0, 10.0)}
@@ -88,6 +92,7 @@ class TodayContext:
     strain_target: tuple[float, float] | None = None
     sleep_debt: MetricValue | None = None
     freshness: Freshness = Freshness(None, "data", False)
+    stages: list[tuple[str, float]] = field(default_factory=list)  # (stage, minutes) of last night; awake last
 
 
 def day_noon(d: date, tz_offset_s: int) -> float:
@@ -100,12 +105,13 @@ def _typical(values: list[float | None], metric: str) -> TypicalRange | None:
     return TypicalRange(band.centre, band.low, band.high, band.days) if band else None
 
 
-def _position(value: float | None, typical: TypicalRange | None) -> str | None:
+def _position(value: float | None, typical: TypicalRange | None, step: float = 1e-9) -> str | None:
     if value is None or typical is None:
         return None
-    if value < typical.low:
+    shown, low, high = (round(x / step) for x in (value, typical.low, typical.high))
+    if shown < low:
         return "below"
-    if value > typical.high:
+    if shown > high:
         return "above"
     return "within"
 
@@ -178,13 +184,26 @@ def today_context(dashboard: DashboardService, day: date | None, recovery: float
             for d in spark_days
         ], dtype=np.float64)
         spark_t = np.array([day_noon(d, tz) for d in spark_days], dtype=np.float64)
-        vitals[metric] = Vital(metric, value, spark_t, spark_y, typical, _position(value.value, typical))
+        vitals[metric] = Vital(metric, value, spark_t, spark_y, typical,
+                               _position(value.value, typical, SHOWN_STEP[metric]))
     zone = recovery_zone(recovery)
     debt_row = shown_today.get((day.isoformat(), "sleep_debt"))
     return TodayContext(
         day, vitals, driver_words(vitals), zone, STRAIN_TARGETS.get(zone or ""),
-        _to_value(debt_row, "sleep_debt", "min", day), fresh,
+        _to_value(debt_row, "sleep_debt", "min", day), fresh, _stages(shown_today, day),
     )
+
+
+def _stages(shown: dict[tuple[str, str], DailyValue], day: date) -> list[tuple[str, float]]:
+    """Last night's stage minutes from one source; awake = time in bed - asleep stages, when in bed is known."""
+    rows = [shown.get((day.isoformat(), metric)) for _, metric in STAGE_METRICS]
+    if any(r is None or r.value is None for r in rows) or len({r.source for r in rows if r}) != 1:
+        return []
+    out = [(name, float(r.value)) for (name, _), r in zip(STAGE_METRICS, rows, strict=True) if r and r.value]
+    in_bed = shown.get((day.isoformat(), "time_in_bed"))
+    if in_bed is not None and in_bed.value is not None and in_bed.source == rows[0].source:  # type: ignore[union-attr]
+        out.append(("Awake", max(0.0, float(in_bed.value) - sum(m for _, m in out))))
+    return out
 
 
 _NUMBERS = re.compile(r"(\d+)")

@@ -93,6 +93,13 @@ def stage_color(stage: int) -> str:
     return {0: c.stage_deep, 1: c.stage_light, 2: c.stage_rem, 3: c.stage_awake}.get(stage, c.stage_light)
 
 
+def qcolor(color: str) -> QColor:
+    """'#rrggbb' or '#rrggbbaa' (pyqtgraph's order; QColor alone would read 8 digits as #aarrggbb)."""
+    if len(color) == 9:
+        return QColor(int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16), int(color[7:9], 16))
+    return QColor(color)
+
+
 def with_alpha(color: str, alpha: int) -> str:
     """'#rrggbb' + alpha 0..255 -> '#rrggbbaa' (pyqtgraph's brush notation)."""
     return f"{color[:7]}{alpha:02x}"

@@ -56,12 +56,14 @@ class LoadChart(QWidget):
         self.acwr.addItem(spot)
         acwr = _first_series(load.acwr)
         ends: list[float] = []
+        starts: list[float] = []
         if acwr is not None:
             t, v = acwr
-            self.acwr.plot(t, v, pen=pg.mkPen(colors.accent, width=2), connect="finite")
+            self.acwr.plot(t, v, pen=pg.mkPen(colors.text, width=2), connect="finite")
             finite = v[np.isfinite(v)]
             self.acwr.setYRange(min(0.5, float(finite.min()) - 0.1), max(1.6, float(finite.max()) + 0.1), padding=0)
             ends.append(float(t[np.isfinite(v)].max()))
+            starts.append(float(t[np.isfinite(v)].min()))
             self.acwr_caption.setText(
                 f"Acute:chronic load ratio: last week's training against the last four weeks'. Latest "
                 f"{finite[-1]:.2f}; the green band ({ACWR_SWEET_SPOT[0]}\u2013{ACWR_SWEET_SPOT[1]}) is the "
@@ -82,10 +84,12 @@ class LoadChart(QWidget):
             self.pmc.plot(t, v, pen=pg.mkPen(color, width=2, style=style), connect="finite")
             shown.append(f'<span style="color:{color}">\u2500\u2500</span> {label}')
             ends.append(float(t[np.isfinite(v)].max()))
+            starts.append(float(t[np.isfinite(v)].min()))
         self.pmc_caption.setText("&nbsp;&nbsp;&nbsp;".join(shown) if shown
                                  else "Fitness, fatigue and form: need two weeks of heart-rate data.")
         self.pmc.setVisible(bool(shown))
         self.acwr.setVisible(acwr is not None)
         if ends:
             end = max(ends) + DAY_S * 0.6
-            self.acwr.setXRange(end - SHOWN_DAYS * DAY_S, end, padding=0)
+            start = max(min(starts) - DAY_S * 0.6, end - SHOWN_DAYS * DAY_S)
+            self.acwr.setXRange(min(start, end - 14 * DAY_S), end, padding=0)

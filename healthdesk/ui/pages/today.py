@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from healthdesk.services.dashboard_today import TodayContext, calibrating_note, today_context
 from healthdesk.services.dashboard_types import BaselineBand, MetricValue, TodaySummary
+from healthdesk.services.sleep_view import StageTotal
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.banner import StaleBanner
 from healthdesk.ui.widgets.common import (
@@ -33,6 +34,7 @@ from healthdesk.ui.widgets.common import (
 )
 from healthdesk.ui.widgets.gauge import RecoveryGauge, StrainGauge
 from healthdesk.ui.widgets.journal_panel import JournalPanel
+from healthdesk.ui.widgets.stage_bar import StageBar
 from healthdesk.ui.widgets.tile import MetricTile, reason_text
 
 ZONE_WORDS = {
@@ -75,6 +77,9 @@ class StrainCard(MetricTile):
         super().__init__("Day strain", lambda v: f"{v:.1f}", "of 21", parent)
         self.gauge = StrainGauge()
         self.body.insertWidget(1, self.gauge)
+        # The gauge shows the number; the big label stays for screen readers and tests, not twice on screen.
+        self.value_label.hide()
+        self.unit.hide()
 
 
 class SleepCard(MetricTile):
@@ -87,6 +92,9 @@ class SleepCard(MetricTile):
         self.bar.setTextVisible(True)
         self.bar.hide()
         self.body.insertWidget(2, self.bar)
+        self.stages = StageBar()
+        self.stages.hide()
+        self.body.insertWidget(4, self.stages)
 
 
 class WelcomeCard(Card):
@@ -258,6 +266,10 @@ class TodayPage(Page):
         if perf.value is not None:
             lines.append(f"performance {perf.value:.0f} %")
         self.sleep.show_value(duration, others=summary.others.get("sleep_duration"), extra="  \u00b7  ".join(lines))
+        total = sum(m for _, m in extra.stages)
+        self.sleep.stages.set_stages([StageTotal(name, m, 100.0 * m / total) for name, m in extra.stages]
+                                     if total > 0 and duration.value is not None else [])
+        self.sleep.stages.setVisible(total > 0 and duration.value is not None)
         if duration.value is not None and need.value:
             share = 100 * duration.value / need.value
             self.sleep.bar.setValue(int(min(share, 100)))

@@ -53,7 +53,7 @@ class Sparkline(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.low is not None and self.high is not None:
             top, bottom = point(0, self.high).y(), point(0, self.low).y()
-            painter.fillRect(QRectF(pad, top, w, max(bottom - top, 1.0)), QColor(colors.baseline_fill))
+            painter.fillRect(QRectF(pad, top, w, max(bottom - top, 1.0)), theme.qcolor(colors.baseline_fill))
         pen = QPen(QColor(colors.accent))
         pen.setWidthF(1.6)
         painter.setPen(pen)
