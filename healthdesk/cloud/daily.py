@@ -10,6 +10,7 @@ survives. Only rows with source "whoop_cloud" are ever written here; band-derive
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -68,6 +69,8 @@ def values_for_cycle(session: Session, cycle_id: int, computed_at: float) -> lis
         "day_strain": cycle.strain,
         "calories": None if cycle.kilojoule is None else cycle.kilojoule / KJ_PER_KCAL,
         "hr_peak": cycle.max_hr}, _state_note(cycle), computed_at)
+    if cycle.end is None:  # WHOOP's current cycle: running totals, left out of trends (like the band's)
+        rows = [replace(r, detail={**(r.detail or {}), "open_cycle": True}) for r in rows]
     calibrating = bool(recovery and recovery.calibrating)
     rows += _emit(day, RECOVERY_METRICS, {} if recovery is None else {
         "recovery": recovery.recovery, "resting_hr": recovery.resting_hr,

@@ -216,7 +216,7 @@ class DashboardService:
 
         today = self._local_today()
         rows = [r for r in self._values(list(TRAJECTORY_METRICS), today - timedelta(days=WINDOW_DAYS + 1), today)]
-        shown = preferred(r for r in rows if r.value is not None)
+        shown = trend_points(rows)
         out = []
         for metric in TRAJECTORY_METRICS:
             picked = sorted((d, v) for (d, m), v in shown.items() if m == metric)
@@ -238,6 +238,12 @@ class DashboardService:
                 proj.fit.r2, proj.fit.slope, proj.fit.n, proj_t, y, y - half, y + half,
             ))
         return out
+
+
+def trend_points(rows: list[DailyValue]) -> dict[tuple[str, str], DailyValue]:
+    """The shown value per (day, metric) a trend may use: a still-running cycle's totals (its strain is 0.0
+    right after waking) are partial, never a trend point."""
+    return preferred(r for r in rows if r.value is not None and not (r.detail or {}).get("open_cycle"))
 
 
 def _to_value(row: DailyValue, day: date) -> MetricValue:

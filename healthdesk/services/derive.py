@@ -51,6 +51,7 @@ LOAD_METRICS = ("acwr", "ctl", "atl", "tsb", "monotony", "training_strain")
 TRAILING_LOAD_DAYS = 60
 CHUNK_DAYS = 30  # longer pieces re-read less context (8 of 38 days); a piece's records take ~120 MB
 CALIBRATION_DAYS = 90
+RUNNING_TOTALS = ("day_strain", "day_trimp", "calories", "wear", "zone_minutes", "workout_count")
 
 
 @dataclass
@@ -120,6 +121,8 @@ def _rows_for(
     result: CycleResult, now: float
 ) -> tuple[list[DailyValue], list[StoredSleep], list[StoredWorkout]]:
     day = result.cycle.day.isoformat()
+    # the open cycle's running totals grow until the next sleep: marked so trends leave them out
+    running = {"open_cycle": True} if result.cycle.is_open else {}
     values = [
         DailyValue(
             day,
@@ -128,7 +131,16 @@ def _rows_for(
             m.value,
             m.unit,
             m.confidence,
-            {k: v for k, v in {"note": m.note or None, **(m.detail or {})}.items() if v is not None} or None,
+            {
+                k: v
+                for k, v in {
+                    "note": m.note or None,
+                    **(m.detail or {}),
+                    **(running if name in RUNNING_TOTALS else {}),
+                }.items()
+                if v is not None
+            }
+            or None,
             now,
             ALGORITHM_VERSION,
         )

@@ -176,3 +176,19 @@ def test_share_view_over_http(store, night_numbers):
         row = next(c for c in cells if c.startswith(f"<td>{label}</td>") and f"<td>{SHORT[shown['source']]}</td>" in c)
         v = _expected(metric, shown["value"])
         assert re.findall(r">([^<]*)</td>", row)[3:7] == ["1", v, v, v], metric
+
+
+def test_the_running_cycle_is_today_but_never_a_trend_point(store):
+    from healthdesk.services.dashboard import trend_points
+    from healthdesk.store.derived import daily_values_between
+
+    with open_database(store) as db, db.read() as conn:
+        rows = daily_values_between(conn, NIGHTS[0], NIGHT + timedelta(days=1), metrics=["day_strain"])
+    running = [r for r in rows if (r.detail or {}).get("open_cycle")]
+    assert {r.day for r in running} == {NIGHT.isoformat()}  # only the newest cycle is still open
+    assert {r.source for r in running} == {"band"}  # WHOOP's records here are all closed cycles
+    band = [r for r in rows if r.source == "band"]
+    points = {day for day, _ in trend_points(band)}
+    assert NIGHT.isoformat() not in points and NIGHTS[1].isoformat() in points  # (day 1: no RHR anchor yet)
+    # with WHOOP's closed cycle for that day, WHOOP's (final) value is the trend point instead
+    assert trend_points(rows)[(NIGHT.isoformat(), "day_strain")].source == "whoop_cloud"
