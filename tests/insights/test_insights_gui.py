@@ -34,9 +34,8 @@ def _fill(db) -> object:
 def test_journal_panel_chips_cycle_yes_no_clear_and_are_stored(context, database, qtbot):
     panel = JournalPanel(context)
     qtbot.addWidget(panel)
-    panel.day = date(2026, 12, 6)
     with qtbot.waitSignal(panel.loaded, timeout=10_000):
-        panel.refresh()
+        panel.refresh(date(2026, 12, 6))
     assert list(panel.chips)[:3] == ["alcohol", "caffeine_after_2pm", "late_meal"] and len(panel.chips) == 10
     service = JournalService(database)
     for expected in (True, False, None):
@@ -46,7 +45,7 @@ def test_journal_panel_chips_cycle_yes_no_clear_and_are_stored(context, database
         assert panel.chips["alcohol"].answer == expected
     service.answer(date(2026, 12, 6), "sauna", True)  # written elsewhere (CLI): the panel shows it on reload
     with qtbot.waitSignal(panel.loaded, timeout=10_000):
-        panel.refresh()
+        panel.refresh(date(2026, 12, 6))
     assert panel.chips["sauna"].answer is True and panel.chips["sauna"].text().endswith("yes")
 
 

@@ -66,8 +66,8 @@ class JournalPanel(Card):
                                      "for no. Insights pair each answer with the next morning.")
 
     def refresh(self, day: date | None = None) -> None:
-        if day is not None:
-            self.day = day
+        """Reload the chips for `day`; without one, for yesterday as of now (the app may run past midnight)."""
+        self.day = day or datetime.now().date() - timedelta(days=1)
         service = self._service()
         if service is None:
             self._show_caption("The journal opens once the database is ready.")
