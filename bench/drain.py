@@ -129,6 +129,7 @@ def main() -> int:
     parser.add_argument("--baseline-records", type=int, default=20_000)
     parser.add_argument("--batch-frames", type=int, default=50, help="frames per band batch (real band: ~50)")
     parser.add_argument("--slow-seconds", type=float, default=60.0, help="how long to run the 10 records/s case")
+    parser.add_argument("--field-only", action="store_true", help="only the raw_stream and slow cases")
     args = parser.parse_args()
 
     history = generate(args.days, seed=7, start_unix=START_UNIX)
@@ -139,6 +140,8 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         field_rows = _field_cases(small, Path(tmp), args)
+        if args.field_only:
+            return _report_field(field_rows)
         rows.append(_measure("baseline: store only (ingest_frames per batch)",
                              lambda: _store_only(small, Path(tmp) / "store.db", args.batch_frames)))
         rows.append(_measure("baseline: BLE only (bleak->bumble->session, no store)",
@@ -153,6 +156,10 @@ def main() -> int:
     end_to_end = rows[-1]["frames_per_s"]
     print(f"\ntarget >= 1,000 frames/s end to end: {'met' if end_to_end >= 1000 else 'NOT met'} "
           f"({end_to_end:,.0f} frames/s)")
+    return _report_field(field_rows)
+
+
+def _report_field(field_rows: list[dict[str, float | str]]) -> int:
     clean, raw, slow = field_rows
     throughput = raw["records_per_s"] / clean["records_per_s"]
     size = raw["bytes_per_record"] / clean["bytes_per_record"]
@@ -172,12 +179,16 @@ def main() -> int:
 
 def _field_cases(flash: list[bytes], tmp: Path, args: argparse.Namespace) -> list[dict[str, float | str]]:
     rows = []
-    for name, raw in (("clean drain (baseline slice)", False), ("raw_stream on throughout", True)):
-        db_path = tmp / f"{'raw' if raw else 'clean'}.db"
-        row = _measure(name, lambda p=db_path, r=raw: asyncio.run(_full_path(flash, p, args.batch_frames,
-                                                                             raw_stream=r)))
-        row["bytes_per_record"] = _db_bytes(db_path) / max(int(row["records"]), 1)
-        rows.append(row)
+    best: dict[bool, dict[str, float | str]] = {}
+    for attempt in range(2):  # alternate clean and raw, keep each one's faster run (the machine is shared)
+        for name, raw in (("clean drain (baseline slice)", False), ("raw_stream on throughout", True)):
+            db_path = tmp / f"{'raw' if raw else 'clean'}{attempt}.db"
+            row = _measure(name, lambda p=db_path, r=raw: asyncio.run(_full_path(flash, p, args.batch_frames,
+                                                                                 raw_stream=r)))
+            row["bytes_per_record"] = _db_bytes(db_path) / max(int(row["records"]), 1)
+            if raw not in best or row["records_per_s"] > best[raw]["records_per_s"]:
+                best[raw] = row
+    rows += [best[False], best[True]]
     paced = flash[: int(args.slow_seconds * SLOW_RECORDS_PER_S * 1.2) + 200]
     db_path = tmp / "slow.db"
     row = _measure(f"slow: 10 records/s for {args.slow_seconds:.0f} s",

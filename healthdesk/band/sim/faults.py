@@ -28,7 +28,7 @@ WIRE_FAULTS = ("raw_stream", "count_mismatch", "clock_not_latched", "ignore_opti
                "flaky", "charging_drop")
 FIELD_FAULTS = WIRE_FAULTS[:2] + FLASH_FAULTS + WIRE_FAULTS[2:]
 SLOW_RECORDS_PER_S = 10.0  # a real offload (docs/band-protocol.md §12.7)
-RAW_EVERY_FRAMES = 25  # ~2 raw frames/s against ~50 history frames/s on air (§12.1)
+RAW_EVERY_FRAMES = 50  # ~2 raw frames/s (2 x 1.9 KB/s) against a real band's ~100 history frames/s (§12.1)
 COUNT_MISMATCH_EVERY = 7  # batches whose first offer has a HISTORY_END count off by one
 FLAKY_EVERY_BATCHES = 5
 CHARGING_DROP_AT_BATCH = 3
