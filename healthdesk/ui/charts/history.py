@@ -181,7 +181,9 @@ class HistoryChart(QWidget):
             brushes: object = color
             pen_color = color
             if history.metric == "recovery":
-                brushes = [pg.mkBrush(theme.recovery_color(v)) for v in series.value]
+                # Three shared brushes: pyqtgraph renders one symbol per distinct brush object.
+                zone_brush = {c: pg.mkBrush(c) for c in (colors.red, colors.yellow, colors.green, colors.muted)}
+                brushes = [zone_brush[theme.recovery_color(v if np.isfinite(v) else None)] for v in series.value]
                 pen_color = theme.with_alpha(colors.muted, 0xB0)
             curve = self.plot.plot(
                 series.t, series.value, pen=pg.mkPen(pen_color, width=2), connect="finite",
@@ -227,9 +229,14 @@ class HistoryChart(QWidget):
         self._fit_y(start, end)
         # Dots and a 2 px line help on a week or a month; over a year the dots are a blur and a wide
         # antialiased pen costs most of the repaint (measured: 43 ms vs 6 ms for 1 px at 365 points).
-        close_up = (end - start) / DAY_S <= MAX_DAYS_WITH_DOTS or self.zoned
+        close_up = (end - start) / DAY_S <= MAX_DAYS_WITH_DOTS
+        dots = close_up or self.zoned  # recovery keeps its zone-coloured dots at every range
         for curve in self._curves:
-            curve.setSymbol("o" if close_up else None)
+            if curve.property("close_up") == close_up:
+                continue  # restyling a curve costs a re-render of its points; only when the look changes
+            curve.setProperty("close_up", close_up)
+            curve.setSymbol("o" if dots else None)
+            curve.setSymbolSize(7 if close_up and self.zoned else 5 if close_up else 4)
             curve.setPen(pg.mkPen(curve.property("line_color"), width=2 if close_up else 1))
 
     def _fit_y(self, start: float, end: float) -> None:
