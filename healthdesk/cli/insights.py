@@ -109,6 +109,7 @@ def _review(args: argparse.Namespace, paths: Paths) -> int:
 
 def _records(args: argparse.Namespace, paths: Paths) -> int:
     from healthdesk.core.insights.records import personal_bests, streaks
+    from healthdesk.core.insights.wording import amount
 
     service = _service(paths)
     try:
@@ -128,7 +129,8 @@ def _records(args: argparse.Namespace, paths: Paths) -> int:
                                       for s in runs]}, indent=2))
         return 0
     for b in bests:
-        print(f"{b.title}: {'-' if b.value is None else f'{b.value:g}'}{f' on {b.day}' if b.day else ''}")
+        print(f"{b.title}: {'- (never measured)' if b.value is None else amount(b.metric, b.value)}"
+              f"{f' on {b.day}' if b.day else ''}")
     for s in runs:
         span_text = f" ({s.longest_start} to {s.longest_end})" if s.longest else ""
         print(f"{s.title}: longest {s.longest} days{span_text}, current {s.current}")
