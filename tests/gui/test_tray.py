@@ -183,3 +183,20 @@ def test_start_at_login_writes_and_removes_an_xdg_autostart_entry(tmp_path: Path
     assert autostart.is_enabled(env)
     autostart.set_enabled(False, env)
     assert not path.exists() and not autostart.is_enabled(env)
+
+
+def test_settings_card_writes_each_choice_to_settings_json(tmp_path: Path, qtbot) -> None:
+    from healthdesk.ui.notifications import BackgroundCard
+
+    path = tmp_path / "settings.json"
+    card = BackgroundCard(path)
+    qtbot.addWidget(card)
+    assert card.band_interval.value() == 60 and card.keep_in_tray.isChecked()
+    card.band_interval.setValue(15)
+    card.notify_boxes["sync_failed"].setChecked(False)
+    card.keep_in_tray.setChecked(False)
+    chosen = background_settings(path)
+    assert chosen.band_interval_min == 15 and not chosen.keep_in_tray
+    assert chosen.notify == {"recovery_ready": True, "battery_low": True, "sync_failed": False}
+    card.band_interval.setValue(0)
+    assert card.band_interval.text() == "off" and background_settings(path).band_interval_min == 0
