@@ -61,8 +61,13 @@ def trend_per_week(values: tuple[DailyValue, ...] | list[DailyValue]) -> tuple[f
     return (round(fit.slope * 7, 9) if r2 >= TREND_MIN_R2 else None), days, r2
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """"1 night", "2 nights" (and "1 day", "0 workouts"): every count the report prints."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def trend_text(summary: Summary | None, decimals: int, unit: str = "") -> str:
-    """"rising +0.8 bpm/week", "no clear trend", or "too few days" - the trend cell of every table."""
+    """"rising +0.8 bpm per week", "no clear trend", or "too few days" - the trend cell of every table."""
     if summary is None or summary.trend_days < TREND_MIN_DAYS:
         return "too few days"
     if summary.trend_per_week is None:
@@ -71,7 +76,7 @@ def trend_text(summary: Summary | None, decimals: int, unit: str = "") -> str:
     places = max(decimals, 1)
     shown_slope = round(slope, places) or 0.0  # never print "-0.0"
     word = "stable" if shown_slope == 0 else ("rising" if slope > 0 else "falling")
-    per = f" {unit}/week" if unit else "/week"
+    per = f" {unit} per week" if unit else " per week"
     return f"{word} {shown_slope:+.{places}f}{per}"
 
 

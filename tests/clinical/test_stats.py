@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from healthdesk.clinical.report_data import DailyValue, InvalidPeriod, Period
-from healthdesk.clinical.stats import baseline_bands, bucketize, summarize, trend_text
+from healthdesk.clinical.stats import baseline_bands, bucketize, plural, summarize, trend_text
 
 D0 = date(2026, 10, 1)
 
@@ -38,17 +38,22 @@ def test_summary_and_the_apps_trend_with_units():
     s = summarize(values)
     assert (s.n, s.minimum, s.maximum, s.median) == (14, 50, 56.5, 53.25)
     assert s.trend_per_week == pytest.approx(3.5) and s.trend_r2 == pytest.approx(1.0) and s.trend_days == 14
-    assert trend_text(s, 0, "bpm") == "rising +3.5 bpm/week"
+    assert trend_text(s, 0, "bpm") == "rising +3.5 bpm per week"
     assert trend_text(summarize(values[:13]), 0, "bpm") == "too few days"  # the app's 14-day gate
     zigzag = summarize(_vals([60 + (1 if i % 2 else -1) for i in range(20)]))  # no line explains this
     assert zigzag.trend_r2 is not None and zigzag.trend_r2 < 0.3 and zigzag.trend_per_week is None
     assert trend_text(zigzag, 0, "bpm") == "no clear trend"
     falling = summarize(_vals([70 - 1.0 * i for i in range(15)]))
-    assert trend_text(falling, 1, "ms") == "falling -7.0 ms/week"
+    assert trend_text(falling, 1, "ms") == "falling -7.0 ms per week"
     # Only the last 30 days count, as on the app's Trends page: a flat old stretch does not dilute the slope.
     old_then_rising = _vals([40.0] * 20 + [50 + 0.5 * i for i in range(30)])
     assert summarize(old_then_rising).trend_per_week == pytest.approx(3.5)
     assert summarize(old_then_rising).trend_days == 30
+
+
+def test_plural():
+    assert [plural(n, "night") for n in (0, 1, 2)] == ["0 nights", "1 night", "2 nights"]
+    assert plural(1, "day") == "1 day" and plural(3, "entry", "entries") == "3 entries"
 
 
 def test_bucketize_medians_aligned_to_period_start():
