@@ -179,3 +179,40 @@ def test_whoop_export_importer_writes_journal_answers_by_the_cycles_morning_date
     assert [(e.day, e.tag, e.answered_yes, e.note, e.source) for e in got] == [
         (date(2026, 11, 3), "alcohol", True, "two glasses", "whoop_export"),
         (date(2026, 11, 4), "did_you_read_before_bed", False, None, "whoop_export")]
+
+
+def test_a_whoop_export_feeds_insights_values_and_journal_on_the_same_morning_dates(tmp_path):
+    """Export -> daily values (source whoop_export) + journal -> InsightsService.history, aligned by morning date."""
+    from healthdesk.services.insights import InsightsService
+    from healthdesk.services.whoop_export import import_export
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    rng = np.random.default_rng(5)
+    first = date(2026, 9, 1)  # the first onset is the evening of Sep 1: its cycle is the morning of Sep 2
+    cycles, journal, truth = [], [], {}
+    for i in range(30):
+        onset, wake = first + timedelta(days=i), first + timedelta(days=i + 1)
+        recovery = int(rng.integers(20, 95))
+        truth[wake] = recovery
+        start = f"{onset} 23:10:00"
+        cycles.append([start, f"{wake} 23:20:00", "UTC+01:00", str(recovery), "55", "60", "33.1", "96", "10.0",
+                       "2000", "160", "70", start, f"{wake} 07:05:00", "85", "15", "420", "450", "200", "100",
+                       "120", "30", "480", "20", "93", "80"])
+        journal.append([start, f"{wake} 23:20:00", "UTC+01:00", "Did you have any alcoholic drinks?",
+                        "true" if i % 3 == 0 else "false", ""])
+    with (folder / "physiological_cycles.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([CYCLE_HEADER, *cycles])
+    with (folder / "journal_entries.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["Cycle start time", "Cycle end time", "Cycle timezone", "Question text",
+                                  "Answered yes", "Notes"], *journal])
+    with open_database(tmp_path / "healthdesk.db") as db:
+        import_export(db, folder)
+        service = InsightsService(db)
+        span = service.span()
+        history = service.history(*span)
+    assert span == (first + timedelta(days=1), first + timedelta(days=30))
+    for day, recovery in truth.items():
+        assert history.metric("recovery")[history.index(day)] == recovery
+    alcohol = history.tags["alcohol"]
+    assert list(np.flatnonzero(alcohol == 1)) == list(range(0, 30, 3))  # answered on the cycle's own morning
