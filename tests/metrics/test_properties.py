@@ -24,6 +24,9 @@ TZ = 3600
 START = 1_699_988_400  # 2023-11-14 19:00 UTC = 20:00 local: the band goes on in the evening
 DAYS = 62
 SEEDS = (1, 2, 3)
+# a fixture's setup (3 histories of 62 days) takes ~45 s on an idle core but 130+ s on a machine shared with
+# other builds; the per-test timeout (300 s) guards hangs, not this setup
+pytestmark = pytest.mark.timeout(900)
 
 
 @dataclass
@@ -52,16 +55,30 @@ def _simulate(scenario: str, seed: int) -> list[Night]:
     return nights
 
 
+def _simulate_seeds(scenario: str) -> dict[int, list[Night]]:
+    """The three seeds on up to two worker processes (the suite itself runs on one core; each history is
+    independent and deterministic, so the workers change the wall time, never a value)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(2, os.cpu_count() or 1)
+    if workers < 2:
+        return {seed: _simulate(scenario, seed) for seed in SEEDS}
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return dict(zip(SEEDS, pool.map(_simulate, [scenario] * len(SEEDS), SEEDS), strict=True))
+
+
 # two fixtures, so each one's setup (3 histories) is charged to the first test that needs it, well inside the
 # per-test timeout even on a busy machine
 @pytest.fixture(scope="module")
 def stationary() -> dict[int, list[Night]]:
-    return {seed: _simulate("stationary", seed) for seed in SEEDS}
+    return _simulate_seeds("stationary")
 
 
 @pytest.fixture(scope="module")
 def events() -> dict[int, list[Night]]:
-    return {seed: _simulate("events", seed) for seed in SEEDS}
+    return _simulate_seeds("events")
 
 
 def _median(values: list[float | None]) -> float:
