@@ -59,6 +59,8 @@ class DayExplorerPage(Page):
         self.bounds: tuple[date, date] | None = None
         self.trace: DayTrace | None = None
         self._service: DayExplorerService | None = None
+        self._cache: dict[date, DayTrace] = {}
+        self._reading: set[date] = set()
 
     @property
     def service(self) -> DayExplorerService | None:
@@ -67,6 +69,7 @@ class DayExplorerPage(Page):
         return self._service
 
     def refresh(self) -> None:
+        self._cache.clear()  # new data may have arrived for any day
         service = self.service
         if service is None:
             self.loaded.emit()
@@ -102,18 +105,43 @@ class DayExplorerPage(Page):
             return
         self.day = day
         self._set_controls(day)
+        cached = self._cache.get(day)
+        if cached is not None:  # read ahead while the previous day was on screen: draw only
+            self.show_trace(cached)
+            return
         self.context.runner.spawn(self.context.runner.run_blocking(service.day, day), name="Loading a day",
                                   on_result=self.show_trace)
+
+    def _read_ahead(self, day: date) -> None:
+        """The days either side of the one shown, read on the reader thread while it is looked at, so paging
+        with the arrows only draws (a day is ~90 000 records; three are kept, ~8 MB)."""
+        service = self.service
+        if service is None or self.bounds is None:
+            return
+        for near in (day + timedelta(days=1), day - timedelta(days=1)):
+            if self.bounds[0] <= near <= self.bounds[1] and near not in self._cache and near not in self._reading:
+                self._reading.add(near)
+                self.context.runner.spawn(self.context.runner.run_blocking(service.day, near),
+                                          name="Reading ahead a day", on_result=self._keep, background=True)
+
+    def _keep(self, trace: DayTrace) -> None:
+        self._reading.discard(trace.day)
+        self._cache[trace.day] = trace
+        keep = {self.day - timedelta(days=1), self.day, self.day + timedelta(days=1)}
+        for day in [d for d in self._cache if d not in keep]:
+            del self._cache[day]
 
     def show_trace(self, trace: DayTrace) -> None:
         self.trace = trace
         self.day = trace.day
+        self._cache[trace.day] = trace
         self._set_controls(trace.day)
         self.empty.hide()
         self.chart.show()
         self.chart.set_trace(trace)
         self.legend.setText(self._legend())
         self.loaded.emit()
+        self._read_ahead(trace.day)
 
     def _set_controls(self, day: date) -> None:
         self.calendar.blockSignals(True)
