@@ -110,7 +110,7 @@ def backup(paths: Paths, out: Path, progress: Progress | None = None) -> BackupR
         partial = Path(tmp) / "backup.zip"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:
-            z.write(db_copy, DB_ENTRY)
+            z.write(db_copy, DB_ENTRY, compress_type=zipfile.ZIP_STORED)  # raw chunks are compressed already
             for name in CONFIG_FILES:
                 f = paths.config_dir / name
                 if f.is_file():
