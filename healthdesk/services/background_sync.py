@@ -119,6 +119,7 @@ class BackgroundSync:
         self._battery_warned = False
         self._band_task: asyncio.Task[None] | None = None
         self._band_lock = asyncio.Lock()
+        self._checks: set[asyncio.Task[None]] = set()  # strong references: the loop keeps only weak ones
 
     def settings(self) -> BackgroundSettings:
         return background_settings(self.settings_file)
@@ -177,7 +178,9 @@ class BackgroundSync:
         elif event.kind == "finished" and event.report is not None and any(
             c.new or c.updated or c.deleted for c in event.report.resources.values()
         ):
-            asyncio.get_running_loop().create_task(self._check_recovery_logged())
+            task = asyncio.get_running_loop().create_task(self._check_recovery_logged())
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
 
     async def _check_recovery_logged(self) -> None:
         try:
