@@ -79,3 +79,23 @@ def test_summary_shows_the_export_source_and_one_workout_for_band_and_whoop(deri
     recovery_sources = [e["source"] for e in day["metrics"]["recovery"]]
     assert "whoop_export" in recovery_sources and "band" in recovery_sources
     assert any(s["source"] == "whoop_export" for s in day["sleeps"])
+
+
+def test_dashboard_keeps_one_whoop_value_when_both_routes_agree():
+    from dataclasses import dataclass
+
+    from healthdesk.services.whoop_export.views import MERGED_WHOOP, merged_source_label, one_whoop_value
+
+    @dataclass(frozen=True)
+    class V:
+        source: str
+        value: float | None
+
+    shown, others = one_whoop_value(V("whoop_cloud", 61.0), [V("whoop_export", 61.0), V("band", 55.0)])
+    assert shown == V(MERGED_WHOOP, 61.0) and others == [V("band", 55.0)]
+    shown, others = one_whoop_value(V("band", 55.0), [V("whoop_cloud", 61.0), V("whoop_export", 61.2)])
+    assert shown == V("band", 55.0) and others == [V(MERGED_WHOOP, 61.0)]
+    differ = [V("whoop_export", 58.0), V("band", 55.0)]
+    assert one_whoop_value(V("whoop_cloud", 61.0), differ) == (V("whoop_cloud", 61.0), differ)  # both shown
+    assert merged_source_label("whoop_export+band", {"band": "Band", "whoop_export": "WHOOP export"}) == \
+        "WHOOP export + Band"

@@ -99,3 +99,65 @@ def detail_edited(detail: str | dict | None) -> bool:
     if isinstance(detail, str):
         detail = json.loads(detail)
     return bool((detail or {}).get("edited"))
+
+
+# --- the dashboard read model (services/dashboard.py calls these) ----------------------------------------------
+MERGED_WHOOP = "whoop_cloud+whoop_export"
+
+
+def _agree(a: float, b: float) -> bool:
+    return abs(a - b) <= AGREE_REL * max(abs(a), 1.0)
+
+
+def one_whoop_value(shown: Any, others: list[Any]) -> tuple[Any, list[Any]]:
+    """Today's value and the other sources' values of one metric (dashboard MetricValue-like objects with
+    `.source` and `.value`): where the WHOOP cloud and the WHOOP export hold the same number, one WHOOP value
+    remains, its source MERGED_WHOOP ("both routes agree"); when they differ both stay listed."""
+    from dataclasses import replace
+
+    whoop = [v for v in [shown, *others] if v is not None and v.source in WHOOP_SOURCES and v.value is not None]
+    if len(whoop) != 2 or not _agree(whoop[0].value, whoop[1].value):
+        return shown, others
+    cloud = next(v for v in whoop if v.source == "whoop_cloud")
+    merged = replace(cloud, source=MERGED_WHOOP)
+    rest = [v for v in others if v.source not in WHOOP_SOURCES]
+    if shown is not None and shown.source in WHOOP_SOURCES:
+        return merged, rest
+    return shown, rest + [merged]
+
+
+def merged_source_label(source: str, labels: dict[str, str]) -> str:
+    """'whoop_export+band' -> 'WHOOP export + Band' (a merged workout names every source)."""
+    if source == MERGED_WHOOP:
+        return "WHOOP (cloud and export agree)"
+    return " + ".join(labels.get(s, s) for s in source.split("+"))
+
+
+def dashboard_workouts(conn, rows: list[Any]) -> list[Any]:
+    """The dashboard's workout rows (band and cloud WorkoutRow) plus the export's, one row per real workout;
+    a merged row's `source` joins its sources with '+', the richest first."""
+    from datetime import UTC, datetime
+    from datetime import date as date_type
+
+    from healthdesk.services.dashboard_types import WorkoutRow
+
+    records = [WorkoutRecord(r.source, r.start.timestamp(), r.end.timestamp(), r.strain, r.avg_hr, None, None,
+                             None, r.kind or None, extra={"row": r}) for r in rows]
+    records += export_workouts(conn, date_type(1970, 1, 1), date_type(9999, 12, 31))
+    out = []
+    for m in merge_workouts(records):
+        p = m.primary
+        source = "+".join(dict.fromkeys(m.sources))
+        if "row" in p.extra:
+            row = p.extra["row"]
+            out.append(row if not m.others else replace_row(row, source=source))
+        else:
+            out.append(WorkoutRow(datetime.fromtimestamp(p.start, UTC), datetime.fromtimestamp(p.end, UTC), p.strain,
+                                  source, p.activity or "", p.avg_hr, date_type.fromisoformat(p.extra["day"])))
+    return out
+
+
+def replace_row(row: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(row, **changes)
