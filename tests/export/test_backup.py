@@ -143,6 +143,12 @@ def test_delete_my_data_leaves_no_file_in_the_users_folders(home_a):
     assert list((home_a / "logs").iterdir())
     refused = cli(home_a, "delete-my-data", check=False)
     assert refused.returncode == 2 and (home_a / "healthdesk.db").exists()
-    done = cli(home_a, "delete-my-data", "--yes")
+    keyring_file = home_a.parent / "os-keyring.json"  # the "OS keyring" lives outside healthdesk's folders
+    keyring_file.write_text(json.dumps({"healthdesk/whoop:client_id": "x", "healthdesk/whoop:tokens": "y",
+                                        "healthdesk/share:hmac_key": "z", "other-app/login": "keep"}))
+    env = {"PYTHON_KEYRING_BACKEND": "tests.export.file_keyring.FileKeyring",
+           "HEALTHDESK_TEST_KEYRING": str(keyring_file), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = cli(home_a, "delete-my-data", "--yes", env=env)
     assert done.stdout.startswith("deleted ")
     assert [p for p in home_a.rglob("*") if not p.is_dir()] == []
+    assert json.loads(keyring_file.read_text()) == {"other-app/login": "keep"}

@@ -173,3 +173,26 @@ def test_cli_prints_one_json_object_and_bad_paths_are_one_line(tmp_path, rows):
     for bad in (tmp_path / "missing.zip", tmp_path / "notzip.zip"):
         done = cli(home, "import-whoop-export", bad, check=False)
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and done.stdout == ""
+
+
+def test_imported_history_never_changes_band_derived_values(derived_db, tmp_path):
+    """Band scores use band history only (metrics.md §12, §18): importing WHOOP's values for the same days and
+    deriving again leaves every band value as it was; the imported ones sit beside them."""
+    import shutil
+
+    from healthdesk.services.derive import derive
+    from tests.export.conftest import TZ
+
+    shutil.copy(derived_db, tmp_path / "h.db")
+    band = "select day, metric, value, confidence from daily_values where source = 'band' order by day, metric"
+    with sqlite3.connect(tmp_path / "h.db") as conn:
+        before = conn.execute(band).fetchall()
+    write_export(tmp_path / "x.zip", generate(12, seed=8, first_day=date(2023, 11, 13)))
+    with open_database(tmp_path / "h.db") as db:
+        import_export(db, tmp_path / "x.zip")
+        derive(db, tz_offset_s=TZ)
+    with sqlite3.connect(tmp_path / "h.db") as conn:
+        assert conn.execute(band).fetchall() == before
+        both = conn.execute("select count(*) from daily_values a join daily_values b on a.day = b.day and "
+                            "a.metric = b.metric where a.source = 'band' and b.source = 'whoop_export'").fetchone()
+    assert both[0] > 50
