@@ -120,6 +120,12 @@ class DayTraceChart(QWidget):
     def _x_changed(self, *_: object) -> None:
         trace = self.trace
         lo, hi = self.view_span()
+        if trace is not None and trace.has_heart_rate:  # the heart-rate axis follows the stretch in view
+            i0, i1 = np.searchsorted(trace.hr_t, [lo, hi])
+            seen = trace.hr_bpm[i0:i1]
+            seen = seen[np.isfinite(seen)]
+            if seen.size:
+                self.hr.setYRange(max(float(seen.min()) - 5, 0), float(seen.max()) + 5, padding=0)
         if trace is None or not trace.has_rr:
             self.rr_dots.setData([], [])
             self.rr_shown = 0

@@ -73,6 +73,8 @@ class TrajectoryCard(Card):
         if traj.status != "ok":
             why = traj.note or "no values in the last 30 days"
             why = why.replace("R\u00b2", "fit").replace("least squares", "").strip()
+            if "too noisy" in why:
+                return "No projection: the values go up and down too much for a direction to show."
             if "days needed" in why or "no value" in why:
                 return f"Not enough history for a projection: {why}."
             return f"No projection: {why}."

@@ -44,6 +44,7 @@ class StageBar(QWidget):
         self.bar = _Bar()
         self.text = QLabel(" ")
         self.text.setObjectName("tileDetail")
+        self.text.setWordWrap(True)
         layout.addWidget(self.bar)
         layout.addWidget(self.text)
 
