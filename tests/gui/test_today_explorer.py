@@ -178,3 +178,27 @@ def test_day_explorer_shows_rr_intervals_only_when_zoomed(data_window: MainWindo
     expected = int(((rr_t >= centre - 600) & (rr_t <= centre + 600)).sum())
     assert chart.rr_shown == pytest.approx(expected, abs=3) and chart.rr_shown > 100
     assert not chart.rr.isHidden()
+
+
+def test_one_point_gets_a_readable_axis_and_nothing_gets_no_axis(qtbot) -> None:
+    from healthdesk.services.dashboard_types import MetricHistory, SourceSeries, Trajectory
+    from healthdesk.ui.charts.history import HistoryChart
+    from healthdesk.ui.charts.trajectory import TrajectoryCard
+    from healthdesk.ui.pages.history import ChartCard
+
+    noon = datetime(2026, 3, 4, 12, tzinfo=UTC).timestamp()
+    one = MetricHistory("resting_hr", "bpm", [SourceSeries("band", np.array([noon]), np.array([131.0]),
+                                                           np.array([0.9]))])
+    card = ChartCard("resting_hr", HistoryChart())
+    qtbot.addWidget(card)
+    card.set_history(one)
+    low, high = card.chart.plot.getViewBox().viewRange()[1]
+    assert low < 131.0 < high and high - low >= 0.15 * 131.0  # not 130.5 / 131.0
+    assert card.chart.plot.getAxis("left").labelText == "bpm"
+    empty = MetricHistory("resting_hr", "bpm", [])
+    card.set_history(empty)
+    assert card.chart.isHidden() and not card.empty.isHidden()  # a sentence, not a 0.2-0.8 axis
+    traj = TrajectoryCard("resting_hr")
+    qtbot.addWidget(traj)
+    traj.set_trajectory(Trajectory("resting_hr", "bpm", np.empty(0), np.empty(0), "insufficient", "no value"))
+    assert traj.plot.isHidden() and traj.label.text().startswith("Not enough history")
