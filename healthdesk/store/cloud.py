@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from healthdesk.core.timeutil import parse_iso
 from healthdesk.store.base import Base
 
 RESOURCES = ("cycle", "sleep", "recovery", "workout")
@@ -45,7 +46,7 @@ def read_session(db: _Transactional) -> Iterator[Session]:
 def iso_utc(value: str | datetime) -> str:
     """WHOOP timestamp (any ISO form) -> 'YYYY-MM-DDTHH:MM:SS.mmmZ' so text order equals time order."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = parse_iso(value)  # the project's one ISO parser: a zone-less time raises ValueError
     if value.tzinfo is None:
         raise ValueError(f"timestamp without a time zone: {value!r}")
     value = value.astimezone(UTC)
