@@ -48,22 +48,45 @@ def _narrow(path: Path, mode: int) -> bool:
     return True
 
 
+# What earlier versions wrote at the top of the data/config/log folders. Only these are narrowed: a --home that
+# points at a folder holding the user's other files (even ~) never has those files touched.
+APP_ENTRY_PREFIXES = ("healthdesk",)  # healthdesk.db(-wal/-shm), backups, healthdesk-ui.ini, the logs
+APP_ENTRIES = frozenset({"settings.json", "paired_band.json", "whoop-token.lock", "demo-seeded.json",
+                         "share-tls", "logs", "demo", "simulated-band"})
+
+
+def _ours(name: str) -> bool:
+    return name in APP_ENTRIES or name.startswith(APP_ENTRY_PREFIXES)
+
+
 def tighten(folders: Iterable[Path]) -> int:
-    """Owner-only modes for the folders and everything in them (no symlink is followed); the count changed."""
+    """Owner-only modes for the folders and the app's entries in them (app subfolders wholly; no symlink is
+    followed); the number changed, said in one log line."""
     changed = 0
     seen = 0
     for top in dict.fromkeys(Path(f) for f in folders):
         if not top.is_dir():
             continue
         changed += _narrow(top, DIR_MODE)
-        for root, dirs, files in os.walk(top, followlinks=False):
-            for name in dirs:
-                changed += _narrow(Path(root, name), DIR_MODE)
-            for name in files:
-                changed += _narrow(Path(root, name), FILE_MODE)
-            seen += len(dirs) + len(files)
-            if seen > MAX_TIGHTEN_ENTRIES:
-                break
+        try:
+            entries = [entry for entry in top.iterdir() if _ours(entry.name)]
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if not entry.is_dir():
+                changed += _narrow(entry, FILE_MODE)
+                continue
+            changed += _narrow(entry, DIR_MODE)
+            for root, dirs, files in os.walk(entry, followlinks=False):
+                for name in dirs:
+                    changed += _narrow(Path(root, name), DIR_MODE)
+                for name in files:
+                    changed += _narrow(Path(root, name), FILE_MODE)
+                seen += len(dirs) + len(files)
+                if seen > MAX_TIGHTEN_ENTRIES:
+                    break
     if changed:
         log.info("made %d existing files/folders readable by this user only (0600/0700)", changed)
     return changed

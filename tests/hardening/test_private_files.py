@@ -62,8 +62,16 @@ def test_an_upgrade_from_world_readable_files_is_tightened_with_one_log_line(imp
     (imported_home / "settings.json").write_text('{"profile": {"weight_kg": 80}}')
     for path in [imported_home, *imported_home.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)  # what v0.1 left behind
+    (imported_home / "notes.txt").write_text("not healthdesk's")  # a --home may hold the user's own files
+    (imported_home / "photos").mkdir()
+    os.chmod(imported_home / "notes.txt", 0o644)
+    os.chmod(imported_home / "photos", 0o755)
     run = run_cli(imported_home, "share", "list")
     assert run.returncode == 0, run.stderr
+    assert stat.S_IMODE((imported_home / "notes.txt").stat().st_mode) == 0o644  # never touched
+    assert stat.S_IMODE((imported_home / "photos").stat().st_mode) == 0o755
+    (imported_home / "notes.txt").unlink()
+    (imported_home / "photos").rmdir()
     assert_private(imported_home)
     log = (imported_home / "logs" / "healthdesk-cli.log").read_text()
     lines = [line for line in log.splitlines() if "readable by this user only" in line]
