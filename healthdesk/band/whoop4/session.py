@@ -96,9 +96,9 @@ class Whoop4Session(SessionLink):
         host_now = self.host_clock()
         battery = struct.unpack_from("<I", body, 1)[0] / 10
         serial = body[14:24].split(b"\x00", 1)[0].decode("ascii", "replace")
-        # `3F 00`: the raw sensor stream may be running and its off switch persists (§12.1).
-        await self.optional(lambda s: commands.stop_raw_stream(s), Opcode.SEND_R10_R11_REALTIME,
-                            "raw-stream switch", skipped)
+        # `3F 00`: the raw sensor stream may be running and its off switch persists (§12.1). Written, not awaited:
+        # whether every firmware answers it is unknown, and whether the stream ran is told by the 0x2B frames seen.
+        await self._write(commands.stop_raw_stream(self._next_seq()))
         version = await self.optional(commands.report_version, Opcode.REPORT_VERSION_INFO, "firmware version",
                                       skipped)
         firmware = (".".join(str(v) for v in struct.unpack_from("<4I", version.body, 1))
