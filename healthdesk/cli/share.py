@@ -113,14 +113,15 @@ def _service(paths: Paths):
 
 def _create(args: argparse.Namespace, paths: Paths) -> int:
     # Heavy stacks load only when a share command runs (every healthdesk-cli call imports this module).
-    from healthdesk.services.share import DEFAULT_PORT, LOOPBACK_HOSTS, ShareError
+    from healthdesk.services.share import DEFAULT_PORT, LOOPBACK_HOSTS, ShareError, lan_address
 
     request = _link_request(args)
     if args.port is not None and not 1 <= args.port <= 65535:
         raise CliError(f"--port must be 1..65535, got {args.port}")
     service = _service(paths)  # without a keyring: says so on stderr before anything is created
     try:
-        host = f"[{args.host}]" if ":" in args.host else args.host
+        shown = lan_address() if args.host in ("0.0.0.0", "::") else args.host  # as 'serve' prints it
+        host = f"[{shown}]" if ":" in shown else shown
         scheme = "http" if args.host in LOOPBACK_HOSTS else "https"  # the LAN is served over TLS only
         created = service.create_link(request, f"{scheme}://{host}:{args.port or DEFAULT_PORT}")
     except ShareError as exc:

@@ -68,3 +68,12 @@ def test_lan_without_tls_is_refused_and_an_https_link_carries_the_fingerprint(tm
         assert len(made.tls_fingerprint.split(":")) == 32
     finally:
         service.close()
+
+
+def test_a_new_address_joins_the_old_ones_so_a_printed_fingerprint_stays_true(tmp_path):
+    folder = tmp_path / "tls"
+    _, _, first = ensure_certificate(folder, ["192.168.1.20", "127.0.0.1"])
+    assert ensure_certificate(folder, ["127.0.0.1"])[2] == first  # covered: reused
+    _, _, second = ensure_certificate(folder, ["10.0.0.5", "127.0.0.1"])  # the laptop moved networks
+    assert second != first
+    assert ensure_certificate(folder, ["192.168.1.20"])[2] == second  # both addresses in one certificate

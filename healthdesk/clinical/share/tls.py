@@ -27,28 +27,29 @@ def fingerprint(cert_pem: bytes) -> str:
     return ":".join(f"{b:02X}" for b in cert.fingerprint(hashes.SHA256()))
 
 
-def _covers(cert_pem: bytes, hosts: list[str]) -> bool:
-    cert = x509.load_pem_x509_certificate(cert_pem)
-    if cert.not_valid_after_utc < dt.datetime.now(dt.UTC) + dt.timedelta(days=7):
-        return False
+def _usable_names(cert_pem: bytes) -> set[str]:
+    """The addresses a stored certificate may keep serving: empty when it expires within a week or is not a
+    leaf (an older CA:TRUE certificate is replaced)."""
     try:
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        if cert.not_valid_after_utc < dt.datetime.now(dt.UTC) + dt.timedelta(days=7):
+            return set()
+        if cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return set()
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return False
-    names = {str(ip) for ip in san.get_values_for_type(x509.IPAddress)} | set(san.get_values_for_type(x509.DNSName))
-    try:
-        is_leaf = not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        is_leaf = False
-    return is_leaf and set(hosts) <= names  # an older CA:TRUE certificate is replaced
+    except (ValueError, x509.ExtensionNotFound):
+        return set()
+    return {str(ip) for ip in san.get_values_for_type(x509.IPAddress)} | set(san.get_values_for_type(x509.DNSName))
 
 
 def ensure_certificate(folder: Path, hosts: list[str]) -> tuple[Path, Path, str]:
     """(cert path, key path, fingerprint); reuses the stored certificate while it covers `hosts`."""
     make_private_dir(folder)
     cert_path, key_path = folder / "share-cert.pem", folder / "share-key.pem"
-    if cert_path.exists() and key_path.exists() and _covers(cert_path.read_bytes(), hosts):
+    known = _usable_names(cert_path.read_bytes()) if cert_path.exists() and key_path.exists() else set()
+    if known and set(hosts) <= known:
         return cert_path, key_path, fingerprint(cert_path.read_bytes())
+    hosts = sorted(known | set(hosts))  # a new address joins the old ones: a printed fingerprint stays true
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "healthdesk share server")])
     alt: list[x509.GeneralName] = []
