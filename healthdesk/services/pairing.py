@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from healthdesk.band.base import BandLink
-from healthdesk.band.whoop4.session import BandInfo, Whoop4Session
 from healthdesk.ble import transport
 from healthdesk.ble.errors import BandConnectionError
 from healthdesk.config import Paths
@@ -82,15 +81,10 @@ class BandConnector:
         return await transport.connect(found[0], backend=self.backend)
 
 
-async def pair_band(paths: Paths, connector: BandConnector, *, simulated: bool = False) -> tuple[PairedBand, BandInfo]:
-    """Connect with pairing, say hello (and set the clock), remember the band."""
-    link = await connector()
-    try:
-        async with Whoop4Session(link) as session:
-            info = await session.handshake()
-    finally:
-        await link.disconnect()
-    band = PairedBand(address=connector.address or "", serial=info.serial, name="WHOOP " + info.serial,
-                      firmware=info.firmware, simulated=simulated, paired_at=time.time())
-    save_paired_band(paths, band)
-    return band, info
+async def pair_band(paths: Paths, connector: BandConnector, *, simulated: bool = False) -> tuple[PairedBand, Any]:
+    """Connect with pairing, say hello (and set the clock), remember the band: `BandControl.pair` (the one home
+    of the band workflows) over this connector. Returns the paired band and its `BandCheck`."""
+    from healthdesk.services.band_control import BandControl  # band_control builds on this module
+
+    control = BandControl(paths, None, connector.backend, simulated=simulated, connector=connector)
+    return await control.pair()
