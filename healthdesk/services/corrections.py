@@ -97,6 +97,12 @@ def apply_to_detections(
             out_sleeps.append(fixed)
             if s.main:
                 night_fix[s.day] = fixed
+            # an onset moved earlier than the span's first cycle lies outside what derive replaces: drop the
+            # stored copy here so the fresh one never collides with it
+            stale = [i for i, a, b in stored_windows(conn, "sleep", fixed.start - 1, fixed.end + 1)
+                     if overlaps(c.ref_start, c.ref_end, a, b) or abs(a - fixed.start) < 1]
+            if stale:
+                delete_stored(conn, "sleep", stale)
     out_workouts: list[StoredWorkout] = []
     for w in workouts:
         c = _find(found, "workout", w.start, w.end)

@@ -123,3 +123,14 @@ def test_cli_lists_rejects_and_names_bad_records_in_one_line(db_path, monkeypatc
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     bad = cli(home, "workout", "label", "2023-11-16#1", "Quidditch", check=False)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_first_night_moved_earlier_survives_a_full_derive(db_path):
+    """The first night's onset moved 40 min earlier: full derives keep exactly one copy, the moved one."""
+    with open_database(db_path) as db:
+        first = next(i for i in corrections.list_items(db, "sleep", *SPAN) if i.kind == "main")
+        corrections.edit_sleep(db, first.ref, first.start - 2400, None)
+        derive(db, tz_offset_s=TZ)
+        derive(db, tz_offset_s=TZ)
+        near = [s for s in _sleeps(db) if corrections.overlaps(first.start, first.end, s.start, s.end)]
+    assert [(s.start, s.end) for s in near] == [(first.start - 2400, first.end)]
