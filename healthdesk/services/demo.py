@@ -43,7 +43,8 @@ IMPORT_CHUNK_FRAMES = 20_000  # one transaction each, like a file of import-fram
 TREND_RESTING_HR = (58.0, 52.5)
 TREND_RMSSD_MS = (40.0, 70.0)
 CHUNK_DAYS = 3  # the generator takes one resting HR / HRV level per call: a new level every 3 days
-# The demo band sends as fast as the link carries (a real band paces ~100 frames/s; 24 h would take 15 min).
+# The demo band sends as fast as the link carries (a real offload runs ~10 records/s, docs/band-protocol.md
+# §12.7: the demo's 24 h would take over two hours).
 DEMO_FRAME_INTERVAL_S = 0.0
 
 
