@@ -163,6 +163,18 @@ class HardenedH11Protocol(H11Protocol):
         self.transport.close()
 
 
+def _descriptor_budget() -> int:
+    """Half the process's open-file limit: beyond it accept() fails (EMFILE) and asyncio stops accepting for a
+    second - valid requests included - so the book must drop connections before that happens."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return 256
+    return 1 << 30 if soft == resource.RLIM_INFINITY else max(64, soft // 2)
+
+
 @dataclass(frozen=True)
 class ServerOptions:
     host: str = "127.0.0.1"
@@ -205,7 +217,7 @@ class ShareServer:
             reason = getattr(exc, "strerror", None) or exc
             raise ShareServerError(f"cannot listen on {o.host}:{o.port}: {reason}") from None
         self._sock, self.port = sock, sock.getsockname()[1]
-        self.book = ConnectionBook(o.per_address_connections, o.total_connections)
+        self.book = ConnectionBook(o.per_address_connections, min(o.total_connections, _descriptor_budget()))
         protocol = type("ShareH11Protocol", (HardenedH11Protocol,), {"head_timeout": o.head_timeout,
                                                                      "book": self.book})
         install_access_line_filter()
