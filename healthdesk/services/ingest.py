@@ -180,8 +180,10 @@ def derive_pending(db: Database, profile: Profile | None = None) -> int:
     """Derive every span an import or drain stored but nothing derived yet; the number of days derived."""
     with db.read() as conn:
         span = pending_span(conn)
-    if span is None:
-        return 0
+    if span is None:  # nothing pending: still re-derive what an older algorithm made (day model, issue 12)
+        from healthdesk.services.derive_upgrade import rederive_if_outdated
+
+        return rederive_if_outdated(db, profile)
     from healthdesk.services.derive import derive  # the metrics engine loads only when there is work
 
     report = derive(db, span.t0, span.t1, profile=profile)

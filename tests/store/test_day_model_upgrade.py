@@ -127,3 +127,19 @@ def test_deriving_again_after_the_upgrade_changes_nothing(v01):
         again = derive(db, tz_offset_s=TZ)
     assert not again.upgraded_from_older_algorithm
     assert _table(v01, "SELECT * FROM daily_values") == before
+
+
+def test_the_first_start_rederives_without_any_pending_import(v01, fresh, monkeypatch):
+    import time
+
+    from healthdesk.services.ingest import derive_pending  # what the app and the CLI run at start
+
+    monkeypatch.setenv("TZ", "UTC")  # derive_pending uses the machine's zone; the reference used UTC
+    time.tzset()
+    with open_database(v01) as db:
+        assert derive_pending(db) >= 4  # nothing was imported: the older algorithm's days alone trigger it
+        assert derive_pending(db) == 0  # and only once
+    monkeypatch.undo()
+    time.tzset()
+    band = "SELECT day, metric, value FROM daily_values WHERE source = 'band'"
+    assert _table(v01, band) == _table(fresh, band)
