@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from healthdesk.clinical.loader import load_report_data
-from healthdesk.clinical.report_data import SECTIONS, Period, ReportData
+from healthdesk.clinical.report_data import SECTIONS, InvalidPeriod, Period, ReportData
 from healthdesk.clinical.share.tokens import hash_matches, is_well_formed, token_hash
 from healthdesk.store.share import ReadOnlyStore, ShareLink
 
@@ -32,6 +32,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the range every date input accepts (services/export.py)
+
+
 class LinkResolver:
     def __init__(self, store: ReadOnlyStore, key: bytes, clock: Clock = utc_now) -> None:
         self._store, self._key, self._clock = store, key, clock
@@ -44,7 +47,19 @@ class LinkResolver:
         link = self._store.link_by_hash(digest)
         if link is None or not hash_matches(self._key, token, link.token_hash):
             return None
-        return link if link.usable(self._clock()) else None
+        return link if link.usable(self._clock()) and _servable_period(link) else None
+
+
+def _servable_period(link: ShareLink) -> bool:
+    """A link stored before dates were bounded (year 1, 9999, a 10,000-year span) answers the flat 404 like any
+    other unusable link, never a 500 on every request (fail closed)."""
+    if not (FIRST_YEAR <= link.start.year <= LAST_YEAR and FIRST_YEAR <= link.end.year <= LAST_YEAR):
+        return False
+    try:
+        Period(link.start, link.end, link.timezone)
+    except InvalidPeriod:
+        return False
+    return True
 
 
 def scoped_report(data: ReportData, link: ShareLink) -> ReportData:
