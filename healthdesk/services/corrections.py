@@ -12,10 +12,14 @@ Records are named for the user as `DAY#N`: the N-th sleep (or workout) of a morn
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
+
+from healthdesk.core.metrics.sleep import ASLEEP, SleepPeriod
 from healthdesk.core.timeutil import day_noon
 from healthdesk.services.workout_merge import ACTIVITIES
 from healthdesk.store.corrections import (
@@ -39,6 +43,7 @@ from healthdesk.store.derived import (
 )
 
 MATCH_START_S = 20 * 60
+STAGE_LIGHT = 1  # band stage codes: 0 deep, 1 light, 2 REM, 3 awake (services/derive.py)
 SLEEP_METRICS_OF_MAIN = ("sleep_duration", "time_in_bed", "sleep_efficiency")
 MANUAL_SOURCE = "manual"
 
@@ -74,12 +79,57 @@ def _edited_sleep(s: StoredSleep, c: Correction) -> StoredSleep:
                    efficiency=100.0 * asleep / tib if tib else None, detail=detail)
 
 
+def _minute(t: float) -> float:
+    return float(round(t / 60.0) * 60)
+
+
+def _rewindow(values: np.ndarray, old_start: float, start: float, end: float, pad: int) -> np.ndarray:
+    """Per-minute values of [start, end): the detected ones where the windows overlap, `pad` elsewhere."""
+    out = np.full(int((end - start) // 60), pad, dtype=values.dtype)
+    a = max(start, old_start)
+    src, dst = int((a - old_start) // 60), int((a - start) // 60)
+    n = max(0, min(len(values) - src, len(out) - dst))
+    if n > 0:
+        out[dst : dst + n] = values[src : src + n]
+    return out
+
+
+def adjust_periods(periods: list[SleepPeriod], found: list[Correction]) -> list[SleepPeriod]:
+    """Detected sleeps with the user's corrections, before any metric sees them (the engine's hook): a rejected
+    sleep is gone (a rejected main sleep joins its two cycles); a moved one takes the user's window, its
+    detected minutes kept and added minutes counted asleep (the user says so), stage light."""
+    out = []
+    for p in periods:
+        c = _find(found, "sleep", p.start, p.end)
+        if c is None or c.action not in ("reject", "edit"):
+            out.append(p)
+            continue
+        if c.action == "reject":
+            continue
+        start = _minute(c.new_start if c.new_start is not None else p.start)
+        end = _minute(c.new_end if c.new_end is not None else p.end)
+        if end - start < 60:
+            continue
+        state = _rewindow(p.state, p.start, start, end, ASLEEP)
+        stages = None if p.stages is None else _rewindow(p.stages, p.start, start, end, STAGE_LIGHT)
+        out.append(replace(p, start=start, end=end, state=state, stages=stages))
+    return sorted(out, key=lambda q: q.start)
+
+
+def sleep_adjuster(db: Database, t0: float, t1: float) -> Callable[[list[SleepPeriod]], list[SleepPeriod]] | None:
+    """What derive hands the engine for [t0, t1): None when the user corrected no sleep there."""
+    with db.read() as conn:
+        found = [c for c in corrections_between(conn, t0, t1, "sleep") if c.action in ("reject", "edit")]
+    return (lambda periods: adjust_periods(periods, found)) if found else None
+
+
 def apply_to_detections(
     conn, values: list[DailyValue], sleeps: list[StoredSleep], workouts: list[StoredWorkout],
     t0: float, t1: float,
 ) -> tuple[list[DailyValue], list[StoredSleep], list[StoredWorkout]]:
-    """The derive hook: the span's detections with the user's corrections applied (rejected records dropped,
-    moved sleeps moved, relabelled workouts relabelled) and the main-sleep values of edited nights redone."""
+    """The derive hook after the metrics: rejected workouts dropped, relabelled ones relabelled, moved sleeps
+    marked "edited" (the engine already derived them from the user's window through `sleep_adjuster`; a derive
+    without that hook gets the records moved and the night's duration values redone here)."""
     found = corrections_between(conn, t0, t1)
     if not found:
         return values, sleeps, workouts
@@ -93,10 +143,15 @@ def apply_to_detections(
             if s.main:
                 night_fix[s.day] = None
         else:
-            fixed = _edited_sleep(s, c)
+            moved = (_minute(c.new_start if c.new_start is not None else s.start),
+                     _minute(c.new_end if c.new_end is not None else s.end))
+            if (s.start, s.end) == moved:  # the engine already derived from the user's window: mark it
+                fixed = replace(s, detail={**(s.detail or {}), "edited": True, "detected": [c.ref_start, c.ref_end]})
+            else:  # a derive without the engine hook: move the record and its night's duration values
+                fixed = _edited_sleep(s, c)
+                if s.main:
+                    night_fix[s.day] = fixed
             out_sleeps.append(fixed)
-            if s.main:
-                night_fix[s.day] = fixed
             # an onset moved earlier than the span's first cycle lies outside what derive replaces: drop the
             # stored copy here so the fresh one never collides with it
             stale = [i for i, a, b in stored_windows(conn, "sleep", fixed.start - 1, fixed.end + 1)

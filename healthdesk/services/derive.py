@@ -26,6 +26,7 @@ from healthdesk.core.metrics.strain import fit_t_ref
 from healthdesk.core.metrics.version import ALGORITHM_VERSION
 from healthdesk.core.timeutil import system_tz_offset
 from healthdesk.services.corrections import apply_to_detections as apply_corrections
+from healthdesk.services.corrections import sleep_adjuster
 from healthdesk.services.derive_prefetch import Piece, canonical_records, pieces
 from healthdesk.store.band_reads import list_devices
 from healthdesk.store.database import Database
@@ -276,14 +277,16 @@ def _derive_range(
         return
     minutes = piece.minutes
     clock = time.perf_counter()
-    _, cycles = plan_cycles(minutes, tz, History())
+    adjust = sleep_adjuster(db, float(minutes["minute"][0]), float(minutes["minute"][-1] + 60))  # user corrections
+    _, cycles = plan_cycles(minutes, tz, History(), adjust)
     holding = [c for c in cycles if c.start <= lo]
     first = holding[-1] if holding else cycles[0] if cycles else None
     if first is None:
         return
     history = _history_before(db, first.day)
     results = derive_span(
-        minutes, tz, history, profile, evaluate_from=first.start, strain_reference=strain_calibration(db)
+        minutes, tz, history, profile, evaluate_from=first.start, strain_reference=strain_calibration(db),
+        adjust_sleeps=adjust,
     )
     if span1 < extent[1] and results and results[-1].cycle.end is None:
         results = results[:-1]  # it ends beyond the loaded context: derived when that data is in range

@@ -134,3 +134,22 @@ def test_first_night_moved_earlier_survives_a_full_derive(db_path):
         derive(db, tz_offset_s=TZ)
         near = [s for s in _sleeps(db) if corrections.overlaps(first.start, first.end, s.start, s.end)]
     assert [(s.start, s.end) for s in near] == [(first.start - 2400, first.end)]
+
+
+def test_a_rejected_main_sleep_is_never_scored_and_its_night_joins_the_cycle_before(db_path):
+    """The correction reaches the metrics, not only the list: the rejected night gives no recovery and no
+    night of its own; the cycle before it simply continues (metrics.md §1, multi-day cycles)."""
+    with open_database(db_path) as db:
+        mains = [i for i in corrections.list_items(db, "sleep", *SPAN) if i.kind == "main"]
+        night = mains[4]
+        day = night.ref.split("#")[0]
+        with db.read() as conn:
+            assert daily_values_between(conn, day, day, ["recovery"], "band")  # scored before
+        corrections.reject(db, "sleep", night.ref)
+        derive(db, tz_offset_s=TZ)
+        with db.read() as conn:
+            recovery = daily_values_between(conn, day, day, ["recovery"], "band")
+        mains_after = [s for s in _sleeps(db) if s.main]
+    assert recovery == []
+    assert not any(corrections.overlaps(night.start, night.end, s.start, s.end) for s in mains_after)
+    assert len(mains_after) == len(mains) - 1

@@ -7,6 +7,7 @@ before the one being evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -107,11 +108,15 @@ def _sri_days(minutes: np.ndarray, state: np.ndarray, last_window: date, tz: int
 
 
 def plan_cycles(
-    minutes: np.ndarray, tz_offset_s: int, history: History
+    minutes: np.ndarray, tz_offset_s: int, history: History,
+    adjust_sleeps: Callable[[list[SleepPeriod]], list[SleepPeriod]] | None = None,
 ) -> tuple[list[SleepPeriod], list[Cycle]]:
-    """Sleeps and the cycles they define over a minute grid (no metric is evaluated)."""
+    """Sleeps and the cycles they define over a minute grid (no metric is evaluated). `adjust_sleeps` applies
+    the user's corrections to the detected sleeps before anything is computed from them (services/corrections)."""
     # the HR check uses each window's own data (not history): a day derives the same alone or in a long span
     sleeps = detect_sleeps(minutes, tz_offset_s)
+    if adjust_sleeps is not None:
+        sleeps = adjust_sleeps(sleeps)
     t_start, t_end = float(minutes["minute"][0]), float(minutes["minute"][-1] + 60)
     cycles = assign_cycles([p.start for p in sleeps if p.main], t_start, t_end, tz_offset_s)
     return sleeps, cycles
@@ -124,12 +129,13 @@ def derive_span(
     profile: Profile | None = None,
     evaluate_from: float | None = None,
     strain_reference: float | None = None,
+    adjust_sleeps: Callable[[list[SleepPeriod]], list[SleepPeriod]] | None = None,
 ) -> list[CycleResult]:
     """Evaluate every cycle starting at or after `evaluate_from` (default: all) in a contiguous minute grid."""
     history = history if history is not None else History()
     if len(minutes) == 0:
         return []
-    sleeps, cycles = plan_cycles(minutes, tz_offset_s, history)
+    sleeps, cycles = plan_cycles(minutes, tz_offset_s, history, adjust_sleeps)
     t_end = float(minutes["minute"][-1] + 60)
     main_at = {p.start: p for p in sleeps if p.main}
     state = _sleep_states(minutes, sleeps)
