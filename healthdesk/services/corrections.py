@@ -1,8 +1,9 @@
 """User corrections of detected sleeps and workouts: reject, move a sleep's onset/wake, relabel, add.
 
 Corrections live in their own table (store.corrections), never inside the detections, and are re-applied by
-every derive (services.derive calls `apply_to_detections` just before it stores a span), so they survive a
-re-detection and an ALGORITHM_VERSION bump. A correction finds its record again by time: the detected window it
+every derive, so they survive a re-detection and an ALGORITHM_VERSION bump: `sleep_adjuster` gives the engine
+the corrected sleeps before any metric (core.metrics.engine's `adjust_sleeps`), and services.derive calls
+`apply_to_detections` just before it stores a span (workouts, "edited" marks). A correction finds its record again by time: the detected window it
 was made on, matched to a new detection that starts within MATCH_START_S or overlaps it by half
 (docs/architecture.md, "WHOOP export and corrections"). Corrected records carry an "edited" mark.
 
