@@ -156,6 +156,8 @@ def _list(args: argparse.Namespace, paths: Paths) -> int:
 def _revoke(args: argparse.Namespace, paths: Paths) -> int:
     from healthdesk.services.share import ShareError
 
+    if not 1 <= args.id < 2**63:  # SQLite integers; 'share list' shows the ids
+        raise CliError(f"no share link with id {args.id}")
     service = _service(paths)
     try:
         info = service.revoke(args.id)
