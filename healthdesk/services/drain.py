@@ -18,9 +18,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from healthdesk.band.base import BandLink
 from healthdesk.band.whoop4 import session_types as codes
-from healthdesk.band.whoop4.clock import DatingPlan, RecordDating
+from healthdesk.band.whoop4.clock import DATED_VERSIONS, DatingPlan, RecordDating
 from healthdesk.band.whoop4.constants import EventId, PacketType
 from healthdesk.band.whoop4.decode import decode_frames
 from healthdesk.band.whoop4.session import (
@@ -160,6 +162,9 @@ class DrainJob:
                     hello = (info.band_clock_unix, info.band_clock_unix - info.clock_drift_s)
                     self._dating = RecordDating(time.time(), hello if info.clock_was_unset else None)
                 dating = self._dating
+                stored = await loop.run_in_executor(writer, _newest_stored_record, self.db, device)
+                if stored is not None:
+                    dating.seed_anchor(*stored)
                 if codes.CLOCK_NOT_LATCHED in [w.code for w in info.warnings]:
                     return  # draining now would date records wrongly; the band keeps them (§12.4)
                 waiting = await session.records_waiting()
@@ -284,6 +289,21 @@ class DrainJob:
             log.exception("deriving metrics after the drain failed")
             return False
         return True
+
+
+def _newest_stored_record(db: Database, device: str) -> tuple[int, int, int] | None:
+    """(counter, unix, subsec) of the device's newest stored 1 Hz record: a re-dating anchor (§12.5)."""
+    from healthdesk.store.band_reads import list_devices, records_between
+
+    last = next((d.last_seen for d in list_devices(db) if d.name == device and d.last_seen), None)
+    if last is None:
+        return None
+    records = records_between(db, device, last - 120, last + 2)
+    records = records[np.isin(records["version"], list(DATED_VERSIONS))]
+    if not len(records):
+        return None
+    newest = records[int(np.argmax(records["counter"]))]
+    return int(newest["counter"]), int(newest["unix"]), int(newest["subsec"])
 
 
 def _saw_charging(session: Whoop4Session) -> bool:

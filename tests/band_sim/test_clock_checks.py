@@ -81,3 +81,30 @@ def test_records_with_no_anchor_stay_undated_but_archived(tmp_path):
     assert [w.code for w in summary.warnings] == ["undated_records"]
     assert band.pending_frames == []  # acked: the raw frames are archived, said so in the warning
     assert struct.unpack_from("<I", flash[0], 11)[0] < PLAUSIBLE_FROM_UNIX
+
+
+def test_redating_after_an_app_restart_anchors_on_the_newest_stored_record(tmp_path):
+    """The correctly dated part was drained by an earlier run; the unset-clock part arrives in a later one."""
+    records = steady_records(600, seed=6, start_unix=START)
+    flash = unset_clock_flash(compose_flash(records))
+    cut = next(i for i, f in enumerate(flash) if record_header(f) and record_header(f)[2] < PLAUSIBLE_FROM_UNIX)
+
+    def drain(frames):
+        band = SimulatedBand.create(frames, serial="4C5550001", seed=7)
+        band.state.rtc_offset = 0.0  # clock right: hello offers no unset-clock anchor
+
+        async def connect():
+            return InProcessLink(band)
+
+        async def go():
+            with open_database(tmp_path / "hd.db") as db:
+                return await DrainJob(db, connect, derive=False).run()
+
+        return asyncio.run(asyncio.wait_for(go(), 60))
+
+    first, second = drain(flash[:cut]), drain(flash[cut:])
+    assert first.records_redated == 0 and second.records_redated == 200 and second.records_undated == 0
+    with open_database(tmp_path / "hd.db") as db:
+        stored = records_between(db, None, 0, 2**32)
+    key = ["counter", "unix", "subsec"]
+    np.testing.assert_array_equal(np.sort(stored, order="counter")[key], np.sort(records, order="counter")[key])

@@ -8,8 +8,8 @@ Pure functions over numbers and wire frames; the session and the drain job call 
   by more than a day; otherwise neither clock is touched and the user is told (§12.4).
 * `RecordDating` re-dates implausibly dated v12/v24 records from counter continuity: the tick counter advances by
   one per 31504/32768 s (§7.1), so a record `d` counters after a correctly dated anchor happened exactly
-  `d * 31504` RTC ticks after it. Anchors: the nearest plausibly dated record of the drain (by counter), else the
-  band's own unset clock at hello matched to the host's time (the records were stamped by that same running
+  `d * 31504` RTC ticks after it. Anchors: the nearest plausibly dated record of the drain (by counter, the
+  newest one already stored counting too), else the band's own unset clock at hello matched to the host's time (the records were stamped by that same running
   clock). With no anchor a record stays undated: its raw frame is archived, it is not put on any day.
 """
 
@@ -99,6 +99,11 @@ class RecordDating:
     _anchor: tuple[int, int] | None = field(default=None, repr=False)  # (counter, ticks)
     redated: int = 0
     undated: int = 0
+
+    def seed_anchor(self, counter: int, unix: int, subsec: int) -> None:
+        """The newest record stored by an earlier drain, so re-dating survives app restarts (§12.5)."""
+        if self._anchor is None and plausible(unix, self.host_now):
+            self._anchor = (counter, unix * SUBSEC_PER_SECOND + subsec)
 
     def plan(self, frames: list[bytes]) -> DatingPlan:
         headers = [record_header(f) for f in frames]
