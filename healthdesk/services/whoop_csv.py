@@ -23,6 +23,7 @@ from healthdesk.services.whoop_export.parse import TIME_KEYS, format_tz, unix_to
 from healthdesk.services.workout_merge import WorkoutRecord, merge_workouts
 from healthdesk.store.database import Database
 from healthdesk.store.derived import daily_values_between, sleeps_between, workouts_between
+from healthdesk.store.journal import entries_between, list_tags
 from healthdesk.store.whoop_export import rows_between
 
 ORDER = ("whoop_export", "whoop_cloud", "band")
@@ -102,6 +103,8 @@ def export_whoop_csv(db: Database, day0: date, day1: date, out_dir: Path,
         t0, t1 = day_noon(day0, 0) - 2 * 86400, day_noon(day1, 0) + 2 * 86400
         band_sleeps = [s for s in sleeps_between(conn, t0, t1) if s.source == "band" and d0 <= s.day <= d1]
         band_workouts = [w for w in workouts_between(conn, t0, t1) if d0 <= w.day <= d1]
+        answers = [e for e in entries_between(conn, day0, day1) if e.source != "whoop_export"]
+        labels = {t.name: t.label for t in list_tags(conn)}
     by_day: dict[str, dict[str, dict[str, float | None]]] = {}
     for v in values:
         by_day.setdefault(v.day, {}).setdefault(v.metric, {})[v.source] = v.value
@@ -167,6 +170,16 @@ def export_whoop_csv(db: Database, day0: date, day1: date, out_dir: Path,
         lines["workouts"].append((w.start, _row("workouts", fields, tz, sources)))
     for j in exported["journal"]:
         lines["journal"].append((j["cycle_start"], _row("journal", j["fields"], j["tz_offset_s"], "whoop_export")))
+    exported_answers = {(j["day"], j["question"]) for j in exported["journal"]}
+    for e in answers:  # the app's own journal answers, on days whose cycle start is known
+        day = e.day.isoformat()
+        question = labels.get(e.tag, e.tag)
+        if day not in cycle_start_of or (day, question) in exported_answers:
+            continue
+        start, tz = cycle_start_of[day]
+        fields = {"cycle_start": start, "cycle_end": band.get(day, {}).get("cycle_end"), "question": question,
+                  "answered_yes": e.answered_yes, "notes": e.note}
+        lines["journal"].append((start, _row("journal", fields, tz, e.source)))
     for kind, rows in lines.items():
         path = out_dir / FILE_NAMES[kind]
         tmp = path.with_name(path.name + ".tmp")

@@ -16,6 +16,7 @@ from healthdesk.services.whoop_export import import_export
 from healthdesk.services.whoop_export.importer import CYCLE_METRICS, SLEEP_METRICS
 from healthdesk.services.whoop_export.synthetic import generate, write_export
 from healthdesk.store.database import open_database
+from healthdesk.store.journal import JournalEntry, entries_between, upsert_entries
 from tests.export.conftest import TZ
 from tests.export.helpers import EXPORT_TABLES, cli
 
@@ -31,6 +32,9 @@ def round_trip(derived_db, tmp_path_factory):
     write_export(root / "whoop.zip", generate(40, seed=5, first_day=date(2023, 9, 1)))
     with open_database(home_a / "healthdesk.db") as db:
         import_export(db, root / "whoop.zip")
+        with db.write() as conn:  # answers the user gave in the app, on a band day
+            upsert_entries(conn, [JournalEntry(date(2023, 11, 17), "alcohol", True, "wedding", "app"),
+                                  JournalEntry(date(2023, 11, 17), "sauna", False, None, "app")])
     done = cli(home_a, "export", "whoop-csv", "--from", "2023-08-01", "--to", "2023-12-31", "--out", root / "csv",
                env={"TZ": "Etc/GMT-1"})
     assert "wrote" in done.stdout
@@ -93,3 +97,14 @@ def test_band_days_come_back_as_the_same_values(round_trip):
         assert (f["in_bed_min"], f["asleep_min"]) == pytest.approx((tib, asleep), rel=1e-12)
     assert workouts_back == band_workouts and len(workouts_back) >= 3
     assert TZ == 3600
+
+
+def test_the_apps_journal_answers_come_back_as_journal_entries(round_trip):
+    _, b, folder = round_trip
+    with open(folder / "journal_entries.csv", encoding="utf-8") as f:
+        app_rows = [r for r in csv.DictReader(f) if r["Source"] == "app"]
+    assert sorted((r["Question text"], r["Answered yes"], r["Notes"]) for r in app_rows) == [
+        ("Alcohol", "true", "wedding"), ("Sauna", "false", "")]
+    with open_database(b) as db, db.read() as conn:
+        back = [(e.tag, e.answered_yes, e.note) for e in entries_between(conn, date(2023, 11, 17), date(2023, 11, 17))]
+    assert sorted(back) == [("alcohol", True, "wedding"), ("sauna", False, None)]
