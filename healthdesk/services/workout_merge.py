@@ -78,3 +78,14 @@ def merge_workouts(records: Sequence[WorkoutRecord]) -> list[MergedWorkout]:
         ranked = sorted(g, key=lambda w: richness(w), reverse=True)
         out.append(MergedWorkout(ranked[0], tuple(ranked[1:])))
     return sorted(out, key=lambda m: m.start)
+
+
+def merged_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Labels of merged sources ('whoop_export+band' -> 'WHOOP export + Band') for every order of 2-3 sources,
+    plus 'whoop_cloud+whoop_export' (one WHOOP value, both routes agree); for the pages' source columns."""
+    from itertools import permutations
+
+    names = [s for s in labels if "+" not in s]
+    out = {"+".join(p): " + ".join(labels[s] for s in p) for n in (2, 3) for p in permutations(names, n)}
+    out["whoop_cloud+whoop_export"] = "WHOOP (cloud and export agree)"
+    return out
