@@ -153,3 +153,22 @@ def test_a_rejected_main_sleep_is_never_scored_and_its_night_joins_the_cycle_bef
     assert recovery == []
     assert not any(corrections.overlaps(night.start, night.end, s.start, s.end) for s in mains_after)
     assert len(mains_after) == len(mains) - 1
+
+
+def test_a_moved_window_keeps_the_detected_minutes_and_counts_added_ones_asleep():
+    import numpy as np
+
+    from healthdesk.core.metrics.sleep import ASLEEP, WAKE, SleepPeriod
+    from healthdesk.store.corrections import Correction
+
+    t = 1_700_000_040.0 - 1_700_000_040.0 % 60
+    state = np.array([WAKE, ASLEEP, ASLEEP, WAKE, ASLEEP, ASLEEP], dtype=np.int8)
+    stages = np.array([3, 0, 1, 3, 2, 2], dtype=np.int8)
+    detected = SleepPeriod(t, t + 360, True, state, 0.9, stages)
+    nap = SleepPeriod(t + 7200, t + 7800, False, np.full(10, ASLEEP, np.int8), 0.8, None)
+    moved = Correction("sleep", "edit", t, t + 360, t - 120, t + 240)  # 2 min earlier, 2 min cut at the end
+    rejected = Correction("sleep", "reject", t + 7200, t + 7800)
+    (p,) = corrections.adjust_periods([detected, nap], [moved, rejected])
+    assert (p.start, p.end, p.main) == (t - 120, t + 240, True)
+    assert p.state.tolist() == [ASLEEP, ASLEEP, WAKE, ASLEEP, ASLEEP, WAKE]
+    assert p.stages.tolist() == [1, 1, 3, 0, 1, 3] and p.tib_min == 6 and p.tst_min == 4
