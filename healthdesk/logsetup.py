@@ -30,9 +30,9 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
 
 
 def configure_logging(log_file: Path, *, program: str, max_bytes: int = LOG_MAX_BYTES,
-                      backups: int = LOG_BACKUPS, level: int = logging.INFO) -> bool:
-    """Log to `log_file`; False (after one warning line on stderr) when it cannot be opened - the program
-    then runs without a log file rather than failing."""
+                      backups: int = LOG_BACKUPS, level: int = logging.INFO) -> PrivateRotatingFileHandler | None:
+    """Log to `log_file` (the handler is returned); None, after one warning line on stderr, when it cannot be
+    opened - the program then runs without a log file rather than failing."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, PrivateRotatingFileHandler)]:
         root.removeHandler(old)
@@ -44,8 +44,14 @@ def configure_logging(log_file: Path, *, program: str, max_bytes: int = LOG_MAX_
     except OSError as exc:
         print(f"{program}: warning: cannot write the log {log_file} ({exc.strerror or exc}); "
               "continuing without a log file", file=sys.stderr)
-        root.addHandler(logging.NullHandler())
-        return False
+        return None
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
-    return True
+    return handler
+
+
+def remove_logging(handler: PrivateRotatingFileHandler | None) -> None:
+    """Undo configure_logging (for in-process callers of the CLI's main(), e.g. tests)."""
+    if handler is not None:
+        logging.getLogger().removeHandler(handler)
+        handler.close()

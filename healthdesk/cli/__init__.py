@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 
 from healthdesk import __version__
 from healthdesk.config import resolve_paths
-from healthdesk.logsetup import configure_logging
+from healthdesk.logsetup import configure_logging, remove_logging
 
 log = logging.getLogger("healthdesk.cli")
 
@@ -46,12 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous_umask = os.umask(0o077)  # Paths.ensure() sets it for good; restored for in-process callers
+    try:
+        return _run(args)
+    finally:
+        os.umask(previous_umask)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         paths = resolve_paths(args.home).ensure()
     except OSError as exc:
         print(f"healthdesk-cli: cannot create the data folder: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    configure_logging(paths.log_dir / "healthdesk-cli.log", program="healthdesk-cli")
+    handler = configure_logging(paths.log_dir / "healthdesk-cli.log", program="healthdesk-cli")
     try:
         paths.tighten()
         if not getattr(args, "defer_pending", False):
@@ -74,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"healthdesk-cli: unexpected error ({type(exc).__name__}: {detail}); details in "
               f"{paths.log_dir / 'healthdesk-cli.log'}", file=sys.stderr)
         return 1
+    finally:
+        remove_logging(handler)  # the process ends here anyway; in-process callers get their logging back
 
 
 def _derive_pending(paths) -> None:
