@@ -110,8 +110,9 @@ class Whoop4Session(SessionLink):
                                              skipped)
         if skipped:
             what = " and ".join(skipped)
+            it = "them" if len(skipped) > 1 else "it"
             warnings.append(DrainWarning(OPTIONAL_COMMAND_SKIPPED, f"The band did not answer when asked for its "
-                                         f"{what}, so the sync went on without it."))
+                                         f"{what}, so the sync went on without {it}."))
         if (battery_answer is not None and battery_answer.result == ResultCode.SUCCESS
                 and len(battery_answer.body) >= 2):
             battery = struct.unpack_from("<H", battery_answer.body)[0] / 10
