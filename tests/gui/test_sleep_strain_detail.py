@@ -10,29 +10,36 @@ import pytest
 from healthdesk.services.dashboard import DashboardService
 from healthdesk.services.user_settings import update_settings
 from healthdesk.services.workout_view import workout_details
-from healthdesk.ui.main_window import MainWindow
 from healthdesk.ui.pages.sleep import SleepPage
 from healthdesk.ui.pages.strain import StrainPage
 
-from .conftest import close_window
+from .conftest import run_on_loop
+
+
+class Pages:
+    """The two pages alone (no window): what these tests look at, without building every other page."""
+
+    def __init__(self, context) -> None:
+        self.pages = {"sleep": SleepPage(context), "strain": StrainPage(context)}
 
 
 @pytest.fixture
-def data_window(context, seeded_database, qtbot, home) -> Iterator[MainWindow]:
+def data_window(context, seeded_database, qtbot, home) -> Iterator[Pages]:
     context.settings_file = home / "settings.json"
     update_settings(context.settings_file,
                     profile={"weight_kg": 72.0, "height_cm": 178.0, "birth_year": 1988, "sex": "male"})
     context.attach(dashboard=DashboardService(seeded_database))
-    win = MainWindow(context)
-    win.show()
+    win = Pages(context)
+    for page in win.pages.values():
+        qtbot.addWidget(page)
     with qtbot.waitSignals([win.pages["sleep"].loaded, win.pages["strain"].loaded], timeout=60_000):
         win.pages["sleep"].refresh()
         win.pages["strain"].refresh()
     yield win
-    close_window(qtbot, win)
+    run_on_loop(qtbot, context.runner.shutdown())
 
 
-def test_sleep_shows_the_night_with_stage_totals(data_window: MainWindow, seeded_database) -> None:
+def test_sleep_shows_the_night_with_stage_totals(data_window: Pages, seeded_database) -> None:
     service = DashboardService(seeded_database)
     page: SleepPage = data_window.pages["sleep"]  # type: ignore[assignment]
     night = service.nights()[0]
@@ -53,7 +60,7 @@ def test_sleep_shows_the_night_with_stage_totals(data_window: MainWindow, seeded
     assert "bedtime varied" in page.week_text.text() or "Three nights" in page.week_text.text()
 
 
-def test_strain_lists_zones_activity_and_calories(data_window: MainWindow, seeded_database, home) -> None:
+def test_strain_lists_zones_activity_and_calories(data_window: Pages, seeded_database, home) -> None:
     page: StrainPage = data_window.pages["strain"]  # type: ignore[assignment]
     details = workout_details(DashboardService(seeded_database), home / "settings.json")
     assert page.workouts.rowCount() == len(details) > 0
