@@ -30,6 +30,7 @@ from healthdesk.store.corrections import (
     delete_stored,
     insert_manual_workout,
     move_stored_sleep,
+    overlaps,
     put_correction,
     relabel_stored,
     stored_windows,
@@ -43,7 +44,6 @@ from healthdesk.store.derived import (
     workouts_between,
 )
 
-MATCH_START_S = 20 * 60
 STAGE_LIGHT = 1  # band stage codes: 0 deep, 1 light, 2 REM, 3 awake (services/derive.py)
 SLEEP_METRICS_OF_MAIN = ("sleep_duration", "time_in_bed", "sleep_efficiency")
 MANUAL_SOURCE = "manual"
@@ -51,14 +51,6 @@ MANUAL_SOURCE = "manual"
 
 class CorrectionError(Exception):
     """Input the user can fix (unknown record, bad time, activity not in the list): one line."""
-
-
-def overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
-    """Same record: starts within MATCH_START_S, or the overlap is at least half the shorter one."""
-    if abs(a0 - b0) <= MATCH_START_S:
-        return True
-    shared = min(a1, b1) - max(a0, b0)
-    return shared > 0 and shared >= 0.5 * min(a1 - a0, b1 - b0)
 
 
 def _find(corrections: list[Correction], target: str, start: float, end: float) -> Correction | None:

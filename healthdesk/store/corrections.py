@@ -20,6 +20,7 @@ from healthdesk.store.base import Base
 from healthdesk.store.derived import BandSleepRow, BandWorkoutRow
 
 TARGETS = ("sleep", "workout")
+MATCH_START_S = 20 * 60
 ACTIONS = ("reject", "edit", "label", "add")
 
 
@@ -111,3 +112,16 @@ def move_stored_sleep(conn: Connection, row_id: int, start: float, end: float, t
 def insert_manual_workout(conn: Connection, source: str, day: str, start: float, end: float, label: str) -> None:
     conn.execute(insert(BandWorkoutRow).values(source=source, day=day, start=start, end=end, user_edited=True,
                                                kind=label).on_conflict_do_nothing())
+
+
+def overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
+    """Same record: starts within MATCH_START_S, or the overlap is at least half the shorter one."""
+    if abs(a0 - b0) <= MATCH_START_S:
+        return True
+    shared = min(a1, b1) - max(a0, b0)
+    return shared > 0 and shared >= 0.5 * min(a1 - a0, b1 - b0)
+
+
+def edited_workout_windows(conn: Connection, t0: float, t1: float) -> list[tuple[float, float]]:
+    """Detected windows of workouts the user relabelled or added (what 'edited' marks in lists and reports)."""
+    return [(c.ref_start, c.ref_end) for c in corrections_between(conn, t0, t1, "workout") if c.action != "reject"]

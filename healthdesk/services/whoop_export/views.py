@@ -75,9 +75,9 @@ def workout_entries(records: Sequence[WorkoutRecord]) -> dict[str, list[dict[str
 
 
 def edited_workout_windows(conn, t0: float, t1: float) -> list[tuple[float, float]]:
-    from healthdesk.store.corrections import corrections_between
+    from healthdesk.store.corrections import edited_workout_windows as windows
 
-    return [(c.ref_start, c.ref_end) for c in corrections_between(conn, t0, t1, "workout") if c.action != "reject"]
+    return windows(conn, t0, t1)
 
 
 def whoop_agreement(entries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
