@@ -25,13 +25,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_import)
 
 
+def _progress():
+    last = [-1]
+
+    def show(fraction: float, words: str) -> None:  # on a terminal only: stdout stays one JSON object
+        pct = int(fraction * 100)
+        if pct != last[0]:
+            last[0] = pct
+            print(f"\rimport: {pct:3d}% {words:40}", end="" if pct < 100 else "\n", file=sys.stderr, flush=True)
+
+    return show
+
+
 def _import(args: argparse.Namespace, paths: Paths) -> int:
     from healthdesk.services.whoop_export import ExportError, import_export
     from healthdesk.store.database import StoreError, open_database
 
     try:
         with open_database(paths.database) as db:
-            report = import_export(db, args.path)
+            report = import_export(db, args.path, progress=_progress() if sys.stderr.isatty() else None)
     except (ExportError, StoreError) as exc:
         raise CliError(str(exc)) from None
     for line in report.warnings:
