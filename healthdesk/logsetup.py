@@ -28,6 +28,18 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - a full disk must not print tracebacks
         pass
 
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError:  # a full disk or a file size limit: losing log lines never fails the command
+            pass
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:
+            pass
+
 
 def configure_logging(log_file: Path, *, program: str, max_bytes: int = LOG_MAX_BYTES,
                       backups: int = LOG_BACKUPS, level: int = logging.INFO) -> PrivateRotatingFileHandler | None:

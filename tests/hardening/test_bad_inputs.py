@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import assert_one_line_error, run_cli
+from .conftest import ENTRY, assert_one_line_error, run_cli
 
 RANGE = ("--from", "2024-04-11T00:00:00Z", "--to", "2024-04-13T00:00:00Z")
 
@@ -34,6 +34,32 @@ def test_a_full_disk_behind_stdout_is_one_line(imported_home):
         run = run_cli(imported_home, "export-records", *RANGE, stdout=full)
     line = assert_one_line_error(run)
     assert line == "healthdesk-cli: cannot write the records to standard output: No space left on device"
+
+
+def _file_size_limit(limit: int):
+    def apply() -> None:  # in the child: writes past `limit` fail (EFBIG) as on a full disk (ENOSPC)
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+@pytest.mark.parametrize(("args", "limit"), [
+    (("export-records", *RANGE, "--out", "{out}/records.csv"), 100_000),
+], ids=["export-records"])
+def test_a_write_failing_midway_leaves_no_partial_file(imported_home, args, limit):
+    """The log file, grown past the limit, cannot be written either: that must cost nothing but log lines.
+    (A 100 kB limit leaves SQLite's 32 kB shared-memory file alone; the clinician exports are smaller.)"""
+    (imported_home / "logs" / "healthdesk-cli.log").write_bytes(b"x" * (limit + 1))
+    out = imported_home / "out"
+    out.mkdir()
+    done = subprocess.run([sys.executable, "-c", ENTRY, "--home", str(imported_home),
+                           *(a.replace("{out}", str(out)) for a in args)],
+                          capture_output=True, text=True, timeout=120, preexec_fn=_file_size_limit(limit))
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode != 0 and len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot write" in lines[0] and "File too large" in lines[0]
+    assert list(out.iterdir()) == []  # neither the file nor its temporary
 
 
 def test_a_device_as_output_is_refused_not_replaced(imported_home):
