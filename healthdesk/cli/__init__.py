@@ -72,8 +72,9 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("healthdesk-cli: interrupted", file=sys.stderr)
         return 130
-    except OSError as exc:  # a full disk, a vanished folder: one line, the details in the log
+    except OSError as exc:  # a full disk, a vanished folder, a closed pipe: one line, the details in the log
         log.exception("command failed")
+        detach_stdout()
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"healthdesk-cli: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
@@ -85,6 +86,21 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     finally:
         remove_logging(handler)  # the process ends here anyway; in-process callers get their logging back
+
+
+def detach_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of what is still buffered cannot fail again
+    (an 'Exception ignored' traceback after our one line) when stdout is a full disk or a closed pipe."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _derive_pending(paths) -> None:

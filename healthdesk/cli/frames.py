@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from healthdesk.cli import CliError
+from healthdesk.cli import CliError, detach_stdout
 from healthdesk.cli.hex_capture import HexFile, iter_hex_chunks, read_hex_frames
 from healthdesk.config import Paths
 
@@ -240,7 +240,7 @@ def _export_records(args: argparse.Namespace, paths: Paths) -> int:
                 count = _write_records(sys.stdout, args.format, windows())
                 sys.stdout.flush()
             except OSError as exc:  # a full disk or a closed pipe behind stdout
-                _detach_stdout()
+                detach_stdout()
                 raise CliError(f"cannot write the records to standard output: {exc.strerror or exc}",
                                code=1) from None
         else:
@@ -264,17 +264,6 @@ def _export_records(args: argparse.Namespace, paths: Paths) -> int:
         db.close()
     print(f"healthdesk-cli: exported {count} records", file=sys.stderr)
     return 0
-
-
-def _detach_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush of what is still buffered cannot fail
-    again (and print a traceback-like 'Exception ignored' after our one line)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
