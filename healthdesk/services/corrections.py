@@ -12,6 +12,7 @@ Records are named for the user as `DAY#N`: the N-th sleep (or workout) of a morn
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -258,8 +259,6 @@ def _rewrite_stored(db: Database, c: Correction) -> None:
 
 
 def _json(detail) -> str:
-    import json
-
     return json.dumps(detail, sort_keys=True, separators=(",", ":"))
 
 

@@ -8,6 +8,7 @@ and only the cycles whose rows changed get their daily values recomputed. Cycle 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,8 +119,6 @@ def _value(day: str, metric: str, unit: str, value: float | None, now: float) ->
 def daily_values(cycles: list[dict], main_sleeps: list[dict], now: float) -> list[DailyValue]:
     """The whoop_export daily values of the given (changed) cycles; main sleeps fill sleep metrics of days
     the export has no cycle row for."""
-    import json
-
     out: list[DailyValue] = []
     cycle_days = set()
     for c in cycles:
@@ -139,7 +138,6 @@ def daily_values(cycles: list[dict], main_sleeps: list[dict], now: float) -> lis
 def _write_journal(conn: Any, rows: list[dict]) -> int:
     """The answers as journal entries (the insights issue's store; /work/briefs/journal_api.md), keyed by the
     morning dates this import already knows."""
-    import json
     from datetime import date
 
     from healthdesk.services.journal import import_whoop_journal_rows

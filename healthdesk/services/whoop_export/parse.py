@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -243,6 +243,3 @@ def read_export(path: str | Path) -> tuple[list[FileResult], list[str]]:
         raise ExportError(f"{path}: no CSV files found")
     return files, warnings
 
-
-def day_after(label: str) -> str:
-    return (date.fromisoformat(label) + timedelta(days=1)).isoformat()
