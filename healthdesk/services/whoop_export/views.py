@@ -161,3 +161,17 @@ def replace_row(row: Any, **changes: Any) -> Any:
     from dataclasses import replace
 
     return replace(row, **changes)
+
+
+def dashboard_sleeps(conn) -> list[Any]:
+    """The export's sleeps as the dashboard's SleepPeriod (night picker, sleep lists): years of nights on day
+    one; the band's and the cloud's copy of a night still lead (store.derived.source_priority)."""
+    from datetime import UTC, datetime
+    from datetime import date as date_type
+
+    from healthdesk.services.dashboard_types import SleepPeriod
+
+    return [SleepPeriod(datetime.fromtimestamp(s["start"], UTC), datetime.fromtimestamp(s["end"], UTC),
+                        s["fields"].get("asleep_min"), not s["nap"], "whoop_export",
+                        None if s["nap"] else s["fields"].get("sleep_performance"), date_type.fromisoformat(s["day"]))
+            for s in rows_between(conn, "sleeps", "0000-01-01", "9999-12-31")]
