@@ -91,16 +91,17 @@ def test_a_still_evening_on_the_sofa_is_not_sleep(fortnight):
         assert overlap <= 5 * 60, f"sofa spell at {quiet.start} counted as {overlap / 60:.0f} min of sleep"
 
 
-def test_cycle_labels_are_local_start_dates_and_unique(fortnight):
+def test_cycle_labels_are_morning_dates_and_unique(fortnight):
     from healthdesk.core.timeutil import local_date
 
     results = _main_sleeps(fortnight)
     days = [r.cycle.day for r in results]
     assert len(set(days)) == len(days) and days == sorted(days)
     for r in results:
+        # named by the morning the sleep ends (metrics §1): an evening onset names the next day
         local = local_date(r.cycle.start, fortnight.history.truth.tz_offset_s)
         hour = (r.cycle.start + fortnight.history.truth.tz_offset_s) % 86400 / 3600
-        assert r.cycle.day == (local if hour >= 12 else local.fromordinal(local.toordinal() - 1))
+        assert r.cycle.day == (local.fromordinal(local.toordinal() + 1) if hour >= 12 else local)
 
 
 def test_history_dependent_metrics_switch_on_at_their_gates(fortnight):
