@@ -148,3 +148,42 @@ def test_retry_after_is_the_time_the_miss_bucket_needs_to_refill(service):
         assert limited.status_code == 429 and limited.headers["retry-after"] == "1"  # ceil(0.8 s)
         time.sleep(float(limited.headers["retry-after"]))
         assert client.get("/c/hds_" + "e" * 48).status_code == 404  # after Retry-After: served again
+
+
+def test_a_connection_beyond_a_full_book_is_dropped_at_once_and_cleanly(caplog):
+    """Real server, one slot per address, the slot busy with a slow answer: the next connection is closed
+    without an answer (never queued), nothing is logged as an error, and the slot serves again afterwards."""
+    import asyncio
+
+    from healthdesk.clinical.share.server import ServerOptions, ShareServer
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/slow":
+            await asyncio.sleep(1.5)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    server = ShareServer(app, ServerOptions(port=0, per_address_connections=1))
+    server.start()
+    try:
+        with caplog.at_level(logging.WARNING), socket.create_connection(("127.0.0.1", server.port)) as busy:
+            busy.sendall(f"GET /slow HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+            time.sleep(0.3)  # the slow request is being served
+            started = time.monotonic()
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5) as late:
+                late.sendall(f"GET /fast HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+                try:
+                    answer = late.recv(100)
+                except ConnectionResetError:
+                    answer = b""
+            assert answer == b"" and time.monotonic() - started < 1.0  # dropped, not queued behind /slow
+            busy.settimeout(5)
+            assert busy.recv(100).startswith(b"HTTP/1.1 200")
+        assert server.book.dropped == 1
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        time.sleep(0.1)
+        assert httpx.get(f"http://127.0.0.1:{server.port}/fast", timeout=5).text == "ok"
+    finally:
+        server.stop()

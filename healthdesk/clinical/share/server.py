@@ -103,6 +103,7 @@ class HardenedH11Protocol(H11Protocol):
     book: ConnectionBook  # set per server on the subclass ShareServer makes
     _head_deadline: asyncio.TimerHandle | None = None
     _address: str | None = None
+    _dropped = False  # refused in connection_made: uvicorn's own state was never set up
     idle_since: float = 0.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -110,6 +111,7 @@ class HardenedH11Protocol(H11Protocol):
         address = str(peer[0]) if peer else "unknown"
         self.idle_since = time.monotonic()
         if not self.book.admit(self, address):
+            self._dropped = True
             transport.abort()  # dropped, not queued: no slot is held, no request is read
             return
         self._address = address
@@ -144,13 +146,13 @@ class HardenedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._head_deadline is not None:
             self._head_deadline.cancel()
-        if not hasattr(self, "transport"):  # dropped in connection_made: uvicorn never saw it
+        if self._dropped:  # uvicorn never saw this connection
             return
         self.release_slot()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if not hasattr(self, "transport"):
+        if self._dropped:
             return
         super().data_received(data)
 
