@@ -42,8 +42,10 @@ def _with_service(args: argparse.Namespace, paths: Paths,
             service = CloudSyncService(db, lock_path=paths.config_dir / "whoop-token.lock",
                                        api_base=getattr(args, "api_base", None),
                                        options=options_from_settings(paths))
-        except ValueError as exc:  # a malformed --api-base / HEALTHDESK_WHOOP_API_BASE
-            raise CliError(str(exc)) from exc
+        except ValueError as exc:  # a malformed --api-base / HEALTHDESK_WHOOP_API_BASE / stored root
+            hint = "" if getattr(args, "api_base", None) else \
+                " (one stored by an earlier connect is replaced by giving --api-base https://...)"
+            raise CliError(f"{exc}{hint}") from exc
 
         async def run() -> T:
             try:
@@ -191,6 +193,7 @@ def register(subparsers: Any) -> None:
 
     status = actions.add_parser("status", help="connection, last/next sync, per-resource state")
     status.add_argument("--json", action="store_true")
+    api_base(status)
     status.set_defaults(handler=_status)
 
     dump = actions.add_parser("dump", help="the local copy as JSON (id, updated_at, score_state, deleted)")
