@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from healthdesk.core.metrics.features import minute_features, record_time
+from healthdesk.core.metrics.features import empty_minutes, minute_features, record_time
 from healthdesk.store.band_reads import records_between
 from healthdesk.store.database import Database
 
+DAY_S = 86400
 POOL_MIN_PIECES = 4  # below this a worker's start-up (~1 s) costs more than it saves
 MAX_WORKERS = 2
 
@@ -59,38 +60,79 @@ def canonical_records(records: np.ndarray) -> np.ndarray:
     return ordered[first]
 
 
-def read_piece(db: Database, device: str | None, span0: float, span1: float) -> Piece:
+def _read_day(db: Database, device: str | None, day0: int) -> tuple[np.ndarray, int, float, float]:
+    """Minute features of one UTC day [day0, day0 + 1 day): (grid, records, read seconds, feature seconds)."""
     clock = time.perf_counter()
-    records = canonical_records(records_between(db, device, span0, span1))
+    records = canonical_records(records_between(db, device, day0, day0 + DAY_S))
     read_s = time.perf_counter() - clock
-    if len(records) == 0:
-        return Piece(span0, span1, None, read_s, 0.0)
     clock = time.perf_counter()
-    minutes = minute_features(records, int(math.floor(span0 / 60) * 60), int(math.ceil(span1 / 60) * 60))
-    return Piece(span0, span1, minutes, read_s, time.perf_counter() - clock)
+    grid = minute_features(records, day0, day0 + DAY_S) if len(records) else empty_minutes(day0, day0 + DAY_S)
+    return grid, len(records), read_s, time.perf_counter() - clock
 
 
-def _read_in_worker(path: str, device: str | None, span0: float, span1: float) -> Piece:
+def _read_day_in_worker(path: str, device: str | None, day0: int) -> tuple[np.ndarray, int, float, float]:
     db = Database(Path(path))
     try:
-        return read_piece(db, device, span0, span1)
+        return _read_day(db, device, day0)
     finally:
         db.close()
 
 
+def _days(span0: float, span1: float) -> range:
+    return range(int(span0 // DAY_S) * DAY_S, int(math.ceil(span1 / DAY_S)) * DAY_S, DAY_S)
+
+
 def pieces(db: Database, device: str | None, spans: list[tuple[float, float]]) -> Iterator[Piece]:
-    """The pieces of `spans`, in order; read ahead by worker processes when there are many."""
+    """The pieces of `spans`, in order.
+
+    Minute features are computed per whole UTC day and pieces are cut from those days, so a minute's features
+    never depend on where a derive started or how it was split (incremental and full derives see the same
+    grid), and the days two pieces share are computed once. With many pieces, days are read ahead by worker
+    processes; a day's grid is dropped once no later piece needs it.
+    """
     workers = min(MAX_WORKERS, os.cpu_count() or 1)
-    if len(spans) < POOL_MIN_PIECES or workers < 2:
-        for span0, span1 in spans:
-            yield read_piece(db, device, span0, span1)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        ahead: list[Future[Piece]] = []
-        todo = iter(spans)
-        for span0, span1 in todo:
-            ahead.append(pool.submit(_read_in_worker, str(db.path), device, span0, span1))
-            if len(ahead) > workers:
-                yield ahead.pop(0).result()
-        while ahead:
-            yield ahead.pop(0).result()
+    pool = None
+    if len(spans) >= POOL_MIN_PIECES and workers >= 2:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        needed = [_days(a, b) for a, b in spans]
+        order = sorted({d for days in needed for d in days})
+        submitted: dict[int, Future | tuple] = {}
+        cursor = 0
+
+        def submit_until(limit: int) -> None:
+            nonlocal cursor
+            while cursor < len(order) and order[cursor] < limit:
+                d = order[cursor]
+                if pool is not None:
+                    submitted[d] = pool.submit(_read_day_in_worker, str(db.path), device, d)
+                cursor += 1
+
+        for i, (span0, span1) in enumerate(spans):
+            ahead = needed[i + 1][-1] + DAY_S if i + 1 < len(spans) else needed[i][-1] + DAY_S
+            submit_until(ahead)  # this piece's days and the next piece's, in flight
+            parts, records, read_s, features_s = [], 0, 0.0, 0.0
+            for d in needed[i]:
+                got = submitted.get(d)
+                if isinstance(got, Future):
+                    got = got.result()
+                elif got is None:
+                    got = _read_day(db, device, d)
+                submitted[d] = got
+                grid, n, r, f = got
+                parts.append(grid)
+                records += n
+                read_s += r
+                features_s += f
+            later = needed[i + 1][0] if i + 1 < len(spans) else None
+            for d in [d for d in submitted if later is None or d < later]:
+                if not isinstance(submitted[d], Future):
+                    del submitted[d]
+            m0, m1 = int(math.floor(span0 / 60) * 60), int(math.ceil(span1 / 60) * 60)
+            grid = np.concatenate(parts)
+            grid = grid[(grid["minute"] >= m0) & (grid["minute"] < m1)]
+            has_records = records > 0 and bool(np.any(grid["records"]))
+            yield Piece(span0, span1, grid if has_records else None, read_s, features_s)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -60,12 +60,17 @@ def build(path: Path, pieces: list[tuple[str, np.ndarray]], incremental: bool) -
 
 
 @pytest.fixture(scope="module")
-def reference(records, tmp_path_factory) -> dict[str, list[tuple]]:
+def reference_db(records, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("order") / "reference.db"
     with open_database(path) as db:
         ingest_decoded(db, DEVICES[0], DecodedBatch(records=records), received_at=1_800_000_000)
         derive(db, tz_offset_s=TZ)
-    got = stored(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(reference_db) -> dict[str, list[tuple]]:
+    got = stored(reference_db)
     assert len({d for d, *_ in got["daily_values"]}) >= 3 and any(s[3] for s in got["band_sleeps"])
     return got
 
@@ -96,3 +101,22 @@ def test_any_order_split_and_device_stores_the_same_values(data, records, refere
     got = build(path, pieces, incremental)
     for table in reference:
         assert got[table] == reference[table], (table, spans, devices, incremental)
+
+
+def test_read_ahead_workers_cut_the_same_pieces(reference_db, records, monkeypatch):
+    """A long re-derive reads days in worker processes; the pieces must equal the in-process ones bit for bit."""
+    from healthdesk.services import derive_prefetch
+
+    t = record_time(records)
+    t0, t1 = float(t.min()), float(t.max()) + 1
+    spans = [(t0 + k * 15 * 3600, min(t1, t0 + k * 15 * 3600 + 30 * 3600)) for k in range(4)]
+    with open_database(reference_db) as db:
+        monkeypatch.setattr(derive_prefetch, "POOL_MIN_PIECES", 99)
+        alone = list(derive_prefetch.pieces(db, None, spans))
+        monkeypatch.setattr(derive_prefetch, "POOL_MIN_PIECES", 1)
+        pooled = list(derive_prefetch.pieces(db, None, spans))
+    assert len(alone) == len(pooled) == 4
+    for a, b in zip(alone, pooled, strict=True):
+        assert (a.span0, a.span1) == (b.span0, b.span1)
+        assert a.minutes is not None and a.minutes.tobytes() == b.minutes.tobytes()
+        assert a.minutes["minute"][0] == int(a.span0 // 60 * 60) and len(a.minutes) > 1000
