@@ -25,6 +25,7 @@ MAX_DAYS_WITH_DOTS = 100
 UNIT_LABELS = {
     "min": "hours (h:mm)", "%": "%", "bpm": "bpm", "ms": "ms", "strain": "strain (0\u201321)",
     "br/min": "breaths/min", "ratio": "ratio", "kcal": "kcal", "count": "count", "trimp": "load (TRIMP)",
+    "\u00b0C": "\u00b0C",
 }
 READOUT_UNITS = {"min": "h"}  # durations read out as h:mm
 theme.configure_charts()
@@ -223,6 +224,8 @@ class HistoryChart(QWidget):
                 first = min(float(t.min()) for t in ts) - DAY_S * 0.6
                 # 'All' over a short history still shows a week, so one point is not stretched edge to edge.
                 start = min(first, end - 7 * DAY_S) if days == 0 else end - days * DAY_S - DAY_S * 0.2
+            else:
+                return  # nothing to show (the card says so): leave the page's shared time axis alone
         elif days == 0:
             start = end - 30 * DAY_S
         self.plot.setXRange(start, end, padding=0)

@@ -14,14 +14,24 @@ from healthdesk.ui.widgets.common import Card, EmptyState, Page, RangeSelector
 DURATION_METRICS = ("sleep_duration", "sleep_need", "sleep_debt")
 
 
+# Titles of the charts the service's METRIC_TITLES does not name, and what an empty chart says.
+TITLES = {
+    "sleep_duration": "Sleep (hours asleep against your need)", "sleep_efficiency": "Sleep efficiency",
+    "respiratory_rate": "Respiratory rate", "spo2": "Blood oxygen (SpO\u2082)", "skin_temp": "Skin temperature",
+}
+CLOUD_ONLY = ("spo2", "skin_temp")  # the band's data cannot give these; WHOOP's scores carry them
+EMPTY_TEXT = "No values stored yet. Sync your band (Band page) or connect WHOOP cloud to fill this chart."
+CLOUD_EMPTY_TEXT = ("WHOOP measures this with sensors healthdesk cannot read: connect WHOOP cloud (WHOOP cloud "
+                    "page) to see it here.")
+
+
 class ChartCard(Card):
     def __init__(self, metric: str, chart: HistoryChart, parent: QWidget | None = None) -> None:
-        super().__init__(METRIC_TITLES.get(metric, metric), parent)
+        super().__init__(TITLES.get(metric) or METRIC_TITLES.get(metric, metric.replace("_", " ").capitalize()),
+                         parent)
         self.metric_name = metric
         self.chart = chart
-        self.empty = EmptyState(
-            "No values stored yet. Sync your band (Band page) or connect WHOOP cloud to fill this chart."
-        )
+        self.empty = EmptyState(CLOUD_EMPTY_TEXT if metric in CLOUD_ONLY else EMPTY_TEXT)
         self.body.addWidget(self.empty)
         self.body.addWidget(chart)
         chart.hide()
@@ -97,5 +107,7 @@ def recovery_page(context: AppContext) -> HistoryPage:
             "recovery": (lambda v: f"{v:.0f}", (0.0, 100.0)),
             "hrv_rmssd": (lambda v: f"{v:.0f}", None),
             "resting_hr": (lambda v: f"{v:.0f}", None),
+            "spo2": (lambda v: f"{v:.1f}", None),
+            "skin_temp": (lambda v: f"{v:.1f}", None),
         },
     )
