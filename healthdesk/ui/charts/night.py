@@ -62,6 +62,7 @@ class NightChart(QWidget):
         self.clear()
         self.detail = detail
         colors = theme.colors()
+        self.hr.setLabel("left", "HR", units="bpm", color=colors.muted)  # the theme may have changed since
         rows = STAGED_ROWS if detail.stages_estimated else PLAIN_ROWS
         # One bar per segment on its stage's row; minutes without data (band off) stay empty.
         for i, stage in enumerate(rows):
