@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import numpy as np
 
-from healthdesk.core.metrics.baseline import baseline_band
+from healthdesk.core.metrics.baseline import baseline_band, recovery_zone
 from healthdesk.services.dashboard import DashboardService
 from healthdesk.services.dashboard_types import MetricValue
 from healthdesk.store.band_reads import list_devices
@@ -37,17 +37,6 @@ SHOWN_STEP = {"resting_hr": 1.0, "hrv_rmssd": 1.0, "respiratory_rate": 0.1}
 # Day strain that suits each recovery zone (0-21 scale, metrics.md §8): push on green, hold on yellow,
 # rest on red. A guideline band drawn on the strain gauge, never a score.
 STRAIN_TARGETS = {"green": (14.0, 18.0), "yellow": (10.0, 14.0), "red": (0.0, 10.0)}
-
-
-def recovery_zone(score: float | None) -> str | None:
-    """WHOOP's zones: red <= 33, yellow 34..66, green >= 67 (metrics.md §12)."""
-    if score is None:
-        return None
-    if score >= 66.5:
-        return "green"
-    if score >= 33.5:
-        return "yellow"
-    return "red"
 
 
 @dataclass(frozen=True)

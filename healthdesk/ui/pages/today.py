@@ -245,8 +245,7 @@ class TodayPage(Page):
             self.recovery.detail.setText(reason_text(rec.reason) if rec.day else "nothing stored yet")
             self.recovery.badge.set_source(None)
             return
-        zone = "green" if rec.value >= 66.5 else "yellow" if rec.value >= 33.5 else "red"
-        self.recovery.zone.setText(ZONE_WORDS[zone])
+        self.recovery.zone.setText(ZONE_WORDS.get(extra.zone or "", ""))
         lines = [extra.drivers] if extra.drivers else []
         calibrating = calibrating_note(rec.reason)
         if calibrating:
