@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
             page.theme_changed.connect(self._theme_changed)  # type: ignore[attr-defined]
         if key == "today":
             page.navigate.connect(self.show_page)  # type: ignore[attr-defined]
+        if key in ("recovery", "strain", "sleep"):
+            page.open_day.connect(self.show_day)  # type: ignore[attr-defined]
         return page
 
     async def build_remaining(self) -> None:
@@ -166,6 +168,11 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> None:
         self.sidebar.setCurrentRow(PAGE_KEYS.index(key))
+
+    def show_day(self, day: object) -> None:
+        """A day of a history chart, second by second, in the day explorer."""
+        self.show_page("explorer")
+        self.page("explorer").show_day(day)  # type: ignore[attr-defined]
 
     def current_page_key(self) -> str:
         return PAGE_KEYS[self.stack.currentIndex()]

@@ -202,3 +202,28 @@ def test_one_point_gets_a_readable_axis_and_nothing_gets_no_axis(qtbot) -> None:
     qtbot.addWidget(traj)
     traj.set_trajectory(Trajectory("resting_hr", "bpm", np.empty(0), np.empty(0), "insufficient", "no value"))
     assert traj.plot.isHidden() and traj.label.text().startswith("Not enough history")
+
+
+def test_double_click_on_a_chart_day_opens_it_in_the_explorer(data_window: MainWindow, qtbot) -> None:
+    data_window.show_page("recovery")
+    page: HistoryPage = data_window.pages["recovery"]  # type: ignore[assignment]
+    chart = page.cards["resting_hr"].chart
+    series = chart.history.series[0]  # type: ignore[union-attr]
+    noon = float(series.t[np.isfinite(series.value)][-3])  # a day three points before the newest
+    value = float(series.value[np.isfinite(series.value)][-3])
+    vb = chart.plot.getPlotItem().vb
+    at = chart.plot.mapFromScene(vb.mapViewToScene(pg_point(noon, value)))
+    explorer: DayExplorerPage = data_window.pages["explorer"]  # type: ignore[assignment]
+    viewport, left = chart.plot.viewport(), Qt.MouseButton.LeftButton
+    with qtbot.waitSignal(explorer.loaded, timeout=10_000):
+        # What a real double-click delivers: press, release, double-click, release.
+        qtbot.mousePress(viewport, left, pos=at)
+        qtbot.mouseRelease(viewport, left, pos=at)
+        qtbot.mouseDClick(viewport, left, pos=at)
+        qtbot.mouseRelease(viewport, left, pos=at)
+    assert data_window.current_page_key() == "explorer"
+    assert explorer.trace is not None and explorer.trace.day == datetime.fromtimestamp(noon).date()
+
+
+def pg_point(x: float, y: float) -> QPointF:
+    return QPointF(x, y)

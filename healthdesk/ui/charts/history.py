@@ -90,6 +90,7 @@ class HistoryChart(QWidget):
     """
 
     user_zoomed = Signal()
+    day_chosen = Signal(float)  # POSIX time of a double-clicked point on the time axis
 
     def __init__(
         self,
@@ -128,6 +129,7 @@ class HistoryChart(QWidget):
         self.plot.addItem(self._hover_line, ignoreBounds=True)
         self._mouse = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
         self.plot.getViewBox().sigRangeChangedManually.connect(self._zoomed)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.legend_html = " "
 
     @property
@@ -147,6 +149,11 @@ class HistoryChart(QWidget):
         lo, hi = self.plot.getViewBox().viewRange()[0]
         self._fit_y(lo, hi)
         self.user_zoomed.emit()
+
+    def _clicked(self, event: object) -> None:
+        if getattr(event, "double", lambda: False)():
+            x = self.plot.getPlotItem().vb.mapSceneToView(event.scenePos()).x()  # type: ignore[attr-defined]
+            self.day_chosen.emit(float(x))
 
     def visible_days(self) -> float:
         lo, hi = self.plot.getViewBox().viewRange()[0]
@@ -325,4 +332,5 @@ def legend_html(history: MetricHistory) -> str:
         parts.append(f'<span style="color:{colors.accent_soft}">\u2588\u2588</span> your typical range '
                      "(about two days in three of the previous 30)")
     return ("&nbsp;&nbsp;&nbsp;".join(parts)
-            + "&nbsp;&nbsp;&nbsp;<i>point at a day for its values; Ctrl+wheel or right-drag zooms</i>")
+            + "&nbsp;&nbsp;&nbsp;<i>point at a day for its values, double-click it for every second; "
+            "Ctrl+wheel or right-drag zooms</i>")

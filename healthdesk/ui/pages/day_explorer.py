@@ -61,6 +61,7 @@ class DayExplorerPage(Page):
         self._service: DayExplorerService | None = None
         self._cache: dict[date, DayTrace] = {}
         self._reading: set[date] = set()
+        self._wanted: date | None = None
 
     @property
     def service(self) -> DayExplorerService | None:
@@ -79,6 +80,9 @@ class DayExplorerPage(Page):
             bounds = service.bounds()
             first_time = self.trace is None
             day = (bounds[1] if bounds else today_local(service._dashboard)) if first_time else self.day
+            if self._wanted is not None and bounds:
+                day = min(max(self._wanted, bounds[0]), bounds[1])
+                self._wanted = None
             return bounds, service.day(day) if bounds else None
 
         self.context.runner.spawn(self.context.runner.run_blocking(load), name="Loading the day explorer",
@@ -98,6 +102,7 @@ class DayExplorerPage(Page):
         """Load and show `day` (clamped to the days with band data)."""
         service = self.service
         if service is None or self.bounds is None:
+            self._wanted = day  # shown once the page has loaded which days exist
             return
         day = min(max(day, self.bounds[0]), self.bounds[1])
         if self.trace is not None and day == self.trace.day:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from healthdesk.services.dashboard_types import METRIC_TITLES, MetricHistory
@@ -43,7 +45,10 @@ class ChartCard(Card):
 
 
 class HistoryPage(Page):
-    """`metrics` maps each charted metric to (value formatter, fixed y range or None)."""
+    """`metrics` maps each charted metric to (value formatter, fixed y range or None). `open_day` asks for a
+    day in the day explorer (a double-click on a chart)."""
+
+    open_day = Signal(object)  # datetime.date
 
     def __init__(
         self,
@@ -69,6 +74,7 @@ class HistoryPage(Page):
             else:
                 chart.plot.setXLink(first.plot)
             chart.user_zoomed.connect(self.ranges.clear_choice)
+            chart.day_chosen.connect(lambda t: self.open_day.emit(datetime.fromtimestamp(t).date()))
         self.ranges.range_chosen.connect(self.set_range_days)
 
     def set_range_days(self, days: int) -> None:
