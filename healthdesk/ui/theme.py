@@ -61,7 +61,7 @@ DARK = Colors(
     muted="#9aa3ae", accent="#3fb58f", accent_soft="#1f3d34", accent_text="#8fe0c2", on_accent="#0d1f19",
     cloud="#b58cf0", cloud_soft="#33284a", cloud_text="#d7c2f7", error="#e06666", error_soft="#3d2323",
     green="#47c079", yellow="#e8bb3a", red="#e8655c", baseline_fill="#3fb58f2e", grid="#343b44",
-    progress="#2f7d65", stage_deep="#4f7fe0", stage_light="#a9d4fb", stage_rem="#c08cf5", stage_awake="#f0b44a",
+    progress="#2f7d65", stage_deep="#4f7fe0", stage_light="#a9d4fb", stage_rem="#b06ef0", stage_awake="#f0b44a",
     heart="#f0736a", workout="#3fb58f",
 )
 

@@ -227,3 +227,18 @@ def test_double_click_on_a_chart_day_opens_it_in_the_explorer(data_window: MainW
 
 def pg_point(x: float, y: float) -> QPointF:
     return QPointF(x, y)
+
+
+@pytest.mark.parametrize("palette", ["LIGHT", "DARK"])
+def test_four_sleep_stages_have_four_distinct_colours(palette: str) -> None:
+    from healthdesk.ui import theme
+
+    colors = getattr(theme, palette)
+    stages = [colors.stage_deep, colors.stage_light, colors.stage_rem, colors.stage_awake]
+    rgb = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], dtype=float) for c in stages]
+    for i in range(4):
+        for j in range(i + 1, 4):
+            assert np.linalg.norm(rgb[i] - rgb[j]) > 80, (stages[i], stages[j])  # tell apart at a glance
+        # and each stands out from the card it is drawn on
+        card = np.array([int(colors.card[k:k + 2], 16) for k in (1, 3, 5)], dtype=float)
+        assert np.linalg.norm(rgb[i] - card) > 80
