@@ -95,9 +95,19 @@ class HistoryPage(Page):
             on_result=self.show_histories,
         )
 
-    def show_histories(self, histories: list[MetricHistory]) -> None:
+    def set_histories(self, histories: list[MetricHistory]) -> None:
+        """New data: every chart back at the chosen preset (after a zoom: 30 d, lit again)."""
+        days = self.ranges.chosen
+        if days is None:
+            days = 30
+            self.ranges.buttons[days].setChecked(True)
         for history in histories:
-            self.cards[history.metric].set_history(history)
+            card = self.cards[history.metric]
+            card.chart.set_range_days(days)  # before the data, so set_history keeps it
+            card.set_history(history)
+
+    def show_histories(self, histories: list[MetricHistory]) -> None:
+        self.set_histories(histories)
         self.after_histories()
         self.loaded.emit()
 

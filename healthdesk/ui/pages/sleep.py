@@ -187,8 +187,7 @@ class SleepPage(HistoryPage):
         self.week_text.setText(week_words(data.week))
         self.week_table.set_week(data.week)
         self.week_table.setVisible(bool(data.week.nights))
-        for history in data.histories:
-            self.cards[history.metric].set_history(history)
+        self.set_histories(data.histories)
         self.cards["sleep_duration"].chart.set_reference(data.need, "your sleep need")
         self.after_histories()
         self.loaded.emit()
