@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +60,9 @@ class RecoveryCard(ClickableCard):
         self.detail = QLabel("")
         self.detail.setObjectName("tileDetail")
         self.detail.setWordWrap(True)
+        for label in (self.zone, self.detail):  # wrap to the column's share instead of widening it
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(120)
         self.badge = SourceBadge()
         side.addStretch(1)
         side.addWidget(self.zone)

@@ -33,6 +33,7 @@ class Card(QFrame):
         if title:
             label = QLabel(title.upper())
             label.setObjectName("tileTitle")
+            label.setWordWrap(True)  # a narrow window wraps a long title instead of cutting it
             self.body.addWidget(label)
 
 

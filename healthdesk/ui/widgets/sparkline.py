@@ -19,8 +19,10 @@ class Sparkline(QWidget):
         self.values = np.empty(0)
         self.low: float | None = None
         self.high: float | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setFixedSize(self.sizeHint())
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(96)
+        self.setMaximumWidth(260)
+        self.setFixedHeight(self.sizeHint().height())
         self.setToolTip("The last 7 days; the shaded band is your typical range")
 
     def sizeHint(self) -> QSize:  # noqa: N802

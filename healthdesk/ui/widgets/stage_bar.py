@@ -52,7 +52,8 @@ class StageBar(QWidget):
         self.bar.stages = stages
         self.bar.update()
         self.bar.setVisible(bool(stages))
-        self.text.setText("&nbsp;&nbsp;&nbsp;".join(
-            f'<span style="color:{theme.stage_color(STAGE_INDEX[s.name])}">\u2588\u2588</span> '
-            f"{s.name} {format_minutes(s.minutes)} h ({s.percent:.0f} %)" for s in stages
+        # Non-breaking spaces inside an item: a narrow card wraps between items, never inside one.
+        self.text.setText(" &nbsp; ".join(
+            f'<span style="color:{theme.stage_color(STAGE_INDEX[s.name])}">\u2588\u2588</span>&nbsp;'
+            f"{s.name}&nbsp;{format_minutes(s.minutes)}&nbsp;h&nbsp;({s.percent:.0f}&nbsp;%)" for s in stages
         ) if stages else "No stage breakdown for this night.")

@@ -96,11 +96,11 @@ class MetricTile(ClickableCard):
         row.addWidget(self.value_label)
         row.addWidget(self.unit)
         row.addStretch(1)
-        self.spark: Sparkline | None = None
-        if sparkline:
-            self.spark = Sparkline()
-            row.addWidget(self.spark)
         self.body.addLayout(row)
+        self.spark: Sparkline | None = None
+        if sparkline:  # under the value, so a narrow tile (1024 px window) never cuts the number
+            self.spark = Sparkline()
+            self.body.addWidget(self.spark)
         self.detail = QLabel("")
         self.detail.setObjectName("tileDetail")
         self.detail.setWordWrap(True)
