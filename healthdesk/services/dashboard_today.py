@@ -29,7 +29,7 @@ SPARK_DAYS = 7
 RANGE_WINDOW_DAYS = 30
 TYPICAL_K = 1.0  # typical range = centre ± 1·σ̂ (about two days in three fall inside)
 STALE_AFTER_S = 86400.0
-EXTRA_METRICS = ("sleep_debt", "sleep_need", "sleep_duration", "sleep_efficiency", "respiratory_rate", "sleep_deep",
+EXTRA_METRICS = ("recovery", "sleep_debt", "sleep_need", "sleep_duration", "sleep_efficiency", "respiratory_rate", "sleep_deep",
                  "sleep_light", "sleep_rem", "time_in_bed")
 STAGE_METRICS = (("Deep", "sleep_deep"), ("Light", "sleep_light"), ("REM", "sleep_rem"))
 # What "inside your range" means is judged at the precision the tile shows: 52 against "52-57" is inside.
@@ -82,6 +82,7 @@ class TodayContext:
     sleep_debt: MetricValue | None = None
     freshness: Freshness = Freshness(None, "data", False)
     stages: list[tuple[str, float]] = field(default_factory=list)  # (stage, minutes) of last night; awake last
+    recovery_note: str = ""  # e.g. 'calibrating:have=5,need=14' on a recovery that has a value
 
 
 def day_noon(d: date, tz_offset_s: int) -> float:
@@ -180,7 +181,12 @@ def today_context(dashboard: DashboardService, day: date | None, recovery: float
     return TodayContext(
         day, vitals, driver_words(vitals), zone, STRAIN_TARGETS.get(zone or ""),
         _to_value(debt_row, "sleep_debt", "min", day), fresh, _stages(shown_today, day),
+        _note(shown_today.get((day.isoformat(), "recovery"))),
     )
+
+
+def _note(row: DailyValue | None) -> str:
+    return str((row.detail or {}).get("note", "") or "") if row is not None else ""
 
 
 def _stages(shown: dict[tuple[str, str], DailyValue], day: date) -> list[tuple[str, float]]:

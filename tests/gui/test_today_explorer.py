@@ -242,3 +242,23 @@ def test_four_sleep_stages_have_four_distinct_colours(palette: str) -> None:
         # and each stands out from the card it is drawn on
         card = np.array([int(colors.card[k:k + 2], 16) for k in (1, 3, 5)], dtype=float)
         assert np.linalg.norm(rgb[i] - card) > 80
+
+
+def test_recovery_says_it_is_calibrating_and_why_a_dash(context, database, qtbot) -> None:
+    day = date.today() - timedelta(days=1)
+    rows = [DailyValue(day.isoformat(), "recovery", "band", 58.0, "%", 0.4, {"note": "calibrating:have=5,need=14"}),
+            DailyValue(day.isoformat(), "day_strain", "band", None, "strain", 0.0, {"note": "need:rhr_baseline,max_hr"})]
+    with database.write() as conn:
+        put_daily_values(conn, rows)
+    win = MainWindow(context)
+    win.show()
+    try:
+        today: TodayPage = win.pages["today"]  # type: ignore[assignment]
+        with qtbot.waitSignal(today.loaded, timeout=30_000):
+            today.refresh()
+        assert "calibrating (5 of 14 nights)" in today.recovery.detail.text()
+        assert today.recovery.zone.text().startswith("Yellow")
+        assert today.strain.detail.text() == "needs a few nights of resting heart rate and a hard effort first"
+        assert "need:" not in today.strain.detail.text()
+    finally:
+        close_window(qtbot, win)

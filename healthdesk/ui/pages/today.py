@@ -251,7 +251,7 @@ class TodayPage(Page):
             return
         self.recovery.zone.setText(ZONE_WORDS.get(extra.zone or "", ""))
         lines = [extra.drivers] if extra.drivers else []
-        calibrating = calibrating_note(rec.reason)
+        calibrating = calibrating_note(extra.recovery_note or rec.reason)
         if calibrating:
             lines.append(calibrating)
         self.recovery.detail.setText("\n".join(lines))
