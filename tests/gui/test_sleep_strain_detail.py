@@ -55,7 +55,7 @@ def test_sleep_shows_the_night_with_stage_totals(data_window: Pages, seeded_data
     for name, code in (("Deep", 0), ("Light", 1), ("REM", 2), ("Awake", 3)):
         assert by_name[name].minutes == pytest.approx(seg_min[code], abs=0.5)
     assert sum(s.percent for s in facts.stages) == pytest.approx(100.0)
-    assert "%" in page.stages.text.text() and "h (" in page.stages.text.text()
+    assert "Deep&nbsp;" in page.stages.text.text() and "%)" in page.stages.text.text()
     assert page.week_table.rowCount() == min(7, len(service.nights()))
     assert "bedtime varied" in page.week_text.text() or "Three nights" in page.week_text.text()
 
