@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from statistics import median
 from xml.sax.saxutils import escape
@@ -9,7 +10,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from healthdesk.clinical.catalogue import (
     CHART_KEYS,
@@ -23,23 +24,27 @@ from healthdesk.clinical.catalogue import (
 from healthdesk.clinical.charts import trend_chart
 from healthdesk.clinical.fonts import to_winansi
 from healthdesk.clinical.report_data import SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.stats import plural
 from healthdesk.clinical.summary import (
     NAP_HEAD,
     NO_VITALS,
     SLEEP_HEAD,
     SUMMARY_HEAD,
+    TREND_NOTE,
     WORKOUT_DAY_HEAD,
     body_rows,
     coverage_text,
     nap_rows,
+    sleep_measures_note,
     sleep_rows,
     sources_text,
     summary_rows,
     workout_day,
 )
 
-SLEEP_ROWS = 12
-WORKOUT_ROWS = 8
+# Whole tables while the report stays within its pages (pdf.py lowers `rows` only to keep it there); cut
+# tables list the most recent rows and say where the rest is (the FHIR bundle carries every one).
+DEFAULT_CHART_HEIGHT = 92.0
 _base = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=_base["BodyText"], fontName="Helvetica", fontSize=8.5, leading=11)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9.5)
@@ -48,6 +53,9 @@ H1 = ParagraphStyle("h1", parent=_base["Heading1"], fontName="Helvetica-Bold", f
                     spaceAfter=4)
 H2 = ParagraphStyle("h2", parent=_base["Heading2"], fontName="Helvetica-Bold", fontSize=10.5, leading=13,
                     spaceBefore=7, spaceAfter=3, keepWithNext=1)  # never a heading alone at a page foot
+LEAD = ParagraphStyle("lead", parent=BODY, spaceAfter=2)
+TABLE_START = 72  # points: a section whose heading, line and first rows would not fit starts on the next page
+H3 = ParagraphStyle("h3", parent=BODY, fontName="Helvetica-Bold", spaceBefore=5, spaceAfter=2, keepWithNext=1)
 GRID = colors.Color(0.75, 0.75, 0.75)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
 
@@ -56,18 +64,24 @@ def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def _table(rows: list[list], widths: list[float], align_right_from: int = 1) -> Table:
-    t = Table(rows, colWidths=widths, repeatRows=1)
-    t.setStyle(TableStyle([
+def _table(rows: list[list], widths: list[float], numeric: Collection[int]) -> Table:
+    """A table whose `numeric` columns are right-aligned, their headers included (so a header stands over
+    its numbers); text columns stay left-aligned."""
+    t = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")  # flush with the headings above
+    style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 7.5),
         ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.5),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
-        ("ALIGN", (align_right_from, 1), (-1, -1), "RIGHT"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ]))
+    ]
+    style += [("ALIGN", (c, 0), (c, -1), "RIGHT") for c in numeric]
+    t.setStyle(TableStyle(style))
     return t
+
+
+SUMMARY_NUMERIC = (3, 4, 5, 6)  # Days, Min, Median, Max; the trend column is words
 
 
 def header_block(data: ReportData, name_font: str = "Helvetica") -> list[Flowable]:
@@ -79,7 +93,7 @@ def header_block(data: ReportData, name_font: str = "Helvetica") -> list[Flowabl
         dob += f" (age {_age(pt.birth_date, p.end)} at period end)"
     rows = [
         ["Patient", _p(pt.name or "not recorded", name_style), "Period", f"{p.start.isoformat()} to {p.end.isoformat()}"],
-        ["Date of birth", dob, "", f"{p.days} days, time zone {p.timezone}"],
+        ["Date of birth", dob, "", f"{plural(p.days, 'day')}, time zone {p.timezone}"],
         ["Sex", pt.gender or "not recorded", "Generated",
          data.generated_at.isoformat(timespec="minutes")],
         ["Sources", _p(sources_text(data), CELL), "App", f"healthdesk {data.app_version}"],
@@ -115,24 +129,28 @@ def summary_table(data: ReportData) -> list[Flowable]:
     if len(rows) == 1:
         out.append(_p(NO_VITALS))
         return out
-    out.append(_table(rows, [40 * mm, 18 * mm, 20 * mm, 10 * mm, 14 * mm, 15 * mm, 14 * mm, 43 * mm], 3))
-    out.append(_p("Sleep-time measures (resting HR, HRV as RMSSD - not SDNN -, SpO2, respiratory rate) are "
-                  "measured during sleep; skin temperature is peripheral wrist skin, not core body "
-                  "temperature. Band and WHOOP cloud rows are separate sources, never averaged together.",
-                  SMALL))
+    out.append(_table(rows, [40 * mm, 18 * mm, 20 * mm, 10 * mm, 14 * mm, 15 * mm, 14 * mm, 43 * mm],
+                      SUMMARY_NUMERIC))
+    out.append(_p(sleep_measures_note(rows[1:]), SMALL))
     return out
 
 
-def charts(data: ReportData, width: float) -> list[Flowable]:
+def charts(data: ReportData, width: float, height: float = DEFAULT_CHART_HEIGHT) -> list[Flowable]:
     out: list[Flowable] = [_p("Trends with personal baseline band", H2)]
     for key in CHART_KEYS:
         if not METRICS[key].wellness:
-            out.append(trend_chart(data, METRICS[key], width))
+            out.append(trend_chart(data, METRICS[key], width, height))
     return out
 
 
-def sleep_table(data: ReportData) -> list[Flowable]:
-    out: list[Flowable] = [_p("Sleep", H2)]
+def table_lengths(data: ReportData) -> tuple[int, ...]:
+    """Rows each capped table would have in full (nights, naps, workouts) - what a row limit cuts."""
+    naps = sum(1 for s in data.sleeps if s.nap)
+    return len(data.sleeps) - naps, naps, len(data.workouts)
+
+
+def sleep_table(data: ReportData, rows_cap: int | None = None) -> list[Flowable]:
+    out: list[Flowable] = [CondPageBreak(TABLE_START), _p("Sleep", H2)]
     main = [s for s in data.sleeps if not s.nap]
     if not main:
         return out + [_p("No sleep sessions recorded in this period.")]
@@ -140,23 +158,25 @@ def sleep_table(data: ReportData) -> list[Flowable]:
     for src in SOURCES:
         mine = [s.asleep_min / 60 for s in main if s.source == src]
         if mine:
-            medians.append(f"{SOURCE_SHORT[src]} median {median(mine):.1f} h asleep over {len(mine)} nights")
-    shown = sorted(main, key=lambda s: (s.end, s.source), reverse=True)[:SLEEP_ROWS]
+            medians.append(f"{SOURCE_SHORT[src]} median {median(mine):.1f} h asleep over {plural(len(mine), 'night')}")
+    shown = sorted(main, key=lambda s: (s.end, s.source), reverse=True)[:rows_cap]
     tz = data.period.tz
     rows = [SLEEP_HEAD] + sleep_rows(shown, tz)
     note = "; ".join(medians) + "."
     if len(main) > len(shown):
-        note += f" Table shows the most recent {len(shown)} of {len(main)} nights."
-    out += [_p(note), Spacer(1, 2),
-            _table(rows, [24 * mm, 22 * mm, 22 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm], 3)]
-    naps = sorted((s for s in data.sleeps if s.nap), key=lambda s: (s.end, s.source), reverse=True)[:SLEEP_ROWS]
+        note += (f" The table lists the most recent {len(shown)} of {len(main)} nights; the FHIR bundle "
+                 "carries every one.")
+    out += [_p(note, LEAD),
+            _table(rows, [24 * mm, 22 * mm, 22 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm],
+                   range(3, 8))]
+    naps = sorted((s for s in data.sleeps if s.nap), key=lambda s: (s.end, s.source), reverse=True)[:rows_cap]
     if naps:  # naps are their own rows, never counted as a night (docs/metrics.md §1)
-        out += [Spacer(1, 4), _p("Naps"), _table([NAP_HEAD] + nap_rows(naps, tz), [24 * mm, 22 * mm, 22 * mm, 18 * mm], 3)]
+        out += [_p("Naps", H3), _table([NAP_HEAD] + nap_rows(naps, tz), [24 * mm, 22 * mm, 22 * mm, 18 * mm], (3,))]
     return out
 
 
-def workouts_table(data: ReportData) -> list[Flowable]:
-    out: list[Flowable] = [_p("Workouts", H2)]
+def workouts_table(data: ReportData, rows_cap: int | None = None) -> list[Flowable]:
+    out: list[Flowable] = [CondPageBreak(TABLE_START), _p("Workouts", H2)]
     if not data.workouts:
         return out + [_p("No workouts recorded in this period.")]
     counts = []
@@ -164,8 +184,8 @@ def workouts_table(data: ReportData) -> list[Flowable]:
         mine = [w for w in data.workouts if w.source == src]
         if mine:
             hours = sum((w.end - w.start).total_seconds() for w in mine) / 3600
-            counts.append(f"{SOURCE_SHORT[src]}: {len(mine)} workouts, {hours:.1f} h in total")
-    shown = sorted(data.workouts, key=lambda w: (w.start, w.source), reverse=True)[:WORKOUT_ROWS]
+            counts.append(f"{SOURCE_SHORT[src]}: {plural(len(mine), 'workout')}, {hours:.1f} h in total")
+    shown = sorted(data.workouts, key=lambda w: (w.start, w.source), reverse=True)[:rows_cap]
     rows = [[WORKOUT_DAY_HEAD, "Source", "Activity", "Duration (min)", "Avg HR (bpm)", "Max HR (bpm)",
              "Energy (kJ)"]]
     for w in shown:
@@ -175,12 +195,13 @@ def workouts_table(data: ReportData) -> list[Flowable]:
                      format_value(w.max_hr, 0), format_value(w.energy_kj, 0)])
     note = "; ".join(counts) + "."
     if len(data.workouts) > len(shown):
-        note += f" Table shows the most recent {len(shown)}."
-    return out + [_p(note), Spacer(1, 2),
-                  _table(rows, [24 * mm, 22 * mm, 36 * mm, 24 * mm, 22 * mm, 22 * mm, 24 * mm], 3)]
+        note += (f" The table lists the most recent {len(shown)} of {len(data.workouts)}; the FHIR bundle "
+                 "carries every one.")
+    return out + [_p(note, LEAD),
+                  _table(rows, [24 * mm, 22 * mm, 36 * mm, 24 * mm, 22 * mm, 22 * mm, 24 * mm], range(3, 7))]
 
 
-def wellness_box(data: ReportData, width: float) -> list[Flowable]:
+def wellness_box(data: ReportData, width: float, chart_height: float = DEFAULT_CHART_HEIGHT) -> list[Flowable]:
     """Fenced off in a dashed box with the disclaimer ABOVE the numbers."""
     inner: list[Flowable] = [
         _p("Wellness scores - not a diagnosis", H2),
@@ -192,9 +213,10 @@ def wellness_box(data: ReportData, width: float) -> list[Flowable]:
     if len(rows) == 1:
         inner.append(_p("No wellness scores recorded in this period."))
     else:
-        inner.append(_table(rows, [34 * mm, 18 * mm, 20 * mm, 10 * mm, 14 * mm, 15 * mm, 14 * mm, 39 * mm], 3))
+        inner.append(_table(rows, [34 * mm, 18 * mm, 20 * mm, 10 * mm, 14 * mm, 15 * mm, 14 * mm, 39 * mm],
+                            SUMMARY_NUMERIC))
         if any(data.series_for("recovery", src) for src in SOURCES):
-            inner += [Spacer(1, 5), trend_chart(data, METRICS["recovery"], width - 8)]
+            inner += [Spacer(1, 5), trend_chart(data, METRICS["recovery"], width - 8, chart_height)]
     box = Table([[inner]], colWidths=[width])
     box.setStyle(TableStyle([
         ("BOX", (0, 0), (-1, -1), 0.8, colors.Color(0.4, 0.4, 0.4), None, (3, 2)),
@@ -209,7 +231,7 @@ def notes(data: ReportData) -> list[Flowable]:
         _p("Notes", H2),
         _p("RMSSD: root mean square of successive R-R interval differences (a different measure from SDNN). "
            "Resting HR: lowest sustained heart rate during sleep. Personal baseline band: median of the "
-           "previous 30 days \u00b1 3 x 1.4826 x MAD, shown once 7 prior days exist. Trend: Theil-Sen slope "
-           "per week, shown from 7 days of data. Units follow UCUM (/min = per minute).", SMALL),
+           "previous 30 days \u00b1 3 x 1.4826 x MAD, shown once 7 prior days exist. "
+           f"{TREND_NOTE} Units follow UCUM (/min = per minute).", SMALL),
         _p(DISCLAIMER, SMALL),
     ]

@@ -7,10 +7,37 @@ from datetime import date, tzinfo
 
 from healthdesk.clinical.catalogue import METRICS, format_value
 from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, ReportData, SleepSession, Workout
-from healthdesk.clinical.stats import summarize, trend_text
+from healthdesk.clinical.stats import (
+    TREND_MIN_DAYS,
+    TREND_MIN_R2,
+    TREND_WINDOW_DAYS,
+    plural,
+    summarize,
+    trend_text,
+)
 
-SUMMARY_HEAD = ["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (Theil-Sen)"]
+SUMMARY_HEAD = ["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (last 30 days)"]
 NO_VITALS = "No vital-sign data recorded in this period (no value is shown rather than a guess)."
+TREND_NOTE = (f"Trend: as on the app's Trends page, a least-squares line over the last {TREND_WINDOW_DAYS} days "
+              f"of the period, its slope given per week in the measure's unit; shown from {TREND_MIN_DAYS} days "
+              f"with data and only when the line explains at least {TREND_MIN_R2:.0%} of the day-to-day "
+              f"variation (R2 >= {TREND_MIN_R2}), otherwise 'no clear trend'.")
+
+
+def sleep_measures_note(rows: list[list[str]]) -> str:
+    """What the sleep-time rows (summary_rows) measure, naming only measures present (absent ones go
+    unmentioned)."""
+    labels = {row[0] for row in rows}
+    sleep_time = [word for word, key in (("resting HR", "resting_hr"), ("HRV as RMSSD - not SDNN -", "hrv_rmssd"),
+                                         ("SpO2", "spo2"), ("respiratory rate", "respiratory_rate"))
+                  if METRICS[key].label in labels]
+    parts = []
+    if sleep_time:
+        parts.append(f"Sleep-time measures ({', '.join(sleep_time)}) are measured during sleep.")
+    if METRICS["skin_temp"].label in labels:
+        parts.append("Skin temperature is peripheral wrist skin, not core body temperature.")
+    parts.append("Band and WHOOP cloud rows are separate sources, never averaged together.")
+    return " ".join(parts)
 
 
 def sources_text(data: ReportData) -> str:
@@ -34,7 +61,8 @@ def coverage_text(data: ReportData) -> tuple[str, str]:
         if not n_days and not nights:
             parts.append(f"{SOURCE_SHORT[src]}: no data recorded")
             continue
-        text = f"{SOURCE_SHORT[src]}: {n_days} of {days} days with data, {nights} nights with sleep"
+        text = (f"{SOURCE_SHORT[src]}: {n_days} of {plural(days, 'day')} with data, "
+                f"{plural(nights, 'night')} with sleep")
         if src == BAND:
             text += f", {cov.band_wear_minutes / 60:.1f} h worn"
         parts.append(text)
@@ -54,7 +82,8 @@ def summary_rows(data: ReportData, keys: Iterable[str]) -> list[list[str]]:
                 continue
             d = spec.decimals
             rows.append([spec.label, spec.display_unit, SOURCE_SHORT[src], str(s.n), format_value(s.minimum, d),
-                         format_value(s.median, d), format_value(s.maximum, d), trend_text(s, d)])
+                         format_value(s.median, d), format_value(s.maximum, d),
+                         trend_text(s, d, spec.display_unit)])
     return rows
 
 

@@ -23,16 +23,19 @@ from healthdesk.clinical.catalogue import (
     format_value,
 )
 from healthdesk.clinical.report_data import SECTION_TITLES, SECTIONS, SOURCE_SHORT, SOURCES, ReportData
-from healthdesk.clinical.share.svg import trend_svg
+from healthdesk.clinical.share.svg import NARROW, WIDTH, trend_svg
+from healthdesk.clinical.stats import plural
 from healthdesk.clinical.summary import (
     NAP_HEAD,
     NO_VITALS,
     SLEEP_HEAD,
     SUMMARY_HEAD,
+    TREND_NOTE,
     WORKOUT_DAY_HEAD,
     body_rows,
     coverage_text,
     nap_rows,
+    sleep_measures_note,
     sleep_rows,
     sources_text,
     summary_rows,
@@ -60,6 +63,11 @@ th,td{padding:4px 8px;border-bottom:1px solid #e2e2e2;text-align:left}
 th{background:#eef0f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .small{font-size:13px;color:#555}
 svg.chart{width:100%;height:auto;display:block;margin:10px 0}
+.scroll{overflow-x:auto;margin:6px 0}.scroll table{margin:0}.scroll td,.scroll th{white-space:nowrap}
+dl.meta dd{overflow-wrap:anywhere;min-width:0}svg.narrow{display:none}
+@media (max-width:720px){main{padding:14px 12px 28px}h1{font-size:21px}
+dl.meta{grid-template-columns:max-content 1fr}svg.wide{display:none}svg.narrow{display:block;max-width:520px}
+.downloads a{display:block;text-align:center;margin:0 0 8px}table{font-size:13px}}
 .fenced{border:2px dashed #777;background:#fafafa;padding:6px 14px 10px;margin-top:26px}
 .fenced h2{border:0;margin-top:8px}.warning{font-weight:700}
 footer{margin-top:30px;font-size:13px;color:#555;border-top:1px solid #ddd;padding-top:8px}
@@ -82,13 +90,27 @@ def _head(title: str) -> str:
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>")
 
 
-def _table(head: list[str], rows: list[list[str]], numeric_from: int) -> str:
+SUMMARY_NUMERIC = range(3, 7)  # Days, Min, Median, Max; the trend column is words
+
+
+def _table(head: list[str], rows: list[list[str]], numeric_from: int | range) -> str:
+    """Columns from `numeric_from` (or in the range) are right-aligned numbers, headers included."""
+    numeric = numeric_from if isinstance(numeric_from, range) else range(numeric_from, len(head))
+
     def cells(tag: str, values: list[str]) -> str:
         num = ' class="num"'
-        return "".join(f"<{tag}{num if i >= numeric_from else ''}>{escape(v)}</{tag}>"
+        return "".join(f"<{tag}{num if i in numeric else ''}>{escape(v)}</{tag}>"
                        for i, v in enumerate(values))
     body = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
-    return f"<table><thead><tr>{cells('th', head)}</tr></thead><tbody>{body}</tbody></table>"
+    # A phone scrolls a wide table inside its own box; the page itself never scrolls sideways.
+    return (f'<div class="scroll"><table><thead><tr>{cells("th", head)}</tr></thead><tbody>{body}</tbody>'
+            "</table></div>")
+
+
+def _charts(data: ReportData, key: str) -> str:
+    """The desktop chart and the phone chart; the stylesheet shows the one that fits the screen."""
+    spec = METRICS[key]
+    return trend_svg(data, spec, WIDTH, "chart wide") + trend_svg(data, spec, NARROW, "chart narrow")
 
 
 def _p(text: str, cls: str = "") -> str:
@@ -116,7 +138,7 @@ def _header(data: ReportData, link: ShareLink, token: str) -> str:
     rows = [
         ("Patient", pt.name or "not recorded"), ("Period", f"{p.start.isoformat()} to {p.end.isoformat()}"),
         ("Date of birth", pt.birth_date.isoformat() if pt.birth_date else "not recorded"),
-        ("Days", f"{p.days} days, time zone {p.timezone}"),
+        ("Days", f"{plural(p.days, 'day')}, time zone {p.timezone}"),
         ("Link expires", link.expires_at.astimezone(p.tz).strftime("%Y-%m-%d %H:%M")),
         ("Generated", data.generated_at.strftime("%Y-%m-%d %H:%M")),
         ("Sources", sources_text(data)), ("App", f"healthdesk {data.app_version}"),
@@ -150,10 +172,9 @@ def _vitals(data: ReportData) -> str:
     if not rows:
         out.append(_p(NO_VITALS))
     else:
-        out.append(_table(SUMMARY_HEAD, rows, 3))
-        out.append(_p("Resting HR, HRV (RMSSD, not SDNN), SpO2 and respiratory rate are measured during sleep; "
-                      "skin temperature is peripheral wrist skin, not core body temperature.", "small"))
-        out += [trend_svg(data, METRICS[k]) for k in CHART_KEYS if not METRICS[k].wellness]
+        out.append(_table(SUMMARY_HEAD, rows, SUMMARY_NUMERIC))
+        out.append(_p(sleep_measures_note(rows), "small"))
+        out += [_charts(data, k) for k in CHART_KEYS if not METRICS[k].wellness]
     return "".join(out) + "</section>"
 
 
@@ -165,7 +186,8 @@ def _sleep(data: ReportData) -> str:
     for src in SOURCES:
         mine = [s.asleep_min / 60 for s in main_sleeps if s.source == src]
         if mine:
-            out.append(_p(f"{SOURCE_SHORT[src]}: median {median(mine):.1f} h asleep over {len(mine)} nights."))
+            out.append(_p(f"{SOURCE_SHORT[src]}: median {median(mine):.1f} h asleep over "
+                          f"{plural(len(mine), 'night')}."))
     tz = data.period.tz
     shown = sorted(main_sleeps, key=lambda s: (s.start, s.source), reverse=True)[:SLEEP_ROWS]
     out.append(_table(SLEEP_HEAD, sleep_rows(shown, tz), 3))
@@ -203,15 +225,15 @@ def _wellness(data: ReportData) -> str:
     if not rows:
         out.append(_p("No wellness scores recorded in this period."))
     else:
-        out.append(_table(["Score", *SUMMARY_HEAD[1:]], rows, 3))
+        out.append(_table(["Score", *SUMMARY_HEAD[1:]], rows, SUMMARY_NUMERIC))
         if any(data.series_for("recovery", src) for src in SOURCES):
-            out.append(trend_svg(data, METRICS["recovery"]))
+            out.append(_charts(data, "recovery"))
     return "".join(out) + "</section>"
 
 
 def _footer() -> str:
     return ("<footer>" + _p("RMSSD: root mean square of successive R-R interval differences (not SDNN). "
-                           "Resting HR: lowest sustained heart rate during sleep. Trend: Theil-Sen slope per "
-                           "week, from 7 days of data. Personal baseline: median \u00b1 3 x 1.4826 x MAD of the "
-                           "previous 30 days, using only days inside the shared period.")
+                           "Resting HR: lowest sustained heart rate during sleep. " + TREND_NOTE + " Personal "
+                           "baseline: median \u00b1 3 x 1.4826 x MAD of the previous 30 days, using only days "
+                           "inside the shared period.")
             + _p(DISCLAIMER) + "</footer>")
