@@ -1,4 +1,4 @@
-"""The share view as a clinician's phone shows it, for `healthdesk --screenshot` (docs/images/share-390.png).
+"""The share view as a clinician's phone shows it, for `healthdesk --screenshot` (docs/images/share-390*.png).
 
 Renders the same HTML the share server sends for a link (clinical/share/views.py) for the newest 30 days of
 the database, without minting a link, and photographs it in headless Chromium at 390 px.
@@ -39,6 +39,12 @@ def share_view_html(database: Path, end: date | None = None, days: int = PREVIEW
     return render_view(scoped_report(data, link), link, PREVIEW_TOKEN).decode("utf-8")
 
 
+FULL_HEIGHT = 2400  # the long picture: header, vitals table, charts and the start of the sleep table
+
+
 def save_phone_screenshot(database: Path, out: Path, end: date | None = None) -> Path:
-    """Blocking: DIR/share-390.png. BrowserError (one line) when Chromium is missing or fails."""
-    return screenshot(share_view_html(database, end), out, PHONE)
+    """Blocking: `out` (the first phone screen, 390 x 844) and `out`-full.png (390 x 2400, the charts and
+    tables too). BrowserError (one line) when Chromium is missing or fails."""
+    html = share_view_html(database, end)
+    screenshot(html, out.with_name(f"{out.stem}-full{out.suffix}"), (PHONE[0], FULL_HEIGHT))
+    return screenshot(html, out, PHONE)
