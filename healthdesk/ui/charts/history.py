@@ -108,6 +108,7 @@ class HistoryChart(QWidget):
         layout.setSpacing(4)
         self.readout = QLabel(" ")
         self.readout.setObjectName("tileDetail")
+        self.readout.setWordWrap(True)  # never wider than the page: a long key wraps
         self.plot = make_plot(days=True)
         if duration:
             axis = DurationAxisItem("left")
@@ -332,5 +333,5 @@ def legend_html(history: MetricHistory) -> str:
         parts.append(f'<span style="color:{colors.accent_soft}">\u2588\u2588</span> your typical range '
                      "(about two days in three of the previous 30)")
     return ("&nbsp;&nbsp;&nbsp;".join(parts)
-            + "&nbsp;&nbsp;&nbsp;<i>point at a day for its values, double-click it for every second; "
-            "Ctrl+wheel or right-drag zooms</i>")
+            + "&nbsp;&nbsp;&nbsp;<i>point at a day: its values \u00b7 double-click: every second \u00b7 "
+            "Ctrl+wheel: zoom</i>")
