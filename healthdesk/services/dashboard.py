@@ -31,6 +31,7 @@ from healthdesk.services.dashboard_types import (
     WorkoutRow,
     empty_array,
 )
+from healthdesk.services.whoop_export.views import dashboard_sleeps, dashboard_workouts, one_whoop_value
 from healthdesk.store.cloud_reads import read_cloud
 from healthdesk.store.database import Database
 from healthdesk.store.derived import (
@@ -117,6 +118,8 @@ class DashboardService:
             trailing = [r.value for r in rows if r.metric == metric and r.source == source and r.day < day.isoformat()]
             band = baseline_band(trailing, metric)
             baselines[metric] = BaselineBand(band.centre, band.low, band.high, band.days) if band else None
+        for metric in values:  # one WHOOP value when the cloud and the export agree (services/whoop_export/views)
+            values[metric], others[metric] = one_whoop_value(values[metric], others[metric])
         return TodaySummary(day, values, others, baselines, self.last_drain(), self.last_cloud_sync())
 
     def last_drain(self) -> datetime | None:
@@ -174,7 +177,8 @@ class DashboardService:
                             _performance(conn, s.day) if s.main else None, date.fromisoformat(s.day))
                 for s in sleeps_between(conn, 0, 2**40)
             ]
-            return sorted(band + cloud_sleeps(read_cloud(conn)), key=lambda s: s.start)
+            every = band + cloud_sleeps(read_cloud(conn)) + dashboard_sleeps(conn)  # + the WHOOP export's
+            return sorted(every, key=lambda s: s.start)
 
     def nights(self) -> list[SleepPeriod]:
         """One main sleep per morning date, newest first: the night picker's list (no night twice, none skipped).
@@ -202,7 +206,8 @@ class DashboardService:
                            date.fromisoformat(w.day))
                 for w in workouts_between(conn, 0, 2**40)
             ]
-            return sorted(band + cloud_workouts(read_cloud(conn)), key=lambda w: w.start, reverse=True)
+            rows = dashboard_workouts(conn, band + cloud_workouts(read_cloud(conn)))  # one row per real workout
+            return sorted(rows, key=lambda w: w.start, reverse=True)
 
     def night(self, sleep: SleepPeriod) -> NightDetail | None:
         if self._db is None:

@@ -11,7 +11,11 @@ from datetime import date, datetime
 
 import numpy as np
 
-SOURCE_LABELS = {"band": "Band", "whoop_cloud": "WHOOP cloud"}
+from healthdesk.services.workout_merge import merged_labels
+
+SOURCE_LABELS = {"band": "Band", "whoop_cloud": "WHOOP cloud", "whoop_export": "WHOOP export",
+                 "manual": "Added by you"}
+SOURCE_LABELS.update(merged_labels(SOURCE_LABELS))  # 'whoop_export+band': one workout from two sources
 
 # The metrics the Today page shows, with the unit used when nothing is stored yet.
 TODAY_METRICS: dict[str, str] = {

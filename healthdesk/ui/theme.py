@@ -74,7 +74,7 @@ def colors() -> Colors:
 
 
 def source_color(source: str | None) -> str:
-    return _current.cloud if source == "whoop_cloud" else _current.accent
+    return _current.cloud if (source or "").startswith("whoop") else _current.accent  # cloud and export
 
 
 def recovery_color(score: float | None) -> str:

@@ -173,7 +173,7 @@ def badge_text(source: str | None, confidence: float | None) -> str:
     """'confidence 95 %' (a WHOOP score says so); never 'Band · 95%', which reads like a battery level."""
     if source is None:
         return "No data"
-    prefix = "WHOOP score · " if source == "whoop_cloud" else ""
+    prefix = "WHOOP score · " if source.startswith("whoop") else ""  # cloud, export, or both agreeing
     if confidence is None:
         return prefix.rstrip(" ·") or SOURCE_LABELS.get(source, source)
     return f"{prefix}confidence {confidence * 100:.0f} %"
