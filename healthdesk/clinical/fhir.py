@@ -42,6 +42,8 @@ from healthdesk.clinical.report_data import (
 from healthdesk.clinical.stats import bucket_days_for, bucketize
 from healthdesk.clinical.summary import NIGHT_HEAD, night_day
 
+EDITED_TAG_SYSTEM = "http://healthdesk.invalid/fhir/CodeSystem/user-correction"
+
 SERIES_CAP = 92  # points per metric and source: a quarter of daily values, or buckets beyond that
 SLEEP_SESSION_CAP = 400  # per source; the most recent are kept and the cut is stated
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "http://healthdesk.invalid/fhir/export")
@@ -198,13 +200,17 @@ def _sleep_observation(s: SleepSession, patient_urn: str, device_urn: str, issue
     spec = NAP_SESSION if s.nap else SLEEP_SESSION
     day = night_day(s, s.end.tzinfo or UTC).isoformat()
     label = f"Nap in the cycle of {day}." if s.nap else f"{NIGHT_HEAD} {day}."
-    return R.observation(
+    res = R.observation(
         spec, source=s.source, patient_urn=patient_urn, device_urn=device_urn, issued=issued,
         effective={"start": R.instant(s.start), "end": R.instant(s.end)},
         value=R.quantity(s.asleep_min, spec.unit, spec.decimals),
         method=("One nap" if s.nap else "One night's main sleep")
         + ": time asleep (stages as components, never added to the total)",
-        notes=(label,), components=components or None)
+        notes=(label,) + (("Edited by the user: onset/wake moved from what the band detected.",) if s.edited
+                          else ()), components=components or None)
+    if s.edited:  # a user correction (services/corrections) is said in meta.tag, beside the source tag
+        res["meta"]["tag"].append({"system": EDITED_TAG_SYSTEM, "code": "edited", "display": "Edited by the user"})
+    return res
 
 
 def _composition(data: ReportData, patient_urn: str, device_urns: list[str], vitals: list[str],

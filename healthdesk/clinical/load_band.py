@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from healthdesk.clinical.report_data import BAND, DailyValue, DeviceInfo, Period, SleepSession, Workout
+from healthdesk.store.corrections import edited_workout_windows, overlaps
 from healthdesk.store.derived import sleeps_between, workouts_between
 from healthdesk.store.report_reads import device_names, has_tables, hourly_rollups
 
@@ -47,11 +48,14 @@ def load_band(conn: Any, period: Period, share_serial: bool,
             if s.source == BAND and period.contains(date.fromisoformat(s.day)):
                 out.sleeps.append(_sleep(s, period))
     if has_tables(conn, ("band_workouts",)):
+        edited = edited_workout_windows(conn, t0 - 2 * 86400, t1 + 86400)  # relabelled (store/corrections)
         for w in workouts_between(conn, t0 - 2 * 86400, t1 + 86400):
             if w.source == BAND and period.contains(date.fromisoformat(w.day)):
                 out.workouts.append(Workout(BAND, _local(w.start, period), _local(w.end, period),
                                             w.kind or "activity (detected)", w.strain, w.avg_hr, w.max_hr,
-                                            day=date.fromisoformat(w.day)))
+                                            day=date.fromisoformat(w.day),
+                                            edited=w.user_edited or any(overlaps(a, b, w.start, w.end)
+                                                                        for a, b in edited)))
     return out
 
 
@@ -64,7 +68,8 @@ def _sleep(s, period: Period) -> SleepSession:
     counts = {name: float(stages.count(code)) for code, name in STAGE_CODES.items()} if stages else {}
     return SleepSession(BAND, _local(s.start, period), _local(s.end, period), s.asleep_min,
                         counts.get("light"), counts.get("deep"), counts.get("rem"),
-                        max(s.tib_min - s.asleep_min, 0.0), nap=not s.main, day=date.fromisoformat(s.day))
+                        max(s.tib_min - s.asleep_min, 0.0), nap=not s.main, day=date.fromisoformat(s.day),
+                        edited=bool((s.detail or {}).get("edited")))
 
 
 def _rollup_days(conn: Any, period: Period, out: BandData) -> None:

@@ -163,6 +163,8 @@ def sleep_table(data: ReportData, rows_cap: int | None = None) -> list[Flowable]
     tz = data.period.tz
     rows = [SLEEP_HEAD] + sleep_rows(shown, tz)
     note = "; ".join(medians) + "."
+    if any(s.edited for s in shown):  # a user correction (services/corrections) is said, never hidden
+        note += " * Edited by the user (onset or wake moved from what the band detected)."
     if len(main) > len(shown):
         note += (f" The table lists the most recent {len(shown)} of {len(main)} nights; the FHIR bundle "
                  "carries every one.")
@@ -190,7 +192,7 @@ def workouts_table(data: ReportData, rows_cap: int | None = None) -> list[Flowab
              "Energy (kJ)"]]
     for w in shown:
         rows.append([workout_day(w, data.period.tz).isoformat(), SOURCE_SHORT[w.source],
-                     to_winansi(w.sport),
+                     to_winansi(w.sport) + (" (edited)" if w.edited else ""),
                      f"{(w.end - w.start).total_seconds() / 60:.0f}", format_value(w.avg_hr, 0),
                      format_value(w.max_hr, 0), format_value(w.energy_kj, 0)])
     note = "; ".join(counts) + "."

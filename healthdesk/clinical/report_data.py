@@ -114,6 +114,7 @@ class SleepSession:
     awake_min: float | None = None
     nap: bool = False
     day: date | None = None  # the morning date naming the night / the cycle holding a nap (docs/metrics.md §1)
+    edited: bool = False  # the user moved it (services/corrections): the PDF marks it, FHIR tags it
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class Workout:
     max_hr: float | None = None
     energy_kj: float | None = None
     day: date | None = None  # the morning date of the cycle holding the workout's start
+    edited: bool = False  # relabelled or added by the user (services/corrections)
 
 
 @dataclass(frozen=True)

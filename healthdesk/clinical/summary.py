@@ -129,7 +129,8 @@ def sleep_rows(sleeps: Iterable[SleepSession], tz: tzinfo) -> list[list[str]]:
     rows = []
     for s in sleeps:
         start, end = s.start.astimezone(tz), s.end.astimezone(tz)
-        rows.append([night_day(s, tz).isoformat(), SOURCE_SHORT[s.source], f"{start:%H:%M}-{end:%H:%M}",
+        rows.append([night_day(s, tz).isoformat() + ("*" if s.edited else ""), SOURCE_SHORT[s.source],
+                     f"{start:%H:%M}-{end:%H:%M}",
                      asleep_text(s.asleep_min), format_value(s.light_min, 0), format_value(s.deep_min, 0),
                      format_value(s.rem_min, 0), format_value(s.awake_min, 0)])
     return rows
