@@ -28,7 +28,7 @@ from healthdesk.core.timeutil import system_tz_offset
 from healthdesk.services.corrections import apply_to_detections as apply_corrections
 from healthdesk.services.corrections import sleep_adjuster
 from healthdesk.services.derive_prefetch import Piece, canonical_records, pieces
-from healthdesk.store.band_reads import list_devices
+from healthdesk.store.band_reads import days_with_records, list_devices
 from healthdesk.store.database import Database
 from healthdesk.store.derived import (
     DailyValue,
@@ -236,12 +236,7 @@ def derive(
     if hi <= lo or (t1 is not None and float(t1) <= lo):
         report.note = "no band data in range"
         return report
-    ranges = []
-    a = lo
-    while a < hi:
-        b = min(hi, a + CHUNK_DAYS * 86400)
-        ranges.append((a, b))
-        a = b
+    ranges = _ranges_with_data(db, lo, hi)
     spans = [(max(extent[0], a - CONTEXT_BEFORE_S), min(extent[1], b + CONTEXT_AFTER_S)) for a, b in ranges]
     for (a, b), piece in zip(ranges, pieces(db, device, spans), strict=True):
         _derive_range(db, extent, a, b, tz_offset_s, profile, piece, report)
@@ -256,6 +251,25 @@ def derive(
         report.note = "no cycle in range"
     log.info("derived %d cycles in %.2f s", report.cycles, report.seconds)
     return report
+
+
+def _ranges_with_data(db: Database, lo: float, hi: float) -> list[tuple[float, float]]:
+    """CHUNK_DAYS pieces of [lo, hi), leaving out pieces whose loaded span (with context) holds no record.
+
+    A piece without records derives nothing (see _derive_range), so skipping it changes no value; it only spares
+    reading empty decades, e.g. when an imported file holds records from a band whose clock was unset (1970/71;
+    docs/band-protocol.md §12) beside this year's.
+    """
+    days = days_with_records(db)
+    ranges = []
+    a = lo
+    while a < hi:
+        b = min(hi, a + CHUNK_DAYS * 86400)
+        s0, s1 = a - CONTEXT_BEFORE_S, b + CONTEXT_AFTER_S
+        if any(d in days for d in range(int(s0 // 86400), int(s1 // 86400) + 1)):
+            ranges.append((a, b))
+        a = b
+    return ranges
 
 
 def _derive_range(

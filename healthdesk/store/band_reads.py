@@ -149,6 +149,12 @@ def list_devices(db: Database) -> list[DeviceInfo]:
         return [DeviceInfo(*row) for row in rows]
 
 
+def days_with_records(db: Database) -> set[int]:
+    """UTC day numbers (unix // 86400) holding at least one stored minute: where records exist, unread."""
+    with db.read() as conn:
+        return {int(d) for (d,) in conn.execute(select(MinuteRollup.minute // 86400).distinct())}
+
+
 @dataclass(frozen=True)
 class HeartTrace:
     """Every stored second of heart rate between two times, with its R-R slots (the day explorer)."""
