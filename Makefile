@@ -39,7 +39,7 @@ test: system-deps $(STAMP)
 package: system-deps
 	bash packaging/build.sh
 
-# Build, then run the bundle under Xvfb (also part of `make test` via tests/packaging).
+# Build, then run the bundle under Xvfb (also part of `make test` via tests/bundle).
 package-smoke: system-deps $(STAMP)
 	bash packaging/smoke_test.sh
 

@@ -9,9 +9,6 @@ so it leaves those differences out exactly as the engine does.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -46,24 +43,9 @@ def _windows(records: np.ndarray, tz: int) -> list[tuple[float, float, float, np
 
 
 def _neurokit():
-    """Import neurokit2. pytest puts tests/ on sys.path (rootdir conftest), where the test package
-    tests/packaging shadows PyPI's `packaging`, which matplotlib (a neurokit2 dependency) imports; import it
-    with tests/ out of the way and put the shadow back afterwards."""
-    if "neurokit2" in sys.modules:
-        return sys.modules["neurokit2"]
-    tests_dir = Path(__file__).resolve().parents[1]
-    shadow = sys.modules.get("packaging")
-    shadowed = shadow is not None and tests_dir in Path(getattr(shadow, "__file__", "") or "/").parents
-    if shadowed:
-        del sys.modules["packaging"]
-    saved = sys.path[:]
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != tests_dir]
-    try:
-        import neurokit2
-    finally:
-        sys.path[:] = saved
-        if shadowed:
-            sys.modules["packaging"] = shadow
+    """Import neurokit2 only when a comparison runs (it drags in matplotlib and pandas)."""
+    import neurokit2
+
     return neurokit2
 
 
