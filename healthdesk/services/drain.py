@@ -37,7 +37,7 @@ from healthdesk.band.whoop4.session import (
 from healthdesk.band.whoop4.session_types import Warnings
 from healthdesk.ble.errors import BandConnectionError
 from healthdesk.core.metrics.calories import Profile
-from healthdesk.services.ingest import IngestReport, ingest_decoded, ingest_frames
+from healthdesk.services.ingest import IngestReport, derive_pending, ingest_decoded, ingest_frames
 from healthdesk.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -280,11 +280,9 @@ class DrainJob:
             self.progress(DrainEvent(kind, self.summary, **extra))  # type: ignore[arg-type]
 
     def _derive(self) -> bool:
-        """Recompute derived metrics for the days this drain touched."""
-        from healthdesk.services import derive as derive_service  # the metrics engine: only once data arrived
-
+        """Derive what the drain's commits marked pending (the marker makes a crash here lose nothing)."""
         try:
-            derive_service.derive(self.db, self.summary.first_ts, self.summary.last_ts, profile=self.profile)
+            derive_pending(self.db, self.profile)
         except Exception:  # noqa: BLE001 - the drained data is stored; metrics can be derived again later
             log.exception("deriving metrics after the drain failed")
             return False

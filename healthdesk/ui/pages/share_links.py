@@ -52,8 +52,8 @@ ACCESS_KINDS = {
 }
 MAX_EVENTS = 200
 LAN_NOTE = (
-    "Local network: anyone on this network who has a link can open it. Without TLS others on the same "
-    "Wi-Fi can read the traffic. Prefer TLS and short expiry, and stop sharing when done."
+    "Local network: anyone on this network who has a link can open it. The link uses TLS with a self-signed "
+    "certificate; give the clinician its fingerprint to compare. Prefer a short expiry and stop sharing when done."
 )
 
 
@@ -235,9 +235,10 @@ class ShareSection(QWidget):
     # --- server ----------------------------------------------------------------------------------------
     def _update_server_controls(self) -> None:
         lan = self.bind.currentData() != "127.0.0.1"
-        self.tls.setEnabled(lan and not self.running)
-        if not lan:
-            self.tls.setChecked(False)
+        # TLS is required on the local network (the service refuses plain HTTP off loopback) and pointless on
+        # loopback: the box shows the choice, it does not offer one.
+        self.tls.setEnabled(False)
+        self.tls.setChecked(lan)
         self.lan_warning_frame.setVisible(lan)
         self.bind.setEnabled(not self.running)
         self.port.setEnabled(not self.running)
