@@ -55,10 +55,7 @@ class MetricSpec:
     text: str
     decimals: int = 0
     in_fhir_series: bool = True
-    # Personal baseline band (metrics.md §18): minimum half-width and plausibility floor.
-    baseline_min_halfwidth: float = 0.0
-    floor: float = 0.0
-    ceiling: float | None = None  # e.g. 100 for percentages: a band never promises 110 %
+    # The typical range's minimum half-width, floor and ceiling live in core/metrics/baseline.py (§18).
     how_measured: str = ""
     unit_text: str = ""  # what a reader sees in the PDF; the UCUM code when empty
 
@@ -82,35 +79,33 @@ def _own(code: str, display: str) -> Coding:
 DAILY_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("resting_hr", "Resting heart rate", "/min", VITAL_SIGNS,
                (_loinc("40443-4"), _loinc("8867-4")), "Resting heart rate (during sleep)",
-               baseline_min_halfwidth=2, floor=20, how_measured="lowest sustained HR during sleep",
+               how_measured="lowest sustained HR during sleep",
                unit_text="bpm"),
     MetricSpec("hrv_rmssd", "HRV (RMSSD)", "ms", VITAL_SIGNS,
                (_own("hrv-rmssd", "Heart rate variability, RMSSD"),), "Heart rate variability (RMSSD)",
-               baseline_min_halfwidth=3, how_measured="RMSSD of R-R intervals during sleep (not SDNN)"),
+               how_measured="RMSSD of R-R intervals during sleep (not SDNN)"),
     MetricSpec("avg_hr", "Heart rate, daily mean", "/min", VITAL_SIGNS, (_loinc("8867-4"),),
-               "Heart rate, mean over the day", baseline_min_halfwidth=2, floor=20, unit_text="bpm"),
+               "Heart rate, mean over the day", unit_text="bpm"),
     MetricSpec("spo2", "SpO2 (sleep average)", "%", VITAL_SIGNS, (_loinc("2708-6"), _loinc("59408-5")),
                "Oxygen saturation by pulse oximetry, sleep average", decimals=1,
-               baseline_min_halfwidth=1, floor=50, ceiling=100, how_measured="wrist pulse oximetry, sleep average"),
+               how_measured="wrist pulse oximetry, sleep average"),
     MetricSpec("respiratory_rate", "Respiratory rate (sleep)", "/min", VITAL_SIGNS, (_loinc("9279-1"),),
-               "Respiratory rate during sleep", decimals=1, baseline_min_halfwidth=0.5, floor=4,
+               "Respiratory rate during sleep", decimals=1,
                unit_text="breaths/min"),
     MetricSpec("skin_temp", "Wrist skin temperature", "Cel", VITAL_SIGNS,
                (_own("wrist-skin-temperature", "Wrist skin temperature (peripheral, not body temperature)"),),
                "Wrist skin temperature (peripheral; not core body temperature)", decimals=1,
-               baseline_min_halfwidth=0.2, floor=20, how_measured="peripheral wrist skin, during sleep",
+               how_measured="peripheral wrist skin, during sleep",
                unit_text="\u00b0C"),
     MetricSpec("sleep_duration", "Sleep duration (asleep)", "h", ACTIVITY, (_loinc("93832-4"),),
-               "Sleep duration", decimals=1, in_fhir_series=False, baseline_min_halfwidth=0.33),
+               "Sleep duration", decimals=1, in_fhir_series=False),
     MetricSpec("recovery", "Recovery", "%", SURVEY, (_own("recovery-score", "Recovery score"),),
-               "Recovery score (wellness)", baseline_min_halfwidth=5,
-               ceiling=100),
+               "Recovery score (wellness)"),
     MetricSpec("day_strain", "Day strain", "{score}", SURVEY, (_own("day-strain", "Day strain (0-21)"),),
                "Day strain score, 0-21 (wellness)", decimals=1,
                unit_text="score 0-21"),
     MetricSpec("sleep_performance", "Sleep performance", "%", SURVEY,
-               (_own("sleep-performance", "Sleep performance score"),), "Sleep performance score (wellness)",
-               ceiling=100),
+               (_own("sleep-performance", "Sleep performance score"),), "Sleep performance score (wellness)"),
 )
 METRICS: dict[str, MetricSpec] = {m.key: m for m in DAILY_METRICS}
 

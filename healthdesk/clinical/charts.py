@@ -1,7 +1,8 @@
-"""Vector trend charts for the PDF (reportlab graphics): daily values per source + personal baseline band.
+"""Vector trend charts for the PDF (reportlab graphics): daily values per source + typical range
+(or, for recovery, its zones).
 
 Grey-scale safe: the band source is a solid black line with dots, WHOOP cloud a dashed grey line, the
-baseline band a light grey area; the legend says so in words. First and last dates print under the axis.
+typical range a light grey area; the legend says so in words. First and last dates print under the axis.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ from reportlab.lib import colors
 from healthdesk.clinical.catalogue import MetricSpec
 from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, Period, ReportData
 from healthdesk.clinical.stats import baseline_bands
+from healthdesk.core.metrics.baseline import NO_BAND, RECOVERY_ZONES
 
 STYLE = {
     BAND: {"color": colors.black, "dash": None, "dots": True},
     "whoop_cloud": {"color": colors.Color(0.45, 0.45, 0.45), "dash": [3, 2], "dots": False},
 }
 BAND_FILL = colors.Color(0.86, 0.86, 0.86)
+# Recovery zones (metrics.md §18), light and distinct in grey-scale print too: red <= 33, yellow 34-66, green >= 67.
+ZONE_FILL = {"red": colors.Color(0.98, 0.86, 0.86), "yellow": colors.Color(0.99, 0.96, 0.84),
+             "green": colors.Color(0.88, 0.95, 0.88)}
+ZONE_LEGEND = "shaded: recovery zones (red 0-33, yellow 34-66, green 67-100)"
 FONT = "Helvetica"
 MAX_DOTS = 62  # beyond ~2 months dots blur into the line
 
@@ -30,8 +36,9 @@ def trend_chart(data: ReportData, spec: MetricSpec, width: float, height: float 
     series = {src: s for src in SOURCES if (s := data.series_for(spec.key, src)) is not None}
     # The baseline band comes from one source only (band first): two bands would blur the picture.
     base_src = next(iter(series), None)
-    bands = (baseline_bands(series[base_src].values, series[base_src].lead_in, period,
-                            spec.baseline_min_halfwidth, spec.floor, spec.ceiling) if base_src else [])
+    bands = (baseline_bands(series[base_src].values, series[base_src].lead_in, period, spec.key)
+             if base_src else [])
+    zones = spec.key in NO_BAND and bool(series)  # recovery: its zones, not a band (metrics.md §18)
 
     d = Drawing(width, height)
     left, right, bottom, top = 38.0, 6.0, 24.0, 14.0
@@ -42,6 +49,7 @@ def trend_chart(data: ReportData, spec: MetricSpec, width: float, height: float 
                fillColor=None))
 
     all_y = [v.value for s in series.values() for v in s.values] + [y for b in bands for y in (b.low, b.high)]
+    all_y += [0.0, 100.0] if zones else []
     if not all_y:
         d.add(String(left + pw / 2, bottom + ph / 2 - 3, "no data recorded in this period", fontName=FONT,
                      fontSize=7.5, textAnchor="middle"))
@@ -60,6 +68,9 @@ def trend_chart(data: ReportData, spec: MetricSpec, width: float, height: float 
         d.add(Line(left, y, left + pw, y, strokeColor=colors.Color(0.9, 0.9, 0.9), strokeWidth=0.4))
         d.add(String(left - 3, y - 2.5, _tick_text(t, ticks), fontName=FONT, fontSize=6.5, textAnchor="end"))
 
+    for name, zone_low, zone_top in zone_edges() if zones else ():
+        (_, y0), (_, y1) = xy(period.start, zone_low), xy(period.start, zone_top)
+        d.add(Rect(left, y0, pw, y1 - y0, fillColor=ZONE_FILL[name], strokeColor=None))
     for run in _runs(bands, key=lambda b: b.day):
         upper = [p for b in run for p in xy(b.day, b.high)]
         lower = [p for b in reversed(run) for p in xy(b.day, b.low)]
@@ -81,15 +92,26 @@ def trend_chart(data: ReportData, spec: MetricSpec, width: float, height: float 
                     d.add(Circle(x, y, 1.2, fillColor=style["color"], strokeColor=None))
 
     _date_labels(d, period, left, pw, bottom)
-    _legend(d, list(series), base_src if bands else None, width, height)
+    _legend(d, list(series), base_src if bands else None, width, height, zones)
     return d
 
 
-def _legend(d: Drawing, sources: list[str], band_src: str | None, width: float, height: float) -> None:
+def _legend(d: Drawing, sources: list[str], band_src: str | None, width: float, height: float,
+            zones: bool = False) -> None:
     parts = [f"{SOURCE_SHORT[s]}: {'solid line' if s == BAND else 'dashed line'}" for s in sources]
     if band_src:
-        parts.append(f"grey area: personal baseline ({SOURCE_SHORT[band_src]}, 30 days, median \u00b1 3 MAD)")
+        parts.append(f"grey area: typical range ({SOURCE_SHORT[band_src]}, about 2 days in 3 of the previous 30)")
+    if zones:
+        parts.append(ZONE_LEGEND)
     d.add(String(width - 6, height - 10, "; ".join(parts), fontName=FONT, fontSize=6.5, textAnchor="end"))
+
+
+def zone_edges() -> list[tuple[str, float, float]]:
+    """(name, bottom, top) of each recovery zone; neighbours meet half-way (33 | 34 at 33.5) so no strip
+    between them is left white."""
+    pairs = zip(RECOVERY_ZONES, RECOVERY_ZONES[1:], strict=False)
+    edges = [0.0] + [(hi + nxt[1]) / 2 for (_, _, hi), nxt in pairs] + [100.0]
+    return [(name, edges[i], edges[i + 1]) for i, (name, _, _) in enumerate(RECOVERY_ZONES)]
 
 
 def _date_labels(d: Drawing, period: Period, left: float, pw: float, bottom: float) -> None:

@@ -136,7 +136,7 @@ def summary_table(data: ReportData) -> list[Flowable]:
 
 
 def charts(data: ReportData, width: float, height: float = DEFAULT_CHART_HEIGHT) -> list[Flowable]:
-    out: list[Flowable] = [_p("Trends with personal baseline band", H2)]
+    out: list[Flowable] = [_p("Trends with your typical range", H2)]
     for key in CHART_KEYS:
         if not METRICS[key].wellness:
             out.append(trend_chart(data, METRICS[key], width, height))
@@ -232,8 +232,9 @@ def notes(data: ReportData) -> list[Flowable]:
     return [
         _p("Notes", H2),
         _p("RMSSD: root mean square of successive R-R interval differences (a different measure from SDNN). "
-           "Resting HR: lowest sustained heart rate during sleep. Personal baseline band: median of the "
-           "previous 30 days \u00b1 3 x 1.4826 x MAD, shown once 7 prior days exist. "
+           "Resting HR: lowest sustained heart rate during sleep. Typical range (grey area): median of the "
+           "previous 30 days \u00b1 1 x 1.4826 x MAD (about 2 days in 3 fall inside), shown once 7 prior days "
+           "exist. "
            f"{TREND_NOTE} Units follow UCUM (/min = per minute).", SMALL),
         _p(DISCLAIMER, SMALL),
     ]

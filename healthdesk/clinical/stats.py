@@ -1,4 +1,4 @@
-"""Small, deterministic statistics for the report: summaries, trend, personal baseline band, bucketing.
+"""Small, deterministic statistics for the report: summaries, trend, typical range, bucketing.
 
 Pure Python where it can be (exact, platform-independent arithmetic keeps the PDF and bundle byte-identical
 between runs); the trend is the app's own line fit (core/metrics/trajectory.py), rounded before it is shown.
@@ -14,12 +14,12 @@ from statistics import median
 import numpy as np
 
 from healthdesk.clinical.report_data import DailyValue, Period
+from healthdesk.core.metrics.baseline import WINDOW_DAYS as WINDOW_DAYS_BASELINE
+from healthdesk.core.metrics.baseline import typical_range
 from healthdesk.core.metrics.trajectory import MIN_DAYS, MIN_R2, WINDOW_DAYS, ols
 
-BASELINE_WINDOW_DAYS = 30
-BASELINE_MIN_VALUES = 7
-BASELINE_K = 3.0
-MAD_TO_SIGMA = 1.4826
+BASELINE_WINDOW_DAYS = WINDOW_DAYS_BASELINE
+UNIT_SCALE = {"sleep_duration": 60.0}  # the report's sleep is in hours, core's minimum half-width in minutes
 TREND_WINDOW_DAYS, TREND_MIN_DAYS, TREND_MIN_R2 = WINDOW_DAYS, MIN_DAYS, MIN_R2  # the app's Trends page
 
 
@@ -89,24 +89,23 @@ class BaselineBand:
 
 
 def baseline_bands(
-    values: tuple[DailyValue, ...], lead_in: tuple[DailyValue, ...], period: Period,
-    min_halfwidth: float, floor: float, ceiling: float | None = None,
+    values: tuple[DailyValue, ...], lead_in: tuple[DailyValue, ...], period: Period, metric: str,
 ) -> list[BaselineBand]:
-    """Per day of the period: median ± 3·1.4826·MAD of the trailing 30 days (metrics.md §18).
+    """Per day of the period: the typical range (median ± 1·1.4826·MAD of the 30 days before it, with the
+    metric's minimum half-width, floor and ceiling) by core/metrics/baseline.py, docs/metrics.md §18.
 
-    Days with fewer than 7 prior values get no band rather than a band built on too little data.
+    Days with fewer than 7 prior values get no band rather than a band built on too little data; recovery
+    never gets one (charts shade its zones, core's RECOVERY_ZONES).
     """
-    by_day = {v.day: v.value for v in (*lead_in, *values)}
+    scale = UNIT_SCALE.get(metric, 1.0)
+    by_day = {v.day: v.value * scale for v in (*lead_in, *values)}
     bands: list[BaselineBand] = []
     day = period.start
     while day <= period.end:
         window = [by_day[d] for d in _days(day - timedelta(days=BASELINE_WINDOW_DAYS), day) if d in by_day]
-        if len(window) >= BASELINE_MIN_VALUES:
-            centre = median(window)
-            sigma = MAD_TO_SIGMA * median(abs(x - centre) for x in window)
-            half = max(BASELINE_K * sigma, min_halfwidth)
-            high = centre + half if ceiling is None else min(centre + half, ceiling)
-            bands.append(BaselineBand(day, max(centre - half, floor), centre, high))
+        if (band := typical_range(window, metric)) is not None:
+            low, centre, high = (x / scale for x in band)
+            bands.append(BaselineBand(day, low, centre, high))
         day += timedelta(days=1)
     return bands
 

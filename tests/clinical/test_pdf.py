@@ -108,7 +108,10 @@ def test_charts_are_vector_with_labelled_dates(both_pdf):
     text = " ".join(_pages(both_pdf))
     for title in ("Resting heart rate (bpm)", "HRV (RMSSD) (ms)", "Sleep duration (asleep) (h)", "Recovery (%)"):
         assert title in text
-    assert text.count("personal baseline (Band, 30 days") == 4
+    # metrics.md §18: the vitals shade their typical range (+-1 sigma), recovery its zones instead of a band.
+    assert text.count("grey area: typical range (Band, about 2 days in 3 of the previous 30)") == 3
+    assert text.count("shaded: recovery zones (red 0-33, yellow 34-66, green 67-100)") == 1
+    assert "baseline" not in text and "3 x 1.4826" not in text
 
 
 def test_byte_identical_for_same_data_and_generated_at():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 
@@ -16,21 +16,35 @@ def _vals(values, start=D0):
     return tuple(DailyValue(start + timedelta(days=i), v) for i, v in enumerate(values) if v is not None)
 
 
-def test_baseline_band_worked_example():
+def test_typical_range_worked_example():
+    # metrics.md §18: [60, 62, 61, 59, 63, 60, 58] -> median 60, MAD 1, sigma 1.4826 < the 2-bpm minimum
+    # half-width, so the typical range is 58-62 bpm (not the old +-3 sigma 55.55-64.45).
     lead = _vals([60, 62, 61, 59, 63, 60, 58], D0 - timedelta(days=7))
-    (band,) = baseline_bands((), lead, Period(D0, D0), min_halfwidth=2, floor=20)
-    assert band.centre == 60
-    assert band.low == pytest.approx(55.5522) and band.high == pytest.approx(64.4478)
+    (band,) = baseline_bands((), lead, Period(D0, D0), "resting_hr")
+    assert (band.low, band.centre, band.high) == (58, 60, 62)
+    # A wider spread: [50, 60, 70, 55, 65, 60, 60] -> median 60, |dev| 10,0,10,5,5,0,0 -> MAD 5,
+    # sigma 7.413 > 2: 52.587-67.413.
+    wide = _vals([50, 60, 70, 55, 65, 60, 60], D0 - timedelta(days=7))
+    (band,) = baseline_bands((), wide, Period(D0, D0), "resting_hr")
+    assert band.low == pytest.approx(52.587) and band.high == pytest.approx(67.413)
 
 
-def test_baseline_band_needs_seven_days_and_respects_floor_ceiling_and_min_width():
+def test_typical_range_needs_seven_days_and_respects_floor_ceiling_min_width_and_units():
     six = _vals([60] * 6, D0 - timedelta(days=6))
-    assert baseline_bands((), six, Period(D0, D0), 2, 20) == []
-    flat = _vals([99] * 7, D0 - timedelta(days=7))
-    (band,) = baseline_bands((), flat, Period(D0, D0), 5, 50, ceiling=100)
-    assert (band.low, band.centre, band.high) == (94, 99, 100)  # MAD 0 -> min half-width, capped at 100
-    (band,) = baseline_bands((), _vals([3] * 7, D0 - timedelta(days=7)), Period(D0, D0), 5, 0)
-    assert band.low == 0
+    assert baseline_bands((), six, Period(D0, D0), "resting_hr") == []
+    flat = _vals([99.5] * 7, D0 - timedelta(days=7))
+    (band,) = baseline_bands((), flat, Period(D0, D0), "spo2")
+    assert (band.low, band.centre, band.high) == (98.5, 99.5, 100)  # MAD 0 -> 1-point minimum, capped at 100
+    (band,) = baseline_bands((), _vals([0.3] * 7, D0 - timedelta(days=7)), Period(D0, D0), "day_strain")
+    assert band.low == 0  # 1.0 minimum half-width, never below 0
+    # Sleep in hours: the 20-minute minimum half-width is 1/3 h around 7.5 h.
+    (band,) = baseline_bands((), _vals([7.5] * 7, D0 - timedelta(days=7)), Period(D0, D0), "sleep_duration")
+    assert band.low == pytest.approx(7.5 - 1 / 3) and band.high == pytest.approx(7.5 + 1 / 3)
+
+
+def test_recovery_gets_no_band():
+    lead = _vals([40, 55, 70, 62, 48, 66, 59, 61], D0 - timedelta(days=8))
+    assert baseline_bands((), lead, Period(D0, D0), "recovery") == []
 
 
 def test_summary_and_the_apps_trend_with_units():
@@ -72,3 +86,23 @@ def test_bucketize_medians_aligned_to_period_start():
 def test_invalid_periods(start, end, tz, message):
     with pytest.raises(InvalidPeriod, match=message):
         Period(start, end, tz)
+
+
+def test_share_view_chart_shades_the_typical_range_and_recovery_zones():
+    """The share view's SVG: vitals get a grey typical-range polygon, recovery the three zone rectangles."""
+    from datetime import datetime
+
+    from healthdesk.clinical.catalogue import METRICS
+    from healthdesk.clinical.report_data import BAND, DailySeries, ReportData
+    from healthdesk.clinical.share.svg import ZONE_FILL, trend_svg
+
+    period = Period(D0, D0 + timedelta(days=13))
+    rhr = _vals([60, 62, 61, 59, 63, 60, 58, 61, 60, 62, 59, 60, 61, 60])
+    rec = _vals([40, 55, 70, 62, 48, 66, 59, 61, 35, 80, 52, 64, 71, 58])
+    data = ReportData(period, datetime(2026, 10, 20, tzinfo=UTC), "test",
+                      series=(DailySeries("resting_hr", BAND, rhr), DailySeries("recovery", BAND, rec)))
+    vitals = trend_svg(data, METRICS["resting_hr"])
+    assert "<polygon" in vitals and "typical range" in vitals and "zones" not in vitals
+    recovery = trend_svg(data, METRICS["recovery"])
+    assert "<polygon" not in recovery and "typical range" not in recovery
+    assert all(f'fill="{fill}"' in recovery for fill in ZONE_FILL.values()) and "recovery zones" in recovery

@@ -11,9 +11,10 @@ from datetime import date
 from html import escape
 
 from healthdesk.clinical.catalogue import MetricSpec
-from healthdesk.clinical.charts import _nice_range, _runs, _tick_text
+from healthdesk.clinical.charts import ZONE_LEGEND, _nice_range, _runs, _tick_text, zone_edges
 from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, ReportData
 from healthdesk.clinical.stats import baseline_bands
+from healthdesk.core.metrics.baseline import NO_BAND
 
 WIDTH, HEIGHT = 760, 206
 NARROW, NARROW_HEIGHT = 360, 230
@@ -22,6 +23,7 @@ NARROW_LEFT = 40
 LEGEND_CHARS = {WIDTH: 120, NARROW: 52}  # a legend line wraps after about this many characters
 COLORS = {BAND: "#1f4e79", "whoop_cloud": "#6b6b6b"}
 DASH = {BAND: "", "whoop_cloud": ' stroke-dasharray="5 3"'}
+ZONE_FILL = {"red": "#fadbdb", "yellow": "#fcf5d6", "green": "#e0f2e0"}  # recovery zones, light
 
 
 def trend_svg(data: ReportData, spec: MetricSpec, width: int = WIDTH, css_class: str = "chart") -> str:
@@ -32,11 +34,13 @@ def trend_svg(data: ReportData, spec: MetricSpec, width: int = WIDTH, css_class:
     series = {src: s for src in SOURCES if (s := data.series_for(spec.key, src)) is not None}
     # Baseline from the source with the most days: two overlapping bands would blur the picture.
     base_src = max(series, key=lambda src: len(series[src].values), default=None)
-    bands = (baseline_bands(series[base_src].values, (), period, spec.baseline_min_halfwidth, spec.floor,
-                            spec.ceiling) if base_src else [])
+    bands = baseline_bands(series[base_src].values, (), period, spec.key) if base_src else []
+    zones = spec.key in NO_BAND and bool(series)  # recovery: its zones, not a band (metrics.md §18)
     legend = [f"{SOURCE_SHORT[s]}: {'solid' if s == BAND else 'dashed'} line" for s in series]
     if bands:
-        legend.append(f"grey area: personal baseline ({SOURCE_SHORT[base_src]}, within the shared period)")
+        legend.append(f"grey area: typical range ({SOURCE_SHORT[base_src]}, within the shared period)")
+    if zones:
+        legend.append(ZONE_LEGEND)
     lines = _wrap("; ".join(legend), LEGEND_CHARS[WIDTH if not narrow else NARROW])
     top = TOP + (len(lines) - 1) * (small + 3)
     height += top - TOP
@@ -48,6 +52,7 @@ def trend_svg(data: ReportData, spec: MetricSpec, width: int = WIDTH, css_class:
            f'<text x="0" y="14" font-size="{label + 2}" font-weight="bold">{escape(title)}</text>',
            f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999" stroke-width="0.6"/>']
     ys = [v.value for s in series.values() for v in s.values] + [y for b in bands for y in (b.low, b.high)]
+    ys += [0.0, 100.0] if zones else []
     if not ys:
         out.append(f'<text x="{left + pw / 2}" y="{top + ph / 2}" text-anchor="middle" font-size="{label}">'
                    "no data recorded in this period</text>")
@@ -65,6 +70,9 @@ def trend_svg(data: ReportData, spec: MetricSpec, width: int = WIDTH, css_class:
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e3e3e3"/>'
                    f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" font-size="{small}">'
                    f"{escape(_tick_text(t, ticks))}</text>")
+    for name, zone_low, zone_top in zone_edges() if zones else ():
+        y0, y1 = (top + ph - ph * (v - lo) / (hi - lo) for v in (zone_top, zone_low))
+        out.append(f'<rect x="{left}" y="{y0:.1f}" width="{pw}" height="{y1 - y0:.1f}" fill="{ZONE_FILL[name]}"/>')
     for run in _runs(bands, key=lambda b: b.day):
         pts = [xy(b.day, b.high) for b in run] + [xy(b.day, b.low) for b in reversed(run)]
         out.append(f'<polygon points="{" ".join(pts)}" fill="#dcdcdc" stroke="none"/>')

@@ -233,7 +233,8 @@ def _wellness(data: ReportData) -> str:
 
 def _footer() -> str:
     return ("<footer>" + _p("RMSSD: root mean square of successive R-R interval differences (not SDNN). "
-                           "Resting HR: lowest sustained heart rate during sleep. " + TREND_NOTE + " Personal "
-                           "baseline: median \u00b1 3 x 1.4826 x MAD of the previous 30 days, using only days "
-                           "inside the shared period.")
+                           "Resting HR: lowest sustained heart rate during sleep. " + TREND_NOTE + " Typical "
+                           "range (grey area): median \u00b1 1 x 1.4826 x MAD of the previous 30 days (about 2 "
+                           "days in 3 fall inside), using only days inside the shared period; recovery shows "
+                           "its zones instead.")
             + _p(DISCLAIMER) + "</footer>")

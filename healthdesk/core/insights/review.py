@@ -17,14 +17,13 @@ import numpy as np
 
 from healthdesk.core.insights.history import DailyHistory
 from healthdesk.core.insights.wording import words
+from healthdesk.core.metrics.baseline import MIN_DAYS, TYPICAL_K, UNUSUAL_Z, Band, comparison_band
 
 REVIEW_METRICS = ("resting_hr", "hrv_rmssd", "recovery", "sleep_duration", "sleep_performance", "day_strain")
 PERIOD_KINDS = ("week", "month")
 MIN_PERIOD_DAYS = {"week": 4, "month": 10}
 BASELINE_DAYS = 30
-MIN_BASELINE_DAYS = 7
-MAD_TO_SIGMA = 1.4826
-UNUSUAL_Z = 3.0
+MIN_BASELINE_DAYS = MIN_DAYS
 TREND_P = 0.05
 MIN_TREND_DAYS = 5
 
@@ -52,24 +51,13 @@ def period_for(kind: str, end: date) -> Period:
     raise ValueError(f"period must be one of {', '.join(PERIOD_KINDS)}, not {kind!r}")
 
 
-@dataclass(frozen=True)
-class TypicalRange:
-    centre: float
-    low: float
-    high: float
-    sigma: float
-    days: int
+TypicalRange = Band  # centre, low, high, sigma, days: the one rule of core/metrics/baseline.py
 
 
 def typical_range(values: np.ndarray, metric: str) -> TypicalRange | None:
-    """Median +- 1 sigma-hat of the finite values (>= 7), half-width >= the metric's minimum (§18 revised)."""
-    v = values[np.isfinite(values)]
-    if len(v) < MIN_BASELINE_DAYS:
-        return None
-    centre = float(np.median(v))
-    sigma = MAD_TO_SIGMA * float(np.median(np.abs(v - centre)))
-    half = max(sigma, words(metric).min_half_width)
-    return TypicalRange(centre, max(0.0, centre - half), centre + half, sigma, len(v))
+    """Median +- 1 sigma-hat of the (>= 7) finite values, by core/metrics/baseline.py (metrics.md §18).
+    Recovery is compared against its own spread too (comparison_band): a review is numbers, not a shaded chart."""
+    return comparison_band(values, metric, TYPICAL_K)
 
 
 @dataclass(frozen=True)

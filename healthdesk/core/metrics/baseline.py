@@ -30,9 +30,16 @@ MIN_HALF_WIDTH = {
     "sleep_duration": 20.0,
     "day_strain": 1.0,
     "sleep_performance": 5.0,
+    "recovery": 5.0,  # only for comparisons (comparison_band); charts shade recovery's zones
+    # Report-only vitals (clinical PDF and share view), same rule:
+    "avg_hr": 2.0,
+    "spo2": 1.0,
+    "respiratory_rate": 0.5,
+    "skin_temp": 0.2,
 }
-FLOOR = {"resting_hr": 25.0, "hrv_rmssd": 0.0, "sleep_duration": 0.0, "day_strain": 0.0, "sleep_performance": 0.0}
-CEILING = {"sleep_performance": 100.0, "day_strain": 21.0}
+FLOOR = {"resting_hr": 25.0, "hrv_rmssd": 0.0, "sleep_duration": 0.0, "day_strain": 0.0, "sleep_performance": 0.0,
+         "recovery": 0.0, "avg_hr": 25.0, "spo2": 50.0, "respiratory_rate": 4.0, "skin_temp": 20.0}
+CEILING = {"sleep_performance": 100.0, "day_strain": 21.0, "recovery": 100.0, "spo2": 100.0}
 NO_BAND = frozenset({"recovery"})  # charted with zones (docs/metrics.md §18)
 RECOVERY_ZONES = (("red", 0.0, 33.0), ("yellow", 34.0, 66.0), ("green", 67.0, 100.0))
 
@@ -54,8 +61,12 @@ def _trailing(values: Sequence[float | None]) -> np.ndarray:
 
 def baseline_band(values: Sequence[float | None], metric: str = "", k: float = K) -> Band | None:
     """The typical range (k = 1) of the trailing values, oldest first; None below 7 values or for recovery."""
-    if metric in NO_BAND:
-        return None
+    return None if metric in NO_BAND else comparison_band(values, metric, k)
+
+
+def comparison_band(values: Sequence[float | None], metric: str = "", k: float = K) -> Band | None:
+    """The same centre +- k sigma for comparing a value or a period against (recovery included: a period
+    review still says whether recovery sat inside its usual spread); charts use baseline_band."""
     v = _trailing(values)
     if len(v) < MIN_DAYS:
         return None
