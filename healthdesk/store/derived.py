@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from healthdesk.store.base import Base
 
-SOURCES = ("band", "whoop_cloud")
+SOURCES = ("band", "whoop_cloud", "whoop_export")  # the export: WHOOP's own values from its data export
 # What the dashboard shows first. WHOOP's proprietary scores (recovery, strain, sleep need/performance) are
 # calibrated by WHOOP, so their own value leads when it exists; values measured directly from the signal
 # (resting HR, HRV, max HR, sleep timing) and our own load metrics lead with the band.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Boolean, Float, Index, Integer, String, Text, and_, bindparam, select, update
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from healthdesk.store.base import Base
-from healthdesk.store.derived import DailyValue, DailyValueRow
+from healthdesk.store.derived import DailyValue, put_daily_values
 
 SOURCE = "whoop_export"
 
@@ -132,30 +132,8 @@ def upsert(conn: Connection, kind: str, rows: Sequence[dict[str, Any]]) -> tuple
 
 
 def put_export_values(conn: Connection, values: Iterable[DailyValue]) -> int:
-    """Insert or replace whoop_export daily values; an unchanged row keeps its computed_at."""
-    payload = [
-        {"day": v.day, "metric": v.metric, "source": SOURCE, "value": v.value, "unit": v.unit,
-         "confidence": float(v.confidence), "detail": dumps(v.detail) if v.detail else None,
-         "computed_at": float(v.computed_at)}
-        for v in values
-    ]
-    if not payload:
-        return 0
-    stmt = insert(DailyValueRow)
-    changed = (
-        DailyValueRow.value.is_not(stmt.excluded.value)
-        | DailyValueRow.unit.is_not(stmt.excluded.unit)
-        | DailyValueRow.confidence.is_not(stmt.excluded.confidence)
-        | DailyValueRow.detail.is_not(stmt.excluded.detail)
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["day", "metric", "source"],
-        set_={c: stmt.excluded[c] for c in ("value", "unit", "confidence", "detail", "computed_at")},
-        where=changed,
-    )
-    for i in range(0, len(payload), 500):
-        conn.execute(stmt, payload[i : i + 500])
-    return len(payload)
+    """Insert or replace whoop_export daily values (the one daily-value writer); unchanged rows keep computed_at."""
+    return put_daily_values(conn, [replace(v, source=SOURCE) for v in values])
 
 
 def rows_between(conn: Connection, kind: str, day0: str, day1: str) -> list[dict[str, Any]]:
