@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from healthdesk.cloud.client import WhoopClient
 from healthdesk.cloud.clock import Clock
 from healthdesk.cloud.errors import BadResponse, CloudError
+from healthdesk.core.timeutil import parse_iso
 from healthdesk.store import cloud as local
 
 log = logging.getLogger(__name__)
@@ -133,10 +134,10 @@ class WhoopSync:
         watermark = state.watermark if state else None
         if full or state is None or not state.backfill_done or watermark is None:
             return None, True
-        mark = datetime.fromisoformat(watermark.replace("Z", "+00:00"))
+        mark = parse_iso(watermark)
         now = datetime.fromtimestamp(self.clock.time(), UTC)
         last_deep = state.last_deep_pass_at
-        deep = last_deep is None or now - datetime.fromisoformat(last_deep.replace("Z", "+00:00")) \
+        deep = last_deep is None or now - parse_iso(last_deep) \
             >= self.options.deep_every
         return local.iso_utc(mark - (self.options.deep_window if deep else self.options.overlap)), deep
 

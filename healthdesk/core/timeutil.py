@@ -28,22 +28,31 @@ from datetime import UTC, date, datetime, timedelta
 DAY_S = 86400
 NOON_S = 43200
 MULTI_DAY_H = 30
-_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})?$")
+# '+01:00', '-0530', '+14', 'Z', with an optional 'UTC'/'GMT' prefix ('UTC+01:00', 'UTCZ', 'GMT-5', 'UTC').
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*(?:(Z)|([+-])(?:(\d{2}):?(\d{2})|(\d{1,2})(?::(\d{2}))?))?$", re.IGNORECASE)
+MAX_OFFSET_H = 14  # the widest real zone (Line Islands, UTC+14)
 
 
 # --- the one time-offset parser and the one ISO helper -------------------------------------------------------
 def parse_offset(text: str | None) -> int:
-    """A UTC offset '+hh:mm', '-hh:mm', '+hhmm', '+hh' or 'Z' -> seconds east of UTC (None/'' -> 0).
+    """A UTC offset -> seconds east of UTC (None/'' -> 0). Every spelling the sources use: '+hh:mm', '-hh:mm',
+    '+hhmm', '+h'/'+hh', 'Z', each optionally after 'UTC' or 'GMT' (WHOOP's export writes 'UTC+01:00',
+    'UTCZ', 'GMT-5', 'GMT+5:30'), and a bare 'UTC'/'GMT'.
 
-    Raises ValueError for anything else, so a malformed record is reported rather than silently put at UTC.
+    Raises ValueError for anything else (and for hours > 14 or minutes > 59), so a malformed record is
+    reported rather than silently put at UTC.
     """
-    if text is None or text in ("", "Z", "z"):
+    if text is None or not text.strip():
         return 0
     m = _OFFSET.match(text.strip())
-    if m is None:
+    if m is None or not m.group(0):
         raise ValueError(f"not a UTC offset: {text!r}")
-    sign = -1 if m.group(1) == "-" else 1
-    return sign * (int(m.group(2)) * 3600 + int(m.group(3) or 0) * 60)
+    if m.group(2) is None:  # 'Z', 'UTCZ', 'UTC', 'GMT'
+        return 0
+    hours, minutes = int(m.group(3) or m.group(5)), int(m.group(4) or m.group(6) or 0)
+    if hours > MAX_OFFSET_H or minutes > 59:
+        raise ValueError(f"not a UTC offset: {text!r}")
+    return (-1 if m.group(2) == "-" else 1) * (hours * 3600 + minutes * 60)
 
 
 def parse_iso(text: str) -> datetime:

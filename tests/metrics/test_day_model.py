@@ -72,10 +72,18 @@ def test_nights_never_share_a_label_and_none_is_skipped():
     assert days == [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 4), date(2024, 1, 5)]
 
 
+def test_the_offset_parser_reads_every_spelling_the_sources_use():
+    """WHOOP cloud ('+01:00', 'Z') and the WHOOP export ('UTC+01:00', 'UTCZ', 'GMT-5') through one parser."""
+    spellings = {"+01:00": 3600, "-05:00": -18000, "Z": 0, "UTC+01:00": 3600, "UTCZ": 0, "GMT-5": -18000,
+                 "UTC": 0, "GMT": 0, "GMT+5:30": 19800, "UTC-03:30": -12600, "utc+0545": 20700, "+1": 3600,
+                 " UTC +02:00 ": 7200}
+    assert {text: parse_offset(text) for text in spellings} == spellings
+
+
 def test_one_offset_parser_and_one_iso_helper():
     assert [parse_offset(o) for o in ("Z", None, "", "+01:00", "-05:30", "+0530", "+14")] == [
         0, 0, 0, 3600, -19800, 19800, 50400]
-    for bad in ("01:00", "+1", "UTC", "+01:00:00"):
+    for bad in ("01:00", "+01:00:00", "+123", "+5:3", "5 hours", "UTC+15", "+01:60", "GMTX", "ZZ", "Z+01"):
         with pytest.raises(ValueError):
             parse_offset(bad)
     assert iso_unix("2024-01-02T07:10:00.000Z") == MON_NIGHT[1]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from healthdesk.core.timeutil import parse_offset
 from healthdesk.services.whoop_export.headers import (
     FALSE_WORDS,
     TRUE_WORDS,
@@ -30,7 +30,6 @@ FAHRENHEIT_ABOVE = 45.0  # no skin is hotter than 45 °C; such a value is °F (d
 TIME_KEYS = {"cycle_start", "cycle_end", "sleep_onset", "wake_onset", "workout_start", "workout_end"}
 TEXT_KEYS = {"activity", "question", "notes", "source"}
 BOOL_KEYS = {"nap", "answered_yes", "gps"}
-_TZ = re.compile(r"^(?:UTC|GMT)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?$", re.IGNORECASE)
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
@@ -42,20 +41,16 @@ class BadValue(ValueError):
     pass
 
 
+@lru_cache(maxsize=256)  # a handful of zones, one per row of every file
 def tz_offset_seconds(text: str) -> int:
-    """`UTC+01:00`, `UTC-05:00`, `UTCZ`, `UTC`, `GMT-5`, `+0530` -> seconds east of UTC."""
-    m = _TZ.match(text.strip())
-    if not m or not text.strip():
+    """`UTC+01:00`, `UTC-05:00`, `UTCZ`, `UTC`, `GMT-5`, `+0530` -> seconds east of UTC, by the project's one
+    offset parser (core.timeutil.parse_offset); an empty cell is not a zone here."""
+    if not text.strip():
         raise BadValue(f"{text!r} is not a timezone")
-    body = m.group(1)
-    if not body or body.upper() == "Z":
-        return 0
-    sign = -1 if body[0] == "-" else 1
-    digits = body[1:].replace(":", "")
-    hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:-2]), int(digits[-2:]))
-    if hours > 14 or minutes >= 60:
-        raise BadValue(f"{text!r} is not a timezone")
-    return sign * (hours * 3600 + minutes * 60)
+    try:
+        return parse_offset(text)
+    except ValueError:
+        raise BadValue(f"{text!r} is not a timezone") from None
 
 
 def format_tz(offset_s: int) -> str:

@@ -7,7 +7,6 @@ service (services/cloud_sync.py) only; the service calls `_on_sync_event` on the
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from healthdesk.core.timeutil import parse_iso
 from healthdesk.services.background_sync import listen_to_cloud
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.widgets.common import Card, EmptyState, Page, format_when
@@ -39,7 +39,7 @@ BUSY_STATES = ("Connecting", "Syncing")
 def _when(iso: str | None, never: str = "never") -> str:
     if not iso:
         return never
-    return format_when(datetime.fromisoformat(iso.replace("Z", "+00:00")))
+    return format_when(parse_iso(iso))
 
 
 def open_in_browser(url: str) -> None:
