@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection
-
 from healthdesk.store import journal as store
 from healthdesk.store.database import Database, open_database
-from healthdesk.store.journal import STARTER_TAGS, JournalEntry, JournalTag, tag_name
+from healthdesk.store.journal import STARTER_TAGS, JournalEntry, JournalTag, Transaction, tag_name
 
 __all__ = ["JournalEntry", "JournalError", "JournalService", "JournalTag", "import_whoop_journal_rows",
            "morning_date_from_cycle_start", "tag_for_question", "whoop_rows_to_entries"]
@@ -120,16 +118,15 @@ def whoop_rows_to_entries(rows: Iterable[Mapping[str, str]],
     return WhoopJournalImport(sorted(by_key.values(), key=lambda e: (e.day, e.tag)), tags, skipped)
 
 
-def import_whoop_journal_rows(conn: Connection, rows: Iterable[Mapping[str, str]],
+def import_whoop_journal_rows(conn: Transaction, rows: Iterable[Mapping[str, str]],
                               morning_dates: Mapping[str, date] | None = None) -> int:
     """Write a WHOOP export's journal rows in the caller's transaction; returns the entries written.
 
     Unknown questions become tags (source 'whoop'); re-importing the same file writes the same rows.
     """
     result = whoop_rows_to_entries(rows, morning_dates)
-    for name, label in result.tags.items():
-        store.ensure_tag(conn, name, label, "starter" if name in _STARTER_LABEL else "whoop")
-    return store.upsert_entries(conn, result.entries)
+    tags = {name: (label, "starter" if name in _STARTER_LABEL else "whoop") for name, label in result.tags.items()}
+    return store.record_answers(conn, tags, result.entries)
 
 
 class JournalService:

@@ -12,7 +12,7 @@ second row. Times are UTC ISO strings.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -21,6 +21,10 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from healthdesk.store.base import Base
+
+# An open transaction from Database.read()/write(): code outside store/ only passes it through to a store
+# function (e.g. the WHOOP export importer writing journal rows in its own transaction), never runs SQL on it.
+Transaction = Connection
 
 TAG_SOURCES = ("starter", "user", "whoop")
 ENTRY_SOURCES = ("app", "cli", "whoop_export")
@@ -125,6 +129,14 @@ def ensure_starter_tags(conn: Connection) -> None:
     """Seed the starter set (idempotent; migration 0007 already does it for a migrated file)."""
     for name, label in STARTER_TAGS:
         ensure_tag(conn, name, label, "starter")
+
+
+def record_answers(conn: Transaction, tags: Mapping[str, tuple[str, str]], entries: Iterable[JournalEntry]) -> int:
+    """Ensure the tags (name -> (label, source)) and upsert the answers, in the caller's transaction; returns
+    the entries written. Re-recording the same answers writes the same rows."""
+    for name, (label, source) in tags.items():
+        ensure_tag(conn, name, label, source)
+    return upsert_entries(conn, entries)
 
 
 def upsert_entries(conn: Connection, entries: Iterable[JournalEntry]) -> int:
