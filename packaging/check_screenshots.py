@@ -1,4 +1,4 @@
-"""Check the frozen app's `--screenshot` output: one PNG per page, each a real render (not blank).
+"""Check the frozen app's `--screenshot` output: one PNG per page at least, each PNG a real render (not blank).
 
 Usage: check_screenshots.py DIR. Runs in the developer venv (Qt decodes the PNGs); prints one line per page.
 """
@@ -17,17 +17,18 @@ from PySide6.QtGui import QImage  # noqa: E402
 from healthdesk.ui.main_window import PAGE_KEYS  # noqa: E402
 
 MIN_SIDE_PX = 400
+PHONE_WIDTH_PX = 390  # share-390*.png: the share view at phone width
 MIN_GREY_STD = 8.0  # a page with text, cards and charts; a blank or single-colour window is ~0
 MIN_DISTINCT_COLOURS = 32
 
 
-def page_problem(path: Path) -> str | None:
+def page_problem(path: Path, min_side: int = MIN_SIDE_PX) -> str | None:
     if not path.is_file():
         return "missing"
     image = QImage(str(path))
     if image.isNull():
         return "not a readable PNG"
-    if min(image.width(), image.height()) < MIN_SIDE_PX:
+    if min(image.width(), image.height()) < min_side:
         return f"only {image.width()}x{image.height()} px"
     image = image.convertToFormat(QImage.Format.Format_RGB32)
     pixels = np.frombuffer(image.constBits(), dtype=np.uint32, count=image.width() * image.height())
@@ -40,11 +41,14 @@ def page_problem(path: Path) -> str | None:
 
 
 def main(argv: list[str]) -> int:
+    """Every page is there, and every PNG written (both themes, the zoomed explorer, the share view) is real."""
     shots = Path(argv[1])
+    names = sorted({f"{key}.png" for key in PAGE_KEYS} | {path.name for path in shots.glob("*.png")})
     failures = 0
-    for key in PAGE_KEYS:
-        problem = page_problem(shots / f"{key}.png")
-        print(f"  {key}.png: {problem or 'ok'}")
+    for name in names:
+        min_side = PHONE_WIDTH_PX if name.startswith("share-390") else MIN_SIDE_PX
+        problem = page_problem(shots / name, min_side)
+        print(f"  {name}: {problem or 'ok'}")
         failures += problem is not None
     return 1 if failures else 0
 

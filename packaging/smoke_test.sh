@@ -4,15 +4,18 @@
 # install into a throw-away HOME and uninstall. Prints the unpacked size and the time to first paint.
 # HEALTHDESK_SMOKE_NO_BUILD=1 reuses the last dist/ archive (for iterating on this script).
 # Beyond the build itself, it needs nothing but the bundle and system tools (bash, coreutils, file, awk,
-# xvfb-run, desktop-file-validate): no developer venv, so it runs on its own on a clean machine.
+# xvfb-run, desktop-file-validate): no developer venv, so it runs on its own on a clean machine. With
+# DEV_PYTHON=<a developer venv's python> (the test suite sets it) the screenshots also get the pixel-level check.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 VERSION=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' healthdesk/__init__.py)
 NAME="healthdesk-$VERSION-linux-x86_64"
-# Issue target is 200 MB; measured 235 MB (PySide6 98 MB incl. 31 MB of ICU data, numpy + its OpenBLAS 42 MB,
-# cryptography 14 MB for the keyring and bumble, pillow 16 MB for reportlab). The gate stops regressions.
-MAX_UNPACKED_MB=${MAX_UNPACKED_MB:-250}
+# Issue target is 200 MB; measured 314 MB (PySide6 98 MB incl. 31 MB of ICU data, scipy 73 MB incl. its own
+# OpenBLAS and gfortran 30 MB - the Insights statistics need scipy.stats, which loads special, optimize, linalg,
+# sparse and spatial -, numpy + its OpenBLAS 42 MB, cryptography 15 MB for the keyring and bumble, pillow 16 MB
+# for reportlab). The gate is the measured size plus a small margin: it stops regressions.
+MAX_UNPACKED_MB=${MAX_UNPACKED_MB:-330}
 MAX_FIRST_PAINT_S=${MAX_FIRST_PAINT_S:-3.0}
 
 fail() { echo "smoke: FAIL: $*" >&2; exit 1; }
@@ -56,22 +59,48 @@ frozen HEALTHDESK_HOME="$HOME_DIR" QT_QPA_PLATFORM=xcb timeout 240 \
   xvfb-run -a -s "-screen 0 1600x1000x24" "$APP" --demo --screenshot "$SHOTS" || rc=$?
 [ "$rc" = 0 ] || { tail -20 "$HOME_DIR/demo/logs/healthdesk.log" >&2 || true; fail "the demo screenshot run exited $rc"; }
 echo "smoke: demo screenshot run exited 0"
-# Every page rendered: a PNG of at least 400 px a side whose size shows real content (a blank or one-colour
-# 1600x1000 window compresses to a few KB; a page with text, cards and charts to well over 10 KB).
-# packaging/check_screenshots.py does the pixel-level check from a developer venv.
-pages=0
-for shot in "$SHOTS"/*.png; do
-  [ -f "$shot" ] || fail "no page screenshots in $SHOTS"
+# Every shot --screenshot promises (healthdesk/ui/screenshots.py): each page of the window (PAGES in
+# ui/main_window.py) and the day explorer zoomed to its R-R intervals, in the start theme and again in the other
+# one (<page>-dark.png, or -light when the session starts dark); with Chromium on the PATH also the share view
+# at phone width (share-390.png 390x844, share-390-full.png 390x2400), which the frozen app renders by running
+# that Chromium. A real render is a PNG whose size shows content: a blank or one-colour 1600x1000 window
+# compresses to a few KB, a page with text, cards and charts to well over 10 KB.
+check_shot() {  # file min_width min_height
+  local shot=$1 info width height bytes
+  [ -f "$shot" ] || fail "$(basename "$shot") was not written"
   info=$(file -b "$shot")
   case "$info" in PNG\ image\ data,*) ;; *) fail "$(basename "$shot") is not a PNG ($info)";; esac
   read -r width height < <(echo "$info" | sed -n 's/^PNG image data, \([0-9]*\) x \([0-9]*\),.*/\1 \2/p')
-  [ "${width:-0}" -ge 400 ] && [ "${height:-0}" -ge 400 ] || fail "$(basename "$shot") is only ${width}x${height} px"
+  [ "${width:-0}" -ge "$2" ] && [ "${height:-0}" -ge "$3" ] || fail "$(basename "$shot") is only ${width}x${height} px"
   bytes=$(stat -c %s "$shot")
   [ "$bytes" -ge 10000 ] || fail "$(basename "$shot") looks blank ($bytes bytes)"
   echo "  $(basename "$shot"): ${width}x${height}, $bytes bytes"
-  pages=$((pages + 1))
+}
+page_keys=$(sed -n '/^PAGES = (/,/^)/p' healthdesk/ui/main_window.py | grep -o '("[a-z_-]*", "' | cut -d'"' -f2)
+[ "$(echo "$page_keys" | wc -w)" -ge 5 ] || fail "could not read the page keys from healthdesk/ui/main_window.py"
+other=dark
+[ -f "$SHOTS/today-dark.png" ] || other=light
+expected=0
+for suffix in "" "-$other"; do
+  for key in $page_keys explorer-zoom; do
+    check_shot "$SHOTS/$key$suffix.png" 400 400
+    expected=$((expected + 1))
+  done
 done
-[ "$pages" -ge 5 ] || fail "only $pages page screenshots"
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+    || command -v google-chrome-stable >/dev/null; then
+  check_shot "$SHOTS/share-390.png" 390 844
+  check_shot "$SHOTS/share-390-full.png" 390 2400
+  expected=$((expected + 2))
+else
+  echo "  share-390*.png: no Chromium on the PATH, not expected"
+fi
+written=$(find "$SHOTS" -maxdepth 1 -name '*.png' | wc -l)
+[ "$written" = "$expected" ] || fail "$written screenshots written, $expected expected: $(ls "$SHOTS")"
+# The pixel-level check (grey spread, colour count) needs Qt and numpy: run it when a developer venv is given.
+if [ -n "${DEV_PYTHON:-}" ]; then
+  "$DEV_PYTHON" packaging/check_screenshots.py "$SHOTS" || fail "a page screenshot looks blank (pixel check)"
+fi
 # HEALTHDESK_SMOKE_SHOTS=DIR keeps a copy of the frozen app's screenshots to look at.
 [ -z "${HEALTHDESK_SMOKE_SHOTS:-}" ] || { mkdir -p "$HEALTHDESK_SMOKE_SHOTS"; cp "$SHOTS"/*.png "$HEALTHDESK_SMOKE_SHOTS"/; }
 
