@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--share-serial", action="store_true", help="include the band's serial number")
     parser.add_argument("--sections", metavar="LIST", default=",".join(SECTIONS),
                         help=f"comma-separated parts to include (default: all of {','.join(SECTIONS)}); "
-                             "left-out parts are marked as withheld")
+                             "left-out parts are marked as withheld; add 'review' for the optional period "
+                             "review (PDF only)")
     parser.set_defaults(handler=_export)
 
 

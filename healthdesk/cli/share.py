@@ -57,7 +57,8 @@ def _link_options(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.add_argument("--from", dest="start", required=required, metavar="DATE", help="first day, YYYY-MM-DD")
     parser.add_argument("--to", dest="end", required=required, metavar="DATE", help="last day (inclusive)")
     parser.add_argument("--sections", required=required, metavar="LIST",
-                        help=f"comma-separated parts to share, from {','.join(SECTIONS)}")
+                        help=f"comma-separated parts to share, from {','.join(SECTIONS)} and the optional "
+                             "'review' (period review)")
     parser.add_argument("--fhir", action="store_true", help="also allow the FHIR R4 face (Bearer token)")
     parser.add_argument("--expires-days", type=int, default=7, metavar="N", help="1-90 days (default 7)")
     parser.add_argument("--label", default="clinician link", help="what the link is for (shown in lists)")

@@ -17,6 +17,7 @@ from healthdesk.clinical.report_data import (
     Period,
     ReportData,
 )
+from healthdesk.clinical.review_text import load_review
 from healthdesk.clinical.stats import BASELINE_WINDOW_DAYS
 from healthdesk.store.database import Database
 
@@ -24,18 +25,20 @@ from healthdesk.store.database import Database
 def load_report_data(
     db: Database, period: Period, *, generated_at: datetime, app_version: str,
     patient: PatientInfo | None = None, share_serial: bool = False,
-    band_firmware: dict[str, str] | None = None,
+    band_firmware: dict[str, str] | None = None, with_review: bool = False,
 ) -> ReportData:
     """Everything the PDF and the bundle show for `period`, plus 30 lead-in days for baselines.
 
     `patient` overrides the WHOOP profile (birth date, sex and identifiers exist only there); a name left
     empty there falls back to the profile name. `band_firmware` maps a stored device name to the firmware
-    the band reported when paired (the store does not keep it).
+    the band reported when paired (the store does not keep it). `with_review` adds the period review (the
+    optional "review" section; drivers run over the whole history, so only when asked for).
     """
     with db.read() as conn:
         series = load_series(conn, period, BASELINE_WINDOW_DAYS)
         band = load_band(conn, period, share_serial, band_firmware)
         cloud = load_cloud(conn, period)
+        review = load_review(conn, period) if with_review else None
     for source, values in ((BAND, band.avg_hr), (WHOOP_CLOUD, cloud.avg_hr)):
         if values:
             series.append(DailySeries("avg_hr", source, tuple(values)))
@@ -65,5 +68,5 @@ def load_report_data(
         devices=tuple(devices), series=tuple(series),
         sleeps=tuple(sorted(sleeps, key=lambda s: (s.start, s.source))),
         workouts=tuple(sorted(band.workouts + cloud.workouts, key=lambda w: (w.start, w.source))),
-        body=tuple(cloud.body), coverage=coverage,
+        body=tuple(cloud.body), coverage=coverage, review=review,
     )

@@ -186,6 +186,8 @@ def _build(data: ReportData, name_font: str, chart_height: float,
         story += sections.sleep_table(data, rows_cap)
     if data.includes("workouts"):
         story += sections.workouts_table(data, rows_cap)
+    if data.includes("review"):  # optional, off by default (docs/insights.md §3)
+        story += sections.review_section(data)
     if data.includes("wellness"):  # last, fenced off from everything clinical (clinical.md §5.1)
         story += sections.wellness_box(data, FRAME_W, chart_height)
     story += sections.notes(data)

@@ -24,6 +24,14 @@ from healthdesk.clinical.catalogue import (
 from healthdesk.clinical.charts import trend_chart
 from healthdesk.clinical.fonts import to_winansi
 from healthdesk.clinical.report_data import SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.review_text import (
+    REVIEW_HEAD,
+    REVIEW_NOTE,
+    REVIEW_NUMERIC,
+    review_lines,
+    review_rows,
+    review_title,
+)
 from healthdesk.clinical.stats import plural
 from healthdesk.clinical.summary import (
     NAP_HEAD,
@@ -201,6 +209,23 @@ def workouts_table(data: ReportData, rows_cap: int | None = None) -> list[Flowab
                  "carries every one.")
     return out + [_p(note, LEAD),
                   _table(rows, [24 * mm, 22 * mm, 36 * mm, 24 * mm, 22 * mm, 22 * mm, 24 * mm], range(3, 7))]
+
+
+REVIEW_WIDTHS = [78.0, 56.0, 62.0, 56.0, 112.0, 70.0, 56.0]
+
+
+def review_section(data: ReportData) -> list[Flowable]:
+    """The optional period review (off by default): the Insights page's sentences and their numbers."""
+    review = data.review
+    out: list[Flowable] = [CondPageBreak(TABLE_START), _p("Period review", H2)]
+    if review is None:  # asked for but not loaded: say so rather than show an empty heading
+        return out + [_p("The period review was not computed for this report.")]
+    out += [_p(review_title(review), LEAD), _p(REVIEW_NOTE, SMALL)]
+    out += [_p(to_winansi(line)) for line in review_lines(review)]
+    rows = review_rows(review)
+    if rows:
+        out += [Spacer(1, 3), _table([list(REVIEW_HEAD), *rows], REVIEW_WIDTHS, REVIEW_NUMERIC)]
+    return out
 
 
 def wellness_box(data: ReportData, width: float, chart_height: float = DEFAULT_CHART_HEIGHT) -> list[Flowable]:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from healthdesk.core.insights.review import Review
 
 BAND = "band"
 WHOOP_CLOUD = "whoop_cloud"
@@ -21,8 +25,12 @@ SOURCE_SHORT = {BAND: "Band", WHOOP_CLOUD: "WHOOP cloud"}
 MAX_PERIOD_DAYS = 731
 # Parts of the report the user can leave out; a left-out part is marked as withheld, never as empty.
 SECTIONS = ("vitals", "sleep", "workouts", "wellness")
+# Parts only included when asked for (off by default; never in FHIR): the period review (docs/insights.md §3).
+OPTIONAL_SECTIONS = ("review",)
+ALL_SECTIONS = SECTIONS + OPTIONAL_SECTIONS
 GENDERS = ("male", "female", "other", "unknown")  # FHIR administrative gender
-SECTION_TITLES = {"vitals": "Vital signs", "sleep": "Sleep", "workouts": "Workouts", "wellness": "Wellness scores"}
+SECTION_TITLES = {"vitals": "Vital signs", "sleep": "Sleep", "workouts": "Workouts", "wellness": "Wellness scores",
+                  "review": "Period review"}
 
 
 class InvalidPeriod(ValueError):
@@ -163,11 +171,12 @@ class ReportData:
     body: tuple[BodyMeasurement, ...] = ()
     coverage: Coverage = Coverage()
     sections: frozenset[str] = frozenset(SECTIONS)
+    review: Review | None = field(default=None, compare=False)  # filled by the loader only when asked for
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:
             raise ValueError("generated_at must be timezone-aware")
-        unknown = set(self.sections) - set(SECTIONS)
+        unknown = set(self.sections) - set(ALL_SECTIONS)
         if unknown:
             raise ValueError(f"unknown report section(s): {', '.join(sorted(unknown))}")
 

@@ -19,7 +19,15 @@ from healthdesk import __version__
 from healthdesk.clinical.fhir import build_bundle, to_bytes
 from healthdesk.clinical.loader import load_report_data
 from healthdesk.clinical.pdf import render_pdf
-from healthdesk.clinical.report_data import GENDERS, SECTIONS, InvalidPeriod, PatientInfo, Period, ReportData
+from healthdesk.clinical.report_data import (
+    ALL_SECTIONS,
+    GENDERS,
+    SECTIONS,
+    InvalidPeriod,
+    PatientInfo,
+    Period,
+    ReportData,
+)
 from healthdesk.store.database import StoreError, open_database
 
 KINDS = ("pdf", "fhir")
@@ -90,10 +98,10 @@ def parse_day(text: str, what: str, first: date = FIRST_DAY, last: date = LAST_D
 
 def parse_sections(text: str) -> frozenset[str]:
     chosen = frozenset(s.strip() for s in text.split(",") if s.strip())
-    unknown = sorted(chosen - set(SECTIONS))
+    unknown = sorted(chosen - set(ALL_SECTIONS))
     if unknown or not chosen:
         raise ExportError(f"unknown section(s) {', '.join(unknown) or '(none given)'}; choose from "
-                          f"{', '.join(SECTIONS)}")
+                          f"{', '.join(ALL_SECTIONS)}")
     return chosen
 
 
@@ -170,8 +178,8 @@ def prepare(database: Path, request: ExportRequest) -> ReportData:
     generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
     if request.patient.gender and request.patient.gender not in GENDERS:
         raise ExportError(f"sex {request.patient.gender!r} must be one of {', '.join(GENDERS)}")
-    if not set(request.sections) <= set(SECTIONS) or not request.sections:
-        raise ExportError(f"choose at least one section from {', '.join(SECTIONS)}")
+    if not set(request.sections) <= set(ALL_SECTIONS) or not request.sections:
+        raise ExportError(f"choose at least one section from {', '.join(ALL_SECTIONS)}")
     if not Path(database).exists():
         # Not created here: an export from an empty home is almost always a wrong --home.
         raise ExportError(f"no database at {database}: drain the band or sync WHOOP first")
@@ -182,7 +190,7 @@ def prepare(database: Path, request: ExportRequest) -> ReportData:
     try:
         data = load_report_data(db, period, generated_at=generated_at, app_version=__version__,
                                 patient=request.patient, share_serial=request.share_serial,
-                                band_firmware=request.band_firmware)
+                                band_firmware=request.band_firmware, with_review="review" in request.sections)
     finally:
         db.close()
     return replace(data, sections=request.sections)

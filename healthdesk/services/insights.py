@@ -10,17 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from healthdesk.core.insights.drivers import OUTCOMES, PERMUTATIONS, DriverResult, find_drivers
+from healthdesk.core.insights.assemble import HISTORY_METRICS, review_with_drivers, shown_drivers
+from healthdesk.core.insights.drivers import PERMUTATIONS, DriverResult, find_drivers
 from healthdesk.core.insights.history import DailyHistory
 from healthdesk.core.insights.records import Best, Streak, personal_bests, streaks
-from healthdesk.core.insights.review import REVIEW_METRICS, Review, build_review
-from healthdesk.store import journal as journal_store
+from healthdesk.core.insights.review import Review, build_review
+from healthdesk.store import insights_history
 from healthdesk.store.database import Database
-from healthdesk.store.derived import daily_values_between, preferred
-
-HISTORY_METRICS = tuple(dict.fromkeys((*OUTCOMES, *REVIEW_METRICS, "day_strain", "sleep_debt")))
-FIRST_DAY = date(1970, 1, 2)
-LAST_DAY = date(9999, 12, 30)
 
 
 class InsightsError(Exception):
@@ -54,30 +50,20 @@ class InsightsService:
         if self._db is None:
             return None
         with self._db.read() as conn:
-            rows = daily_values_between(conn, FIRST_DAY, LAST_DAY, metrics=list(HISTORY_METRICS))
-        days = [r.day for r in rows if r.value is not None]
-        return (date.fromisoformat(min(days)), date.fromisoformat(max(days))) if days else None
+            return insights_history.history_span(conn, HISTORY_METRICS)
 
     def tag_labels(self) -> dict[str, str]:
         if self._db is None:
             return {}
         with self._db.read() as conn:
-            return {t.name: t.label for t in journal_store.list_tags(conn)}
+            return insights_history.tag_labels(conn)
 
     def history(self, first: date, last: date) -> DailyHistory:
         """Values (the shown source per day) and journal answers for first..last."""
         if self._db is None or last < first:
             return DailyHistory(first, 0)
         with self._db.read() as conn:
-            rows = preferred(daily_values_between(conn, first, last, metrics=list(HISTORY_METRICS)))
-            entries = journal_store.entries_between(conn, first, last)
-        values: dict[str, dict[date, float | None]] = {}
-        for (day, metric), v in rows.items():
-            values.setdefault(metric, {})[date.fromisoformat(day)] = v.value
-        tags: dict[str, dict[date, bool]] = {}
-        for e in entries:
-            tags.setdefault(e.tag, {})[e.day] = e.answered_yes
-        return DailyHistory.from_maps(first, last, values, tags)
+            return insights_history.read_history(conn, first, last, HISTORY_METRICS)
 
     def _bounds(self, first: date | None, last: date | None) -> tuple[date, date] | None:
         span = self.span()
@@ -107,11 +93,9 @@ class InsightsService:
         first = min(span[0], end) if span else end
         # the review needs the period, the one before and 30 days before the period for the typical range
         history = self.history(first, end)
-        shown: list[dict[str, object]] = []
-        if with_drivers and history.n_days:
-            labels = self.tag_labels()
-            shown = [{**c.as_dict(), "label": labels.get(c.tag, c.tag)} for c in find_drivers(history).drivers]
-        return build_review(history, kind, end, shown)
+        if with_drivers:  # the same assembly as the clinician report's review (clinical/loader)
+            return review_with_drivers(history, kind, end, self.tag_labels())
+        return build_review(history, kind, end, [])
 
     def overview(self, kind: str, end: date | None = None) -> InsightsOverview:
         """Everything the Insights page shows for one period (one history read, drivers computed once)."""
@@ -125,8 +109,7 @@ class InsightsService:
         upto = history.window(span[0], end) if end >= span[0] else DailyHistory(end, 0)
         labels = self.tag_labels()
         result = find_drivers(upto) if upto.n_days else DriverResult(0)
-        shown = [{**c.as_dict(), "label": labels.get(c.tag, c.tag)} for c in result.drivers]
-        review = build_review(upto, kind, end, shown)
+        review = build_review(upto, kind, end, shown_drivers(result, labels))
         return InsightsOverview(review, result, personal_bests(history), streaks(history), labels,
                                 span[0], span[1])
 

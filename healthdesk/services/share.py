@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from healthdesk import __version__
-from healthdesk.clinical.report_data import SECTIONS, InvalidPeriod, Period
+from healthdesk.clinical.report_data import ALL_SECTIONS, InvalidPeriod, Period
 from healthdesk.clinical.share.guard import MissLimiter
 from healthdesk.clinical.share.routes import AccessEvent, ShareContext, build_app
 from healthdesk.clinical.share.scope import LinkResolver, SnapshotCache
@@ -142,7 +142,8 @@ def _info(link: ShareLink, now: datetime, usable: bool = True) -> LinkInfo:
     status = link.status(now)
     if status == "active" and not usable:
         status = UNUSABLE
-    return LinkInfo(link.id, link.label, link.start, link.end, tuple(s for s in SECTIONS if s in link.sections),
+    shared = tuple(s for s in ALL_SECTIONS if s in link.sections)
+    return LinkInfo(link.id, link.label, link.start, link.end, shared,
                     link.fhir, link.created_at, link.expires_at, link.revoked_at, status,
                     link.access_count, link.last_access_at)
 
@@ -212,8 +213,8 @@ class ShareService:
         if not label:
             raise ShareError("give the link a label (e.g. the clinician's name)")
         sections = frozenset(request.sections)
-        if not sections or not sections <= set(SECTIONS):
-            raise ShareError(f"choose sections from {', '.join(SECTIONS)}")
+        if not sections or not sections <= set(ALL_SECTIONS):
+            raise ShareError(f"choose sections from {', '.join(ALL_SECTIONS)}")
         if not 1 <= request.expires_days <= MAX_EXPIRY_DAYS:
             raise ShareError(f"expiry must be between 1 and {MAX_EXPIRY_DAYS} days")
         for day in (request.start, request.end):

@@ -178,7 +178,7 @@ def test_unknown_section_and_missing_database_are_one_line_errors(home, tmp_path
     out = tmp_path / "r.pdf"
     code, _, err = _cli(capsys, "export", "pdf", *OCT, "--out", str(out), "--sections", "vitals,labs")
     assert code == 2 and err == "healthdesk-cli: unknown section(s) labs; choose from vitals, sleep, " \
-                                "workouts, wellness\n"
+                                "workouts, wellness, review\n"
     code, _, err = _cli(capsys, "export", "pdf", *OCT, "--out", str(out))
     assert code == 2 and err == f"healthdesk-cli: no database at {home / 'healthdesk.db'}: drain the band " \
                                 "or sync WHOOP first\n"

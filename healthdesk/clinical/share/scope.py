@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from healthdesk.clinical.loader import load_report_data
-from healthdesk.clinical.report_data import SECTIONS, InvalidPeriod, Period, ReportData
+from healthdesk.clinical.report_data import ALL_SECTIONS, InvalidPeriod, Period, ReportData
 from healthdesk.clinical.share.tokens import hash_matches, is_well_formed, token_hash
 from healthdesk.store.share import ReadOnlyStore, ShareLink
 
@@ -69,7 +69,7 @@ def scoped_report(data: ReportData, link: ShareLink) -> ReportData:
                    for s in data.series)
     tz = period.tz
     body = tuple(m for m in data.body if period.contains(m.measured_at.astimezone(tz).date()))
-    sections = frozenset(s for s in link.sections if s in SECTIONS)
+    sections = frozenset(s for s in link.sections if s in ALL_SECTIONS)
     return replace(data, series=series, body=body, sections=sections)
 
 
@@ -157,5 +157,6 @@ class SnapshotCache:
     def _load(self, link: ShareLink) -> ReportData:
         period = Period(link.start, link.end, link.timezone)
         generated = self._clock().astimezone(period.tz).replace(microsecond=0)
-        data = load_report_data(self._store, period, generated_at=generated, app_version=self._version)
+        data = load_report_data(self._store, period, generated_at=generated, app_version=self._version,
+                                with_review="review" in link.sections)
         return scoped_report(data, link)

@@ -22,7 +22,15 @@ from healthdesk.clinical.catalogue import (
     WELLNESS_NOTE,
     format_value,
 )
-from healthdesk.clinical.report_data import SECTION_TITLES, SECTIONS, SOURCE_SHORT, SOURCES, ReportData
+from healthdesk.clinical.report_data import (
+    ALL_SECTIONS,
+    SECTION_TITLES,
+    SECTIONS,
+    SOURCE_SHORT,
+    SOURCES,
+    ReportData,
+)
+from healthdesk.clinical.review_text import REVIEW_HEAD, REVIEW_NOTE, review_lines, review_rows, review_title
 from healthdesk.clinical.share.svg import NARROW, WIDTH, trend_svg
 from healthdesk.clinical.stats import plural
 from healthdesk.clinical.summary import (
@@ -126,6 +134,8 @@ def render_view(data: ReportData, link: ShareLink, token: str) -> bytes:
         parts.append(_sleep(data))
     if data.includes("workouts"):
         parts.append(_workouts(data))
+    if data.includes("review"):  # optional, only when the link's sections name it
+        parts.append(_review(data))
     if data.includes("wellness"):
         parts.append(_wellness(data))
     parts.append(_footer())
@@ -144,7 +154,7 @@ def _header(data: ReportData, link: ShareLink, token: str) -> str:
         ("Sources", sources_text(data)), ("App", f"healthdesk {data.app_version}"),
     ]
     meta = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    shared = [SECTION_TITLES[s] for s in SECTIONS if data.includes(s)]
+    shared = [SECTION_TITLES[s] for s in ALL_SECTIONS if data.includes(s)]
     withheld = [SECTION_TITLES[s] for s in SECTIONS if not data.includes(s)]
     coverage = "".join(coverage_text(data))
     provenance = [
@@ -213,6 +223,19 @@ def _workouts(data: ReportData) -> str:
                        "Energy (kJ)"], rows, 3))
     if len(data.workouts) > len(shown):
         out.append(_p(f"The most recent {len(shown)} of {len(data.workouts)} workouts are listed.", "small"))
+    return "".join(out) + "</section>"
+
+
+def _review(data: ReportData) -> str:
+    out = ['<section id="review"><h2>Period review</h2>']
+    review = data.review
+    if review is None:
+        return "".join(out) + _p("The period review was not computed for this link.") + "</section>"
+    out += [_p(review_title(review)), _p(REVIEW_NOTE, "small")]
+    out += [_p(line) for line in review_lines(review)]
+    rows = review_rows(review)
+    if rows:
+        out.append(_table(list(REVIEW_HEAD), rows, range(1, 4)))
     return "".join(out) + "</section>"
 
 

@@ -32,7 +32,14 @@ from PySide6.QtWidgets import (
 from healthdesk.config import Paths
 from healthdesk.ui.context import AppContext
 from healthdesk.ui.pages.share_links import ShareSection
-from healthdesk.ui.pages.share_table import SECTION_LABELS, PatientCard, PeriodCard, say, spawn_unless_closing
+from healthdesk.ui.pages.share_table import (
+    OFF_BY_DEFAULT,
+    SECTION_LABELS,
+    PatientCard,
+    PeriodCard,
+    say,
+    spawn_unless_closing,
+)
 from healthdesk.ui.widgets.common import Card, Page
 
 if TYPE_CHECKING:
@@ -157,7 +164,7 @@ class ExportCard(Card):
             start=start,
             end=end,
             out=Path("preview.pdf"),
-            sections=self.period.sections() or frozenset(SECTION_LABELS),
+            sections=self.period.sections() or frozenset(SECTION_LABELS) - OFF_BY_DEFAULT,
         )
         try:
             pages = await export.preview_pages_async(self.paths.database, request)

@@ -39,7 +39,9 @@ SECTION_LABELS = {
     "sleep": "Sleep",
     "workouts": "Workouts",
     "wellness": "Wellness scores (not a diagnosis)",
-}  # services.export.SECTIONS, in that order
+    "review": "Period review",
+}  # services.export.ALL_SECTIONS, in that order
+OFF_BY_DEFAULT = frozenset({"review"})  # optional parts (report_data.OPTIONAL_SECTIONS): unticked at start
 PRESETS = (("30 d", 30), ("90 d", 90), ("1 y", 365))
 NO_BIRTH_DATE = QDate(1900, 1, 1)  # the date edit's "not set" value (shown as its special text)
 
@@ -97,7 +99,7 @@ class PeriodCard(Card):
         self.section_boxes: dict[str, QCheckBox] = {}
         for key, label in SECTION_LABELS.items():
             box = QCheckBox(label)
-            box.setChecked(True)
+            box.setChecked(key not in OFF_BY_DEFAULT)
             box.toggled.connect(self.changed)
             self.section_boxes[key] = box
             sections.addWidget(box)
