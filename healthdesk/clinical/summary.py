@@ -8,20 +8,15 @@ from datetime import date, tzinfo
 from healthdesk.clinical.catalogue import METRICS, format_value
 from healthdesk.clinical.report_data import BAND, SOURCE_SHORT, SOURCES, ReportData, SleepSession, Workout
 from healthdesk.clinical.stats import (
-    TREND_MIN_DAYS,
-    TREND_MIN_R2,
-    TREND_WINDOW_DAYS,
     plural,
     summarize,
     trend_text,
 )
+from healthdesk.core.metrics.trajectory import METHOD_WORDS as TREND_METHOD
 
 SUMMARY_HEAD = ["Measurement", "Unit", "Source", "Days", "Min", "Median", "Max", "Trend (last 30 days)"]
 NO_VITALS = "No vital-sign data recorded in this period (no value is shown rather than a guess)."
-TREND_NOTE = (f"Trend: as on the app's Trends page, a least-squares line over the last {TREND_WINDOW_DAYS} days "
-              f"of the period, its slope given per week in the measure's unit; shown from {TREND_MIN_DAYS} days "
-              f"with data and only when the line explains at least {TREND_MIN_R2:.0%} of the day-to-day "
-              f"variation (R2 >= {TREND_MIN_R2}), otherwise 'no clear trend'.")
+TREND_NOTE = f"Trend, as on the app's Trends page: {TREND_METHOD}; otherwise 'no clear trend'."
 
 
 def sleep_measures_note(rows: list[list[str]]) -> str:

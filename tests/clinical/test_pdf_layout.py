@@ -77,7 +77,11 @@ def test_trend_column_carries_units_and_the_apps_method(october) -> None:
     assert "Theil-Sen" not in text
     assert re.search(r"Resting heart rate bpm Band \d+ [\d.]+ [\d.]+ [\d.]+ rising \+1\.4 bpm per week", text)
     assert "no clear trend" in text  # the factory's wavy series: no line explains them (R2 < 0.3)
-    assert "least-squares line over the last 30 days" in text and "R2 >= 0.3" in text
+    # The app's method in the words the Trends page uses (core.metrics.trajectory.METHOD_WORDS), no jargon.
+    assert ("a straight line through the daily values of the last 30 days, its slope given per week; drawn from "
+            "14 days with values, and only when the line follows at least 30% of the day-to-day ups and downs"
+            ) in text
+    assert "least-squares" not in text.lower() and "least squares" not in text.lower() and "R2" not in text
 
 
 def test_tables_are_complete_for_a_month(october) -> None:

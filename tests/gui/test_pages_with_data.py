@@ -134,6 +134,9 @@ def test_strain_lists_workouts_and_sleep_shows_a_night(data_window: MainWindow, 
 
 
 def test_trends_label_each_projection_or_its_gate(data_window: MainWindow) -> None:
+    from healthdesk.services.dashboard_types import Trajectory
+    from healthdesk.ui.charts.trajectory import TrajectoryCard
+
     trends: TrendsPage = data_window.pages["trends"]  # type: ignore[assignment]
     for card in trends.cards.values():
         traj = card.trajectory
@@ -144,6 +147,15 @@ def test_trends_label_each_projection_or_its_gate(data_window: MainWindow) -> No
             assert np.all(np.diff(widths) > 0)  # the band widens with the horizon
         else:
             assert card.label.text().startswith(("Not enough history", "No projection"))
+    # The method in the same plain words and unit as the clinician PDF (clinical/summary.TREND_NOTE), no jargon.
+    intro = trends.intro.text()
+    assert "the last 30 days, its slope given per week; drawn from 14 days with values" in intro
+    assert "at least 30% of the day-to-day ups and downs" in intro
+    words = " ".join([intro] + [c.label.text() for c in trends.cards.values()])
+    assert "least squares" not in words.lower() and "least-squares" not in words.lower() and "R\u00b2" not in words
+    rising = Trajectory("resting_hr", "bpm", np.zeros(20), np.zeros(20), "ok", slope_per_day=0.2, n_days=20,
+                        proj_t=np.array([0.0, 7 * 86400.0]))  # +0.2 bpm a day: the PDF's "rising +1.4 bpm per week"
+    assert "rising by about 1.4 bpm a week if the last 20 days continue" in TrajectoryCard.describe(rising)
     # about 12 seeded days are fewer than the 14 a projection needs; the label says how many there are
     rhr = trends.cards["resting_hr"]
     assert rhr.trajectory is not None and rhr.trajectory.n_days < 14

@@ -9,21 +9,15 @@ Confidence = min(1, n/30) x R^2.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from statistics import NormalDist
 
 import numpy as np
 
 
 def t_quantile(p: float, df: int) -> float:
-    """Student-t quantile by the Cornish-Fisher expansion around the normal quantile (Abramowitz & Stegun
-    26.7.5). Within 1e-4 of the exact value for df >= 12, which the MIN_DAYS gate guarantees; it spares the
-    whole of scipy (about 70 MB of a frozen bundle) for this one number."""
-    z = NormalDist().inv_cdf(p)
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+    """Student-t quantile from scipy (imported here, off the start-up and paint paths; the bundle ships scipy)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(p, df))
 
 
 WINDOW_DAYS = 30
@@ -31,6 +25,11 @@ MIN_DAYS = 14
 MIN_R2 = 0.3
 MAX_STALE_DAYS = 2
 MAX_HORIZON = 14
+# The method in plain words, said alike on the app's Trends page and in the clinician PDF / share view
+# (no "least squares" or "R²" on screen; metrics.md §19).
+METHOD_WORDS = (f"a straight line through the daily values of the last {WINDOW_DAYS} days, its slope given per "
+                f"week; drawn from {MIN_DAYS} days with values, and only when the line follows at least "
+                f"{MIN_R2:.0%} of the day-to-day ups and downs")
 
 
 @dataclass(frozen=True)

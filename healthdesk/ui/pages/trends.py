@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from healthdesk.core.metrics.trajectory import METHOD_WORDS as TREND_METHOD
 from healthdesk.services.dashboard_types import TRAJECTORY_METRICS, Trajectory
 from healthdesk.ui.charts.trajectory import TrajectoryCard
 from healthdesk.ui.context import AppContext
@@ -15,10 +16,11 @@ class TrendsPage(Page):
         super().__init__("Trends", parent)
         self.context = context
         intro = QLabel(
-            "Where each number is heading if the last 30 days continue. Dots are your daily values; the dashed "
-            "line and shaded band are a statistical projection, widening the further ahead it looks."
+            f"Where each number is heading if the last 30 days continue: {TREND_METHOD}. Dots are your daily "
+            "values; the dashed line and shaded band are the projection, widening the further ahead it looks."
         )
         intro.setObjectName("muted")
+        self.intro = intro
         intro.setWordWrap(True)
         self.content.addWidget(intro)
         grid = QGridLayout()
