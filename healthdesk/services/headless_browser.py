@@ -7,8 +7,10 @@ cut to the frame. The page goes in as `srcdoc`, so a script of the outer page (a
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from html import escape
 from pathlib import Path
@@ -38,6 +40,20 @@ def phone_frame(html: str, width: int, height: int, script: str = "") -> str:
             f"{script}</body></html>")
 
 
+def _system_env() -> dict[str, str]:
+    """The environment for the system's Chromium: in a frozen bundle PyInstaller's launcher puts the bundle's
+    libraries first on LD_LIBRARY_PATH (keeping the user's in LD_LIBRARY_PATH_ORIG); Chromium must load the
+    system's own."""
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False):
+        original = env.pop("LD_LIBRARY_PATH_ORIG", None)
+        if original is None:
+            env.pop("LD_LIBRARY_PATH", None)
+        else:
+            env["LD_LIBRARY_PATH"] = original
+    return env
+
+
 def _run(outer_html: str, width: int, height: int, args: list[str], timeout: float) -> str:
     exe = chromium_path()
     if exe is None:
@@ -48,7 +64,7 @@ def _run(outer_html: str, width: int, height: int, args: list[str], timeout: flo
         command = [exe, *FLAGS, f"--user-data-dir={tmp}/profile", "--virtual-time-budget=3000",
                    f"--window-size={max(width, WINDOW_MIN_WIDTH)},{height}", *args, page.as_uri()]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=tmp)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=tmp, env=_system_env())
         except subprocess.TimeoutExpired as exc:
             raise BrowserError(f"Chromium took longer than {timeout:.0f} s") from exc
     if done.returncode != 0:
