@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 
 from healthdesk.cli import CliError
+from healthdesk.cli.journal import parse_day
 from healthdesk.config import Paths
 
 MAX_SUMMARY_DAYS = 3660
@@ -23,22 +24,16 @@ def _open(paths: Paths):
 
 
 def _instant(text: str | None, flag: str) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise CliError(f"{flag}: {text!r} is not an ISO date or time (e.g. 2024-04-10T22:00:00Z)") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
+    """The bounded ISO parser every time option shares (cli/frames.parse_iso_utc: years 2000-2100, no offset =
+    UTC): a year-1 or year-9999 --from would otherwise walk millions of empty days."""
+    from healthdesk.cli.frames import parse_iso_utc  # numpy: not at parser build (--help stays fast)
+
+    return None if text is None else parse_iso_utc(flag, text)
 
 
 def _date(text: str, flag: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise CliError(f"{flag}: {text!r} is not a date (YYYY-MM-DD)") from None
+    """The bounded day parser the other day options share (2000-01-01 to 2100-12-31)."""
+    return parse_day(text.strip(), flag)
 
 
 def _derive(args: argparse.Namespace, paths: Paths) -> int:

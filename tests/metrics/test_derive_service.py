@@ -202,9 +202,9 @@ def test_cli_derive_and_summary_json_shape(tmp_path, derived_db):
     [
         (
             ("summary", "--from", "2024-13-01", "--to", "2024-12-02", "--json"),
-            "--from: '2024-13-01' is not a date",
+            "--from '2024-13-01' is not a date (use YYYY-MM-DD)",  # the shared day parser (cli/journal)
         ),
-        (("derive", "--from", "yesterday"), "--from: 'yesterday' is not an ISO date or time"),
+        (("derive", "--from", "yesterday"), "--from: 'yesterday' is not an ISO 8601 time"),  # cli/frames
     ],
 )
 def test_cli_bad_input_is_one_line(tmp_path, args, message):
