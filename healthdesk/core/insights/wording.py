@@ -16,18 +16,17 @@ class MetricWords:
     title: str  # sentence-start form
     noun: str  # mid-sentence form
     unit: str
-    decimals: int
-    min_half_width: float  # metrics.md §18 (revised): the typical range is never narrower than this
+    decimals: int  # (the typical range's minimum half-width lives in core/metrics/baseline.py, §18)
 
 
 METRICS: dict[str, MetricWords] = {
-    "resting_hr": MetricWords("Resting HR", "resting HR", "bpm", 1, 2.0),
-    "hrv_rmssd": MetricWords("HRV", "HRV", "ms", 0, 3.0),
-    "recovery": MetricWords("Recovery", "recovery", "%", 0, 5.0),
-    "sleep_duration": MetricWords("Sleep", "sleep", "min", 0, 20.0),
-    "sleep_performance": MetricWords("Sleep performance", "sleep performance", "%", 0, 5.0),
-    "day_strain": MetricWords("Day strain", "day strain", "", 1, 1.0),
-    "sleep_debt": MetricWords("Sleep debt", "sleep debt", "min", 0, 20.0),
+    "resting_hr": MetricWords("Resting HR", "resting HR", "bpm", 1),
+    "hrv_rmssd": MetricWords("HRV", "HRV", "ms", 0),
+    "recovery": MetricWords("Recovery", "recovery", "%", 0),
+    "sleep_duration": MetricWords("Sleep", "sleep", "min", 0),
+    "sleep_performance": MetricWords("Sleep performance", "sleep performance", "%", 0),
+    "day_strain": MetricWords("Day strain", "day strain", "", 1),
+    "sleep_debt": MetricWords("Sleep debt", "sleep debt", "min", 0),
 }
 
 _BANNED = re.compile(r"\b(caused?|causes|causing|because|due to|risks?|leads? to|results? in|triggers?|"
@@ -47,7 +46,7 @@ def causal_words(sentence: str) -> list[str]:
 
 def words(metric: str) -> MetricWords:
     return METRICS.get(metric, MetricWords(metric.replace("_", " ").capitalize(), metric.replace("_", " "),
-                                           "", 1, 0.0))
+                                           "", 1))
 
 
 def amount(metric: str, value: float) -> str:
