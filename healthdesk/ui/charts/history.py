@@ -1,4 +1,5 @@
-"""A daily-metric history chart: date axis, one line per source, personal baseline band, hover read-out.
+"""A daily-metric history chart: date axis, one line per source, the typical range (median ± 1σ̂,
+docs/metrics.md §18) or recovery's zones, hover read-out.
 
 The whole history is plotted once; range presets only move the view, so switching 30 d -> 1 y -> all costs a
 re-layout, not a query.
