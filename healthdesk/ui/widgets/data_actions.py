@@ -7,6 +7,7 @@ the open database file was replaced or removed (the card says so).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from healthdesk.ui.widgets.common import Card
 
 
 class DataActionsCard(Card):
-    progress = Signal(float, str)  # fraction, words (emitted from the worker thread)
+    progress = Signal(float, str)  # fraction, words (emitted on the GUI thread)
     finished = Signal(str)  # the result in one line (tests wait on it)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -73,13 +74,13 @@ class DataActionsCard(Card):
             warnings = f"; {len(report.warnings)} warning(s): {report.warnings[0]}" if report.warnings else ""
             return f"Imported {Path(path).name}: {text}{warnings}"
 
-        self._run("Importing", lambda: import_export_file(db, path, self.progress.emit), done)
+        self._run("Importing", lambda report: import_export_file(db, path, report), done)
 
     def start_backup(self, out: Path) -> None:
         from healthdesk.services.backup import backup
 
         paths = self.context.paths
-        self._run("Backing up", lambda: backup(paths, out, self.progress.emit),
+        self._run("Backing up", lambda report: backup(paths, out, report),
                   lambda r: f"Backup written: {r.path} ({r.size_bytes / 1e6:.1f} MB). It holds no passwords or "
                             "WHOOP sign-in.")
 
@@ -87,25 +88,31 @@ class DataActionsCard(Card):
         from healthdesk.services.backup import restore
 
         paths = self.context.paths
-        self._run("Restoring", lambda: restore(paths, archive, self.progress.emit),
+        self._run("Restoring", lambda report: restore(paths, archive, report),
                   lambda _r: "Restored. Restart healthdesk to see the restored data.")
 
     def start_delete(self) -> None:
         from healthdesk.services.backup import delete_my_data
 
         paths = self.context.paths
-        self._run("Deleting", lambda: delete_my_data(paths, self.progress.emit),
+        self._run("Deleting", lambda report: delete_my_data(paths, report),
                   lambda r: f"Deleted {r.removed_files} files{'; WHOOP access revoked' if r.revoked else ''}. "
                             "Close healthdesk now.")
 
     # --- plumbing ----------------------------------------------------------------------------------------------
-    def _run(self, title: str, work: Callable[[], Any], words: Callable[[Any], str]) -> None:
+    def _run(self, title: str, work: Callable[[Callable[[float, str], None]], Any], words: Callable[[Any], str]) -> None:
         runner = self.context.runner
         self._busy(True, title)
 
         async def job() -> str:
+            loop = asyncio.get_running_loop()
+
+            def report(fraction: float, text: str) -> None:
+                # the work runs on the reader thread: hand each step to the GUI thread, never emit Qt from there
+                loop.call_soon_threadsafe(self.progress.emit, fraction, text)
+
             try:
-                return words(await runner.run_blocking(work))
+                return words(await runner.run_blocking(work, report))
             except Exception as exc:  # noqa: BLE001 - one line for the user, whatever failed
                 first = (str(exc).splitlines() or [type(exc).__name__])[0]
                 return f"{title} failed: {first}"
