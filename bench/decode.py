@@ -27,6 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from machine import cpu_name  # noqa: E402  (bench/machine.py)
+
 from healthdesk.band.whoop4 import decode, decode_engine  # noqa: E402
 from healthdesk.band.whoop4.framing import CRC8_TABLE  # noqa: E402
 
@@ -87,16 +89,6 @@ def best_of(repeat: int, fn) -> tuple[tuple[float, float], object]:
         best_cpu = min(best_cpu, time.process_time() - cpu)
         best_wall = min(best_wall, time.perf_counter() - wall)
     return (best_wall, best_cpu), result
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def crc_candidates() -> list[tuple[str, object]]:

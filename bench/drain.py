@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_name  # bench/machine.py (scripts run from bench/)
+
 from healthdesk.band.sim.firmware import SimulatedBand
 from healthdesk.band.sim.flash import compose_flash, generate
 from healthdesk.band.sim.peripheral import address_for_serial
@@ -136,7 +138,7 @@ def main() -> int:
     flash = compose_flash(history.records, seed=7)
     small = compose_flash(history.records[: args.baseline_records], seed=7)
     print(f"{len(history.records):,} records / {len(flash):,} frames ({args.days} simulated days), "
-          f"batches of {args.batch_frames}, {os.cpu_count()} cores ({_cpu_name()}), Python {sys.version.split()[0]}")
+          f"batches of {args.batch_frames}, {os.cpu_count()} cores ({cpu_name()}), Python {sys.version.split()[0]}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         field_rows = _field_cases(small, Path(tmp), args)
@@ -196,16 +198,6 @@ def _field_cases(flash: list[bytes], tmp: Path, args: argparse.Namespace) -> lis
     row["bytes_per_record"] = _db_bytes(db_path) / max(int(row["records"]), 1)
     rows.append(row)
     return rows
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 if __name__ == "__main__":
