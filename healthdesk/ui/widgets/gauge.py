@@ -14,13 +14,15 @@ SPAN_DEG = -270.0
 BANDS = ((0.0, 33.5, "red"), (33.5, 66.5, "yellow"), (66.5, 100.0, "green"))
 
 
-class RecoveryGauge(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+class _Gauge(QWidget):
+    """What both gauges share: a fixed square, a clamped value, the square the arc is drawn in."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._value: float | None = None
         self.setMinimumSize(170, 170)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("Recovery gauge")
+        self.setAccessibleName(name)
 
     def sizeHint(self) -> QSize:
         return QSize(180, 180)
@@ -29,6 +31,15 @@ class RecoveryGauge(QWidget):
     def value(self) -> float | None:
         return self._value
 
+    def _square(self) -> QRectF:
+        side = min(self.width(), self.height()) - 20
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+
+class RecoveryGauge(_Gauge):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Recovery gauge", parent)
+
     def set_value(self, value: float | None) -> None:
         self._value = None if value is None else max(0.0, min(100.0, float(value)))
         self.setAccessibleDescription("no value" if value is None else f"{value:.0f} percent")
@@ -36,8 +47,7 @@ class RecoveryGauge(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         colors = theme.colors()
-        side = min(self.width(), self.height()) - 20
-        rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        rect = self._square()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         # The three bands as a thin track, so the scale is readable even without a value.
@@ -65,7 +75,7 @@ class RecoveryGauge(QWidget):
         small = QFont(self.font())
         painter.setFont(small)
         painter.setPen(QColor(colors.muted))
-        painter.drawText(rect.adjusted(0, side * 0.62, 0, 0), Qt.AlignmentFlag.AlignHCenter, "recovery")
+        painter.drawText(rect.adjusted(0, rect.height() * 0.62, 0, 0), Qt.AlignmentFlag.AlignHCenter, "recovery")
         painter.end()
 
 
@@ -80,23 +90,12 @@ def _span(low: float, high: float) -> int:
 STRAIN_MAX = 21.0
 
 
-class StrainGauge(QWidget):
+class StrainGauge(_Gauge):
     """Day strain on its 0-21 scale; the target band for today's recovery zone is drawn as a wide track."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._value: float | None = None
+        super().__init__("Strain gauge", parent)
         self.target: tuple[float, float] | None = None
-        self.setMinimumSize(170, 170)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("Strain gauge")
-
-    def sizeHint(self) -> QSize:
-        return QSize(180, 180)
-
-    @property
-    def value(self) -> float | None:
-        return self._value
 
     def set_value(self, value: float | None, target: tuple[float, float] | None = None) -> None:
         self._value = None if value is None else max(0.0, min(STRAIN_MAX, float(value)))
@@ -106,8 +105,7 @@ class StrainGauge(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         colors = theme.colors()
-        side = min(self.width(), self.height()) - 20
-        rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        rect = self._square()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         track = QPen(QColor(colors.border))
@@ -140,5 +138,5 @@ class StrainGauge(QWidget):
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.setFont(QFont(self.font()))
         painter.setPen(QColor(colors.muted))
-        painter.drawText(rect.adjusted(0, side * 0.62, 0, 0), Qt.AlignmentFlag.AlignHCenter, "of 21")
+        painter.drawText(rect.adjusted(0, rect.height() * 0.62, 0, 0), Qt.AlignmentFlag.AlignHCenter, "of 21")
         painter.end()
