@@ -33,7 +33,7 @@ run: system-deps $(STAMP)
 
 test: system-deps $(STAMP)
 	$(BIN)/lint-imports
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m pytest -n auto
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m pytest
 
 # dist/healthdesk-<version>-linux-x86_64.tar.gz, built in its own clean venv (packaging/build.sh).
 package: system-deps
